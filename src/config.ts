@@ -1,0 +1,166 @@
+// The only reader of process.env and config/*.json. Everything else receives a parsed Config.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MIN_SECRET_BYTES = 32;
+
+const positiveInt = z.coerce.number().int().positive();
+
+// Non-secret, declarative settings; config/defaults.json holds the shipped values.
+const settingsSchema = z.object({
+  ttlSeconds: z.object({
+    accessToken: positiveInt,
+    authorizationCode: positiveInt,
+    clientCredentials: positiveInt,
+    idToken: positiveInt,
+    refreshToken: positiveInt,
+    grant: positiveInt,
+    interaction: positiveInt,
+    session: positiveInt,
+  }).strict(),
+  argon2: z.object({
+    // OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1 as the floor.
+    memoryKiB: positiveInt.min(19456),
+    iterations: positiveInt.min(2),
+    parallelism: positiveInt,
+  }).strict(),
+  sweeper: z.object({ intervalSeconds: positiveInt, batchSize: positiveInt }).strict(),
+  database: z.object({ poolSize: positiveInt, statementTimeoutMs: positiveInt, connectionTimeoutMs: positiveInt }).strict(),
+}).strict();
+
+const secretSchema = (name: string) =>
+  z.string().refine((value) => Buffer.byteLength(value) >= MIN_SECRET_BYTES, {
+    message: `${name} must be at least ${MIN_SECRET_BYTES} bytes`,
+  });
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).optional(),
+  ISSUER: z.url().optional(),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL').optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  ENCRYPTION_KEY: secretSchema('ENCRYPTION_KEY').optional(),
+  COOKIE_SECRETS: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  ARGON2_MEMORY_KIB: positiveInt.optional(),
+  ARGON2_ITERATIONS: positiveInt.optional(),
+  ARGON2_PARALLELISM: positiveInt.optional(),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  issuer: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  encryptionKey: string;
+  cookieSecrets: string[];
+  logLevel: string;
+  trustProxy: boolean;
+  settings: Settings;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`).join('; ');
+}
+
+export function loadSettings(file = path.join(PROJECT_ROOT, 'config', 'defaults.json')): Settings {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new ConfigError(`cannot read settings file ${file}: ${(cause as Error).message}`);
+  }
+  const parsed = settingsSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`settings file ${file}: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+interface DevSecrets { encryptionKey: string; cookieSecrets: string[] }
+
+// Development only: secrets are generated once and kept beside the data so restarts keep
+// sessions, cookies and the ability to decrypt signing keys.
+function loadOrCreateDevSecrets(dataDir: string, notice: (message: string) => void): DevSecrets {
+  const file = path.join(dataDir, 'secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+  const secrets: DevSecrets = {
+    encryptionKey: randomBytes(32).toString('base64url'),
+    cookieSecrets: [randomBytes(32).toString('base64url')],
+  };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  notice(`generated development secrets into ${file}; set ENCRYPTION_KEY and COOKIE_SECRETS in production`);
+  return secrets;
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  notice?: (message: string) => void;
+  settings?: Settings;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const source = options.env ?? process.env;
+  const notice = options.notice ?? ((message: string) => process.stderr.write(`gatehouse: ${message}\n`));
+  const blankAsUnset = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
+  const parsed = envSchema.safeParse(blankAsUnset);
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
+  const env = parsed.data;
+  const production = env.NODE_ENV === 'production';
+  const dataDir = path.resolve(env.DATA_DIR);
+
+  const issuer = (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
+  if (production && !env.ISSUER) throw new ConfigError('ISSUER: required in production');
+  if (production && !issuer.startsWith('https://')) throw new ConfigError('ISSUER: must be an https:// URL in production');
+
+  const cookieSecrets = env.COOKIE_SECRETS?.split(',').map((s) => s.trim()).filter(Boolean);
+  const shortCookieSecret = cookieSecrets?.find((s) => Buffer.byteLength(s) < MIN_SECRET_BYTES);
+  if (shortCookieSecret !== undefined) {
+    throw new ConfigError(`COOKIE_SECRETS: every secret must be at least ${MIN_SECRET_BYTES} bytes`);
+  }
+
+  let encryptionKey = env.ENCRYPTION_KEY;
+  let secrets = cookieSecrets && cookieSecrets.length > 0 ? cookieSecrets : undefined;
+  if (!encryptionKey || !secrets) {
+    if (production) {
+      throw new ConfigError(`${!encryptionKey ? 'ENCRYPTION_KEY' : 'COOKIE_SECRETS'}: required in production (at least ${MIN_SECRET_BYTES} bytes)`);
+    }
+    const generated = loadOrCreateDevSecrets(dataDir, notice);
+    encryptionKey ??= generated.encryptionKey;
+    secrets ??= generated.cookieSecrets;
+  }
+
+  const settings = options.settings ?? loadSettings();
+  const argon2 = {
+    memoryKiB: env.ARGON2_MEMORY_KIB ?? settings.argon2.memoryKiB,
+    iterations: env.ARGON2_ITERATIONS ?? settings.argon2.iterations,
+    parallelism: env.ARGON2_PARALLELISM ?? settings.argon2.parallelism,
+  };
+
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST ?? (production ? '0.0.0.0' : 'localhost'),
+    issuer,
+    databaseUrl: env.DATABASE_URL,
+    dataDir,
+    encryptionKey,
+    cookieSecrets: secrets,
+    logLevel: env.LOG_LEVEL,
+    trustProxy: env.TRUST_PROXY === 'true',
+    settings: { ...settings, argon2 },
+  };
+}
