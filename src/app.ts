@@ -1,0 +1,45 @@
+// Composes the HTTP application. oidc-provider's Provider is itself a Koa app; our middleware and
+// routes are inserted in front of its protocol routes with provider.use().
+import path from 'node:path';
+import type Provider from 'oidc-provider';
+import { PROJECT_ROOT } from './config.js';
+import type { AppContext } from './context.js';
+import { createCsrf } from './http/csrf.js';
+import { createErrorHandler } from './http/error-handler.js';
+import { createHealthRouter } from './http/health.js';
+import { createRenderer } from './http/render.js';
+import { securityHeaders } from './http/security-headers.js';
+import { createInteractionRouter } from './interactions/router.js';
+import { createAdapterFactory } from './oidc/adapters/index.js';
+import { createProviderPages } from './oidc/pages.js';
+import { createProvider } from './oidc/provider.js';
+
+export interface App {
+  provider: Provider;
+  callback: ReturnType<Provider['callback']>;
+}
+
+export async function createApp(context: AppContext): Promise<App> {
+  const { config, logger, database, secretBox, users, signingKeys } = context;
+  await signingKeys.ensureKeys();
+  const renderer = createRenderer({ viewsDir: path.join(PROJECT_ROOT, 'views'), cache: config.env === 'production' });
+  const provider = createProvider({
+    config,
+    logger,
+    adapter: createAdapterFactory({ database, secretBox }),
+    users,
+    signingKeys: await signingKeys.loadPrivateJwks(),
+    pages: createProviderPages(renderer),
+  });
+  const csrf = createCsrf({ secrets: config.cookieSecrets, secure: config.issuer.startsWith('https://') });
+
+  provider.use(securityHeaders({ https: config.issuer.startsWith('https://') }));
+  provider.use(createErrorHandler({ logger, renderer }));
+  const health = createHealthRouter({ database });
+  provider.use(health.routes());
+  const interactions = createInteractionRouter({ provider, users, renderer, csrf });
+  provider.use(interactions.routes());
+  provider.use(interactions.allowedMethods());
+
+  return { provider, callback: provider.callback() };
+}

@@ -1,0 +1,18 @@
+// The composition root: every service built once, from its dependencies, for one process.
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { createPasswordService } from './services/passwords.js';
+import { createSecretBox } from './services/secrets.js';
+import { createSigningKeyService } from './services/signing-keys.js';
+import { createUserService } from './services/users.js';
+import type { Database } from './storage/db.js';
+
+export function createContext(config: Config, database: Database, logger: Logger) {
+  const secretBox = createSecretBox(config.encryptionKey);
+  const passwords = createPasswordService(config.settings.argon2);
+  const users = createUserService({ database, passwords });
+  const signingKeys = createSigningKeyService({ database, secretBox });
+  return { config, logger, database, secretBox, passwords, users, signingKeys };
+}
+
+export type AppContext = ReturnType<typeof createContext>;

@@ -1,0 +1,46 @@
+// Typed application errors. Services throw these; http/error-handler.ts and the CLI decide how
+// to show them. `expose` says whether the message is safe to show to whoever made the request.
+export class AppError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly expose: boolean;
+
+  constructor(message: string, options: { status: number; code: string; expose?: boolean; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.status = options.status;
+    this.code = options.code;
+    this.expose = options.expose ?? options.status < 500;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { status: 400, code: 'invalid_input', ...options });
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string) {
+    super(message, { status: 409, code: 'conflict' });
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super(message, { status: 404, code: 'not_found' });
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super(message, { status: 403, code: 'forbidden' });
+  }
+}
+
+/** The database or cache did not answer; the request can be retried. */
+export class StorageUnavailableError extends AppError {
+  constructor(cause: unknown) {
+    super('Storage is unavailable, try again shortly', { status: 503, code: 'temporarily_unavailable', cause, expose: true });
+  }
+}

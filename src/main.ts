@@ -1,0 +1,73 @@
+// Process entry: config -> database -> migrations -> app -> listen, and a graceful shutdown.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig, type Config } from './config.js';
+import { createApp } from './app.js';
+import { createContext } from './context.js';
+import { createLogger, type Logger } from './logger.js';
+import { migrate } from './storage/migrate.js';
+import { openDatabase } from './storage/open.js';
+import { startSweeper } from './storage/sweeper.js';
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const { database, description } = await openDatabase(config, 'owner');
+  try {
+    const applied = await migrate(database);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
+    const context = createContext(config, database, logger);
+    const app = await createApp(context);
+    const sweeper = startSweeper({
+      database,
+      intervalSeconds: config.settings.sweeper.intervalSeconds,
+      batchSize: config.settings.sweeper.batchSize,
+      onError: (error) => logger.warn({ err: { message: (error as Error).message } }, 'sweeper failed; will retry'),
+    });
+    const server = createServer(app.callback);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    logger.info({ url, issuer: config.issuer, storage: description }, 'gatehouse is listening');
+    return {
+      server,
+      url,
+      async stop() {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await sweeper.stop();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+export async function runServer(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const running = await startServer(config, logger);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    running.stop().then(() => process.exit(0), (error: unknown) => {
+      logger.error({ err: { message: (error as Error).message } }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}

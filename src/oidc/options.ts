@@ -1,0 +1,102 @@
+// oidc-provider configuration as a pure function of its inputs. Only provider.ts turns it into
+// a Provider. Security choices cite RFC 9700 (OAuth 2.0 Security BCP).
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { JWK } from 'jose';
+import type { Settings } from '../config.js';
+
+/** Custom client metadata: `require_pkce: false` opts a legacy confidential client out of PKCE. */
+export const REQUIRE_PKCE = 'require_pkce';
+
+export const SUPPORTED_SCOPES = ['openid', 'offline_access', 'profile', 'email'] as const;
+
+export const STANDARD_CLAIMS = {
+  openid: ['sub'],
+  profile: ['name', 'given_name', 'family_name', 'updated_at'],
+  email: ['email', 'email_verified'],
+};
+
+export interface ProviderOptionsInput {
+  adapter: NonNullable<Configuration['adapter']>;
+  findAccount: NonNullable<Configuration['findAccount']>;
+  signingKeys: JWK[];
+  cookieSecrets: string[];
+  ttlSeconds: Settings['ttlSeconds'];
+  pages: {
+    renderError: NonNullable<Configuration['renderError']>;
+    logoutSource: (ctx: KoaContextWithOIDC, form: string) => Promise<void>;
+    postLogoutSuccessSource: (ctx: KoaContextWithOIDC) => Promise<void>;
+  };
+}
+
+type ClientLike = { clientAuthMethod: string; [key: string]: unknown };
+
+// RFC 9700 §2.1.1: PKCE for every client; a confidential client may opt out explicitly,
+// a public client never can (it has nothing else to bind the code to).
+export function isPkceRequired(client: ClientLike): boolean {
+  if (client.clientAuthMethod === 'none') return true;
+  return client[REQUIRE_PKCE] !== false;
+}
+
+export function buildProviderOptions(input: ProviderOptionsInput): Configuration {
+  const { ttlSeconds } = input;
+  return {
+    adapter: input.adapter,
+    findAccount: input.findAccount,
+    jwks: { keys: input.signingKeys as NonNullable<Configuration['jwks']>['keys'] },
+    cookies: {
+      keys: input.cookieSecrets,
+      long: { httpOnly: true, sameSite: 'lax', signed: true },
+      short: { httpOnly: true, sameSite: 'lax', signed: true },
+    },
+    // RFC 9700 §2.1.2: the implicit and hybrid flows are not offered.
+    responseTypes: ['code'],
+    pkce: { required: (_ctx, client) => isPkceRequired(client as unknown as ClientLike) },
+    scopes: [...SUPPORTED_SCOPES],
+    claims: STANDARD_CLAIMS,
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+      // Every ID token says when the person signed in.
+      require_auth_time: true,
+    },
+    extraClientMetadata: {
+      properties: [REQUIRE_PKCE],
+      validator(_ctx, key, value, metadata) {
+        if (key !== REQUIRE_PKCE || value === undefined) return;
+        if (typeof value !== 'boolean') throw new TypeError(`${REQUIRE_PKCE} must be a boolean`);
+        if (value === false && metadata.token_endpoint_auth_method === 'none') {
+          throw new TypeError(`${REQUIRE_PKCE} cannot be false for a public client`);
+        }
+      },
+    },
+    // RFC 9700 §4.14.2: refresh tokens of every client rotate; reuse of a rotated one revokes the grant.
+    rotateRefreshToken: true,
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      claimsParameter: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: input.pages.logoutSource,
+        postLogoutSuccessSource: input.pages.postLogoutSuccessSource,
+      },
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    renderError: input.pages.renderError,
+    ttl: {
+      AccessToken: ttlSeconds.accessToken,
+      AuthorizationCode: ttlSeconds.authorizationCode,
+      ClientCredentials: ttlSeconds.clientCredentials,
+      IdToken: ttlSeconds.idToken,
+      Interaction: ttlSeconds.interaction,
+      Session: ttlSeconds.session,
+      Grant: ttlSeconds.grant,
+      RefreshToken: ttlSeconds.refreshToken,
+    },
+  };
+}

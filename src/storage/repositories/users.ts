@@ -1,0 +1,47 @@
+// The only SQL for the users table.
+import type { Queryable } from '../db.js';
+
+export interface UserRow {
+  id: string;
+  email: string;
+  email_verified: boolean;
+  name: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  password_hash: string | null;
+  status: 'active' | 'disabled';
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NewUser {
+  email: string;
+  emailVerified: boolean;
+  name?: string | undefined;
+  givenName?: string | undefined;
+  familyName?: string | undefined;
+  passwordHash: string | null;
+}
+
+export async function insertUser(db: Queryable, user: NewUser): Promise<UserRow> {
+  const result = await db.query<UserRow>(
+    `INSERT INTO users (email, email_verified, name, given_name, family_name, password_hash)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+    [user.email, user.emailVerified, user.name ?? null, user.givenName ?? null, user.familyName ?? null, user.passwordHash],
+  );
+  return result.rows[0]!;
+}
+
+export async function findUserById(db: Queryable, id: string): Promise<UserRow | undefined> {
+  const result = await db.query<UserRow>('SELECT * FROM users WHERE id = $1', [id]);
+  return result.rows[0];
+}
+
+export async function findUserByEmail(db: Queryable, email: string): Promise<UserRow | undefined> {
+  const result = await db.query<UserRow>('SELECT * FROM users WHERE lower(email) = lower($1)', [email]);
+  return result.rows[0];
+}
+
+export async function updatePasswordHash(db: Queryable, id: string, passwordHash: string): Promise<void> {
+  await db.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [id, passwordHash]);
+}
