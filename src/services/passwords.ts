@@ -39,12 +39,8 @@ export function createPasswordService(settings: Argon2Settings): PasswordService
     },
     async verify(storedHash, password) {
       const candidate = storedHash ?? (await dummyHash);
-      let valid = false;
-      try {
-        valid = await argon2.verify(candidate, password);
-      } catch {
-        valid = false;
-      }
+      // A malformed stored hash counts as a mismatch, not an error the caller must handle.
+      const valid = await argon2.verify(candidate, password).catch(() => false);
       if (!storedHash || !valid) return { valid: false, needsRehash: false };
       return { valid: true, needsRehash: argon2.needsRehash(storedHash, options) };
     },
