@@ -1,0 +1,44 @@
+// Periodically deletes expired oidc_payloads rows. Reads already ignore expired rows, so the
+// sweeper only reclaims space; a missed or failed run costs nothing but disk.
+import type { Queryable } from './db.js';
+import { deleteExpiredPayloads } from './repositories/oidc-payloads.js';
+
+export interface SweeperOptions {
+  database: Queryable;
+  intervalSeconds: number;
+  /** Rows per DELETE statement, so no sweep holds locks for long. */
+  batchSize: number;
+  /** Failures of timer-driven sweeps; a direct sweepOnce() rejects instead. */
+  onError: (error: unknown) => void;
+}
+
+export interface Sweeper {
+  /** Stops the timer and waits for a sweep in flight. */
+  stop(): Promise<void>;
+  /** Sweeps now (joining a sweep already running); resolves to the number of rows deleted. */
+  sweepOnce(): Promise<number>;
+}
+
+export function startSweeper(options: SweeperOptions): Sweeper {
+  const { database, intervalSeconds, batchSize, onError } = options;
+  if (!(intervalSeconds > 0)) throw new RangeError('intervalSeconds must be positive');
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
+
+  let inFlight: Promise<number> | undefined;
+
+  function sweepOnce(): Promise<number> {
+    inFlight ??= deleteExpiredPayloads(database, batchSize).finally(() => { inFlight = undefined; });
+    return inFlight;
+  }
+
+  const timer = setInterval(() => { sweepOnce().catch(onError); }, intervalSeconds * 1000);
+  timer.unref();
+
+  return {
+    sweepOnce,
+    async stop() {
+      clearInterval(timer);
+      await inFlight?.catch(() => undefined);
+    },
+  };
+}
