@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { UserService } from '../services/users.js';
 import { createFindAccount } from './account.js';
 import { buildProviderOptions, type ProviderOptionsInput } from './options.js';
+import { revokeGrantOnConcurrentReuse } from './reuse-revocation.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -31,5 +32,6 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.on('server_error', (_ctx, error: Error) => {
     deps.logger.error({ err: { name: error.name, message: error.message, stack: error.stack } }, 'oidc-provider server error');
   });
+  revokeGrantOnConcurrentReuse(provider, deps.logger);
   return provider;
 }

@@ -27,7 +27,7 @@ describe.each(storageKinds)('protocol endpoints on %s', (kind) => {
   it('publishes discovery that offers only the code flow, S256 PKCE and RFC 9207 iss', async () => {
     const response = await fetch(`${app.issuer}/.well-known/openid-configuration`);
     expect(response.status).toBe(200);
-    const metadata = await response.json();
+    const metadata = (await response.json()) as Record<string, unknown>;
     expect(metadata.issuer).toBe(app.issuer);
     expect(metadata.response_types_supported).toEqual(['code']);
     expect(metadata.code_challenge_methods_supported).toEqual(['S256']);
@@ -35,7 +35,7 @@ describe.each(storageKinds)('protocol endpoints on %s', (kind) => {
     expect(metadata.grant_types_supported).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token', 'client_credentials']));
     expect(metadata.claims_parameter_supported).toBe(true);
     for (const endpoint of ['introspection_endpoint', 'revocation_endpoint', 'userinfo_endpoint', 'end_session_endpoint', 'jwks_uri']) {
-      expect(metadata[endpoint]).toMatch(new RegExp(`^${app.issuer}/`));
+      expect(String(metadata[endpoint])).toMatch(new RegExp(`^${app.issuer}/`));
     }
     expect(metadata.scopes_supported).toEqual(expect.arrayContaining(['openid', 'offline_access', 'profile', 'email']));
   });
@@ -76,7 +76,7 @@ describe.each(storageKinds)('protocol endpoints on %s', (kind) => {
       body: 'grant_type=client_credentials',
     });
     expect(response.status).toBe(401);
-    expect((await response.json()).error).toBe('invalid_client');
+    expect(((await response.json()) as { error: string }).error).toBe('invalid_client');
   });
 
   it('refuses a grant the client was not registered for', async () => {

@@ -33,12 +33,20 @@ export class ReplayDetectedError extends errors.InvalidRequest {
   }
 }
 
+const concurrentReuseErrors = new WeakSet<Error>();
+
 /** The row was consumed (or removed) between oidc-provider's find and its consume. */
 export function createConsumeConflictError(model: string): Error {
-  if (model === 'PushedAuthorizationRequest') {
-    return new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
-  }
-  return new errors.InvalidGrant(`${REDEEMABLE_LABELS[model] ?? model} already consumed`);
+  const error = model === 'PushedAuthorizationRequest'
+    ? new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used')
+    : new errors.InvalidGrant(`${REDEEMABLE_LABELS[model] ?? model} already consumed`);
+  concurrentReuseErrors.add(error);
+  return error;
+}
+
+/** True for the error a request gets when it lost a concurrent redemption race. */
+export function isConcurrentReuse(error: unknown): boolean {
+  return error instanceof Error && concurrentReuseErrors.has(error);
 }
 
 function toRecord(model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): PayloadRecord {
