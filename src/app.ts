@@ -4,6 +4,7 @@ import path from 'node:path';
 import type Provider from 'oidc-provider';
 import { PROJECT_ROOT } from './config.js';
 import type { AppContext } from './context.js';
+import { serveAssets } from './http/assets.js';
 import { createCsrf } from './http/csrf.js';
 import { createErrorHandler } from './http/error-handler.js';
 import { createHealthRouter } from './http/health.js';
@@ -35,6 +36,7 @@ export async function createApp(context: AppContext): Promise<App> {
 
   provider.use(securityHeaders({ https: config.issuer.startsWith('https://') }));
   provider.use(createErrorHandler({ logger, renderer }));
+  provider.use(serveAssets({ dir: path.join(PROJECT_ROOT, 'public'), prefix: '/assets/' }));
   const health = createHealthRouter({ database });
   provider.use(health.routes());
   const interactions = createInteractionRouter({ provider, users, renderer, csrf });

@@ -1,0 +1,99 @@
+// One place that turns errors from our routes into answers: a readable page for browsers, JSON
+// for clients that prefer it, 503 + Retry-After for storage faults, 500 for bugs. oidc-provider's
+// protocol routes catch their own errors (RFC 6749 §5.2 JSON or renderError) before they get here.
+import type Koa from 'koa';
+import { AppError, StorageUnavailableError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Renderer } from './render.js';
+
+const RETRY_AFTER_SECONDS = 5;
+
+// Node socket errors and Postgres SQLSTATEs that mean "the database did not answer", not "the
+// query was wrong": class 08 connection exceptions, 53300 too_many_connections, 57P01-57P03
+// shutdown / cannot_connect_now.
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+const SQLSTATES = /^(08...|53300|57P0[123])$/;
+const POOL_MESSAGES = /^(timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error)/;
+
+export function isStorageUnavailable(error: unknown, depth = 0): boolean {
+  if (depth > 4 || typeof error !== 'object' || error === null) return false;
+  if (error instanceof StorageUnavailableError) return true;
+  const { code, message, cause } = error as { code?: unknown; message?: unknown; cause?: unknown };
+  if (typeof code === 'string' && (NETWORK_CODES.has(code) || SQLSTATES.test(code))) return true;
+  if (typeof message === 'string' && POOL_MESSAGES.test(message)) return true;
+  return isStorageUnavailable(cause, depth + 1);
+}
+
+interface Answer {
+  status: number;
+  code: string;
+  message: string;
+}
+
+const GENERIC: Record<number, string> = {
+  400: 'The request could not be understood.',
+  403: 'You are not allowed to do that.',
+  404: 'There is nothing here.',
+  405: 'That method is not allowed here.',
+  503: 'The service is temporarily unavailable. Please try again in a moment.',
+  500: 'Something went wrong on our side. Please try again; if it keeps happening, contact the administrator.',
+};
+
+function answerFor(error: unknown): Answer {
+  if (isStorageUnavailable(error)) return { status: 503, code: 'temporarily_unavailable', message: GENERIC[503]! };
+  if (error instanceof AppError && error.status < 500) {
+    return { status: error.status, code: error.code, message: error.expose ? error.message : GENERIC[error.status] ?? GENERIC[400]! };
+  }
+  // Koa's ctx.throw / http-errors: a 4xx with expose is a deliberate client error.
+  const { status, expose, message } = error as { status?: unknown; expose?: unknown; message?: unknown };
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const text = expose === true && typeof message === 'string' ? message : GENERIC[status] ?? GENERIC[400]!;
+    return { status, code: 'invalid_request', message: text };
+  }
+  return { status: 500, code: 'server_error', message: GENERIC[500]! };
+}
+
+function describe(error: unknown): { name: string; message: string; stack?: string } {
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { name: typeof error, message: String(error) };
+}
+
+export function createErrorHandler(deps: { logger: Logger; renderer: Renderer }): Koa.Middleware {
+  const { logger, renderer } = deps;
+
+  return async function handleErrors(ctx, next) {
+    try {
+      await next();
+    } catch (error) {
+      const answer = answerFor(error);
+      // Name, message and stack only: never the request, whose body may carry a password.
+      if (answer.status >= 500) {
+        logger.error({ err: describe(error), method: ctx.method, path: ctx.path, status: answer.status }, 'request failed');
+      }
+      // A response already on its way cannot become an error page; the log is all we can add.
+      if (ctx.headerSent || !ctx.writable) return;
+      ctx.remove('Location');
+      if (answer.status === 503) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      ctx.set('Cache-Control', 'no-store');
+
+      if (ctx.accepts('html', 'json') === 'json') {
+        ctx.status = answer.status;
+        ctx.body = { error: answer.code, error_description: answer.message };
+        return;
+      }
+      try {
+        await renderer.render(ctx, 'errors/error', {
+          title: answer.status >= 500 ? 'Something went wrong' : 'We could not complete this request',
+          status: answer.status,
+          code: answer.code,
+          message: answer.message,
+        }, answer.status);
+      } catch (renderError) {
+        logger.error({ err: describe(renderError) }, 'error page failed to render');
+        ctx.status = answer.status;
+        ctx.type = 'text/plain';
+        ctx.body = answer.message;
+      }
+    }
+  };
+}
