@@ -1,0 +1,68 @@
+// The consent step: show what the client asks for, and record the person's answer as a Grant,
+// as node-oidc-provider's example/routes/koa.js does.
+import type Provider from 'oidc-provider';
+import type { Csrf } from '../http/csrf.js';
+import type { Renderer } from '../http/render.js';
+import { allowFormTarget } from '../http/security-headers.js';
+import type { UserService } from '../services/users.js';
+import { finishInteraction } from './finish.js';
+import { InteractionExpiredError, interactionOf, type InteractionStep } from './load-interaction.js';
+import {
+  clientDisplayName, describeClaims, describeResourceScopes, describeScopes, interactionPaths, stringList,
+} from './view-models.js';
+
+function resourceScopesOf(value: unknown): Record<string, string[]> {
+  if (typeof value !== 'object' || value === null) return {};
+  return Object.fromEntries(Object.entries(value).map(([resource, scopes]) => [resource, stringList(scopes)]));
+}
+
+export function createConsentSteps(deps: { provider: Provider; users: UserService; renderer: Renderer; csrf: Csrf }) {
+  const { provider, users, renderer, csrf } = deps;
+
+  const showConsent: InteractionStep = async function showConsent(ctx) {
+    const interaction = interactionOf(ctx);
+    const { details } = interaction.prompt;
+    const accountId = interaction.session?.accountId;
+    const user = accountId ? await users.findById(accountId) : undefined;
+    allowFormTarget(ctx, interaction.params.redirect_uri as string | undefined);
+    await renderer.render(ctx, 'interaction/consent', {
+      title: 'Allow access',
+      clientName: await clientDisplayName(provider, interaction),
+      accountEmail: user?.email ?? null,
+      scopes: [
+        ...describeScopes(stringList(details.missingOIDCScope)),
+        ...describeResourceScopes(resourceScopesOf(details.missingResourceScopes)),
+      ],
+      claims: describeClaims(stringList(details.missingOIDCClaims)),
+      extendsEarlierConsent: Boolean(interaction.grantId),
+      paths: interactionPaths(interaction.uid),
+      csrfToken: csrf.issue(ctx),
+    });
+  };
+
+  const handleConsent: InteractionStep = async function handleConsent(ctx) {
+    const interaction = interactionOf(ctx);
+    const { details } = interaction.prompt;
+    const accountId = interaction.session?.accountId;
+    if (!accountId) throw new InteractionExpiredError();
+    // Extend the grant this client already holds for the session, or start one.
+    const grant = interaction.grantId
+      ? await provider.Grant.find(interaction.grantId)
+      : new provider.Grant({ accountId, clientId: String(interaction.params.client_id) });
+    if (!grant) throw new InteractionExpiredError();
+
+    const missingScope = stringList(details.missingOIDCScope);
+    if (missingScope.length > 0) grant.addOIDCScope(missingScope.join(' '));
+    const missingClaims = stringList(details.missingOIDCClaims);
+    if (missingClaims.length > 0) grant.addOIDCClaims(missingClaims);
+    for (const [indicator, scopes] of Object.entries(resourceScopesOf(details.missingResourceScopes))) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+    const grantId = await grant.save();
+    // Merged with the login result of the earlier step: with prompt=login, a consent result
+    // alone would leave the login prompt unresolved and ask for the password again.
+    await finishInteraction(ctx, provider, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  };
+
+  return { showConsent, handleConsent };
+}

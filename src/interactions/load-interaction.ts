@@ -1,0 +1,55 @@
+// Re-reads the interaction on every request (STYLE example 2): the cookie-bound interaction must
+// exist, be the one named in the URL, and wait for the prompt the route handles.
+import type { RouterMiddleware } from '@koa/router';
+import type Provider from 'oidc-provider';
+import { errors, type Interaction } from 'oidc-provider';
+import { AppError } from '../errors.js';
+import type { FormState } from '../http/body.js';
+
+export class InteractionExpiredError extends AppError {
+  constructor(options: { cause?: unknown } = {}) {
+    super('This sign-in link has expired or was already used. Go back to the application and start again.', {
+      status: 400,
+      code: 'interaction_expired',
+      ...options,
+    });
+  }
+}
+
+export interface InteractionState extends FormState {
+  interaction?: Interaction;
+}
+
+export type InteractionStep = RouterMiddleware<InteractionState>;
+export type StepContext = Parameters<InteractionStep>[0];
+
+export function loadInteraction(provider: Provider): InteractionStep {
+  return async function loadInteractionDetails(ctx, next) {
+    let interaction: Interaction;
+    try {
+      interaction = await provider.interactionDetails(ctx.req, ctx.res);
+    } catch (error) {
+      // No interaction cookie for this path, an expired or consumed interaction, or its session gone.
+      if (error instanceof errors.SessionNotFound) throw new InteractionExpiredError({ cause: error });
+      throw error;
+    }
+    if (interaction.uid !== ctx.params.uid) throw new InteractionExpiredError();
+    ctx.state.interaction = interaction;
+    await next();
+  };
+}
+
+/** The loaded interaction; loadInteraction must have run before. */
+export function interactionOf(ctx: { state: InteractionState }): Interaction {
+  const interaction = ctx.state.interaction;
+  if (!interaction) throw new Error('interactionOf() called before loadInteraction()');
+  return interaction;
+}
+
+export function expectPrompt(name: 'login' | 'consent'): InteractionStep {
+  return async function expectPromptName(ctx, next) {
+    // A form from an earlier step posted again (back button, second tab): the flow has moved on.
+    if (interactionOf(ctx).prompt.name !== name) throw new InteractionExpiredError();
+    await next();
+  };
+}

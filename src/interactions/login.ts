@@ -1,0 +1,85 @@
+// The password step: show the form, check the credentials, finish the login prompt.
+import type Provider from 'oidc-provider';
+import { z } from 'zod';
+import { formFields, formOf } from '../http/body.js';
+import type { Csrf } from '../http/csrf.js';
+import type { Renderer } from '../http/render.js';
+import { allowFormTarget } from '../http/security-headers.js';
+import type { UserService } from '../services/users.js';
+import { finishInteraction } from './finish.js';
+import { interactionOf, type InteractionStep, type StepContext } from './load-interaction.js';
+import { clientDisplayName, interactionPaths } from './view-models.js';
+
+// One message for an unknown email, a wrong password and a disabled account, so the page does
+// not reveal which accounts exist (ASVS 5.0 V6.3.8; the service does the same work for each).
+export const LOGIN_FAILED = 'Incorrect email or password.';
+
+// NIST 800-63B §3.1.1.2: accept long passwords (64+); the upper bound only caps hashing work.
+const loginSchema = z.object({
+  email: z.string().trim().min(1, 'Enter your email address.').max(320, 'Enter a shorter email address.'),
+  password: z.string().min(1, 'Enter your password.').max(1024, 'Enter a shorter password.'),
+});
+
+type LoginField = 'email' | 'password';
+
+interface LoginProblems {
+  summary: { field: LoginField | null; message: string }[];
+  fields: Partial<Record<LoginField, string>>;
+}
+
+const NO_PROBLEMS: LoginProblems = { summary: [], fields: {} };
+
+function problemsFrom(error: z.ZodError): LoginProblems {
+  const problems: LoginProblems = { summary: [], fields: {} };
+  for (const issue of error.issues) {
+    const field = issue.path[0] === 'email' || issue.path[0] === 'password' ? issue.path[0] : null;
+    if (field && problems.fields[field]) continue;
+    if (field) problems.fields[field] = issue.message;
+    problems.summary.push({ field, message: issue.message });
+  }
+  return problems;
+}
+
+export function createLoginSteps(deps: { provider: Provider; users: UserService; renderer: Renderer; csrf: Csrf }) {
+  const { provider, users, renderer, csrf } = deps;
+
+  async function renderLogin(ctx: StepContext, email: string, problems: LoginProblems, status: number): Promise<void> {
+    const interaction = interactionOf(ctx);
+    // The form posts here and ends in a redirect to the client (see security-headers.ts).
+    allowFormTarget(ctx, interaction.params.redirect_uri as string | undefined);
+    await renderer.render(ctx, 'interaction/login', {
+      title: 'Sign in',
+      clientName: await clientDisplayName(provider, interaction),
+      paths: interactionPaths(interaction.uid),
+      csrfToken: csrf.issue(ctx),
+      email,
+      errors: problems.summary,
+      fieldErrors: problems.fields,
+    }, status);
+  }
+
+  const showLogin: InteractionStep = async function showLogin(ctx) {
+    const hint = interactionOf(ctx).params.login_hint;
+    await renderLogin(ctx, typeof hint === 'string' ? hint.slice(0, 320) : '', NO_PROBLEMS, 200);
+  };
+
+  const handleLogin: InteractionStep = async function handleLogin(ctx) {
+    const fields = formFields(formOf(ctx));
+    const parsed = loginSchema.safeParse(fields);
+    const typedEmail = (fields.email ?? '').slice(0, 320);
+    if (!parsed.success) {
+      await renderLogin(ctx, typedEmail, problemsFrom(parsed.error), 400);
+      return;
+    }
+    const user = await users.authenticateWithPassword(parsed.data.email, parsed.data.password);
+    if (!user) {
+      // 400 rather than 401: a 401 must carry a WWW-Authenticate challenge (RFC 9110 §15.5.2),
+      // and this is a form to correct, not an HTTP authentication scheme.
+      await renderLogin(ctx, typedEmail, { summary: [{ field: null, message: LOGIN_FAILED }], fields: {} }, 400);
+      return;
+    }
+    await finishInteraction(ctx, provider, { login: { accountId: user.id, amr: ['pwd'] } }, { mergeWithLastSubmission: false });
+  };
+
+  return { showLogin, handleLogin };
+}

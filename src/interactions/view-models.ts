@@ -1,0 +1,54 @@
+// Plain view models for the interaction pages: words for scopes and claims, the client's name.
+// Views get strings and arrays only, never a Client, Grant or Interaction.
+import type Provider from 'oidc-provider';
+import type { Interaction } from 'oidc-provider';
+
+const SCOPE_WORDS: Record<string, string> = {
+  openid: 'Confirm who you are',
+  profile: 'See your name and basic profile details',
+  email: 'See your email address and whether it is verified',
+  offline_access: "Stay signed in: keep access when you're away",
+};
+
+const CLAIM_WORDS: Record<string, string> = {
+  name: 'Your full name',
+  given_name: 'Your first name',
+  family_name: 'Your last name',
+  updated_at: 'When your profile was last updated',
+  email: 'Your email address',
+  email_verified: 'Whether your email address is verified',
+};
+
+export interface Described {
+  name: string;
+  description: string;
+}
+
+export function describeScopes(scopes: readonly string[]): Described[] {
+  return scopes.map((name) => ({ name, description: SCOPE_WORDS[name] ?? `Use the "${name}" permission` }));
+}
+
+export function describeResourceScopes(byResource: Record<string, readonly string[]>): Described[] {
+  return Object.entries(byResource).flatMap(([resource, scopes]) =>
+    scopes.map((name) => ({ name, description: `Use the "${name}" permission at ${resource}` })));
+}
+
+export function describeClaims(claims: readonly string[]): Described[] {
+  return claims.map((name) => ({ name, description: CLAIM_WORDS[name] ?? name }));
+}
+
+export function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+/** The name a person recognises: the registered client_name, else the client_id. */
+export async function clientDisplayName(provider: Provider, interaction: Interaction): Promise<string> {
+  const clientId = String(interaction.params.client_id ?? '');
+  const client = clientId ? await provider.Client.find(clientId) : undefined;
+  return client?.clientName ?? clientId;
+}
+
+export function interactionPaths(uid: string): { login: string; confirm: string; abort: string } {
+  const base = `/interaction/${encodeURIComponent(uid)}`;
+  return { login: `${base}/login`, confirm: `${base}/confirm`, abort: `${base}/abort` };
+}

@@ -1,0 +1,45 @@
+// The pages oidc-provider renders itself (protocol errors, the RP-initiated logout confirmation
+// and its success page), drawn with our views so they share the layout and the CSP.
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { Renderer } from '../http/render.js';
+import type { ProviderOptionsInput } from './options.js';
+
+type ErrorOut = { error: string; error_description?: string | undefined };
+
+function clientDisplayName(ctx: KoaContextWithOIDC): string | undefined {
+  const client = ctx.oidc?.client;
+  if (!client) return undefined;
+  return client.clientName ?? client.clientId;
+}
+
+export function createProviderPages(renderer: Renderer): ProviderOptionsInput['pages'] {
+  return {
+    // Only `error` and `error_description`: never the stack, the state or the raw exception.
+    async renderError(ctx, out: ErrorOut) {
+      const status = ctx.status >= 400 ? ctx.status : 400;
+      await renderer.render(ctx, 'errors/error', {
+        title: status >= 500 ? 'Something went wrong' : 'We could not complete this request',
+        status,
+        code: out.error,
+        message: out.error_description ?? 'The request could not be completed.',
+      }, status);
+    },
+
+    // `form` is oidc-provider's own markup (its confirm URL and a random xsrf secret), placed
+    // as is; the buttons submit it through form="op.logoutForm", so no script is needed.
+    async logoutSource(ctx, form) {
+      await renderer.render(ctx, 'logout/confirm', {
+        title: 'Sign out',
+        clientName: clientDisplayName(ctx) ?? null,
+        logoutForm: form,
+      });
+    },
+
+    async postLogoutSuccessSource(ctx) {
+      await renderer.render(ctx, 'logout/success', {
+        title: 'Signed out',
+        clientName: clientDisplayName(ctx) ?? null,
+      });
+    },
+  };
+}
