@@ -10,7 +10,8 @@ export const REQUIRE_PKCE = 'require_pkce';
 export const SUPPORTED_SCOPES = ['openid', 'offline_access', 'profile', 'email'] as const;
 
 export const STANDARD_CLAIMS = {
-  openid: ['sub'],
+  // amr rides on openid so every ID token says how the person signed in (OIDC Core §2).
+  openid: ['sub', 'amr'],
   profile: ['name', 'given_name', 'family_name', 'updated_at'],
   email: ['email', 'email_verified'],
 };
