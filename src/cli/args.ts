@@ -1,0 +1,82 @@
+// Shared CLI plumbing: the command shape, strict flag parsing, and errors that carry an exit code.
+// Kept free of heavy imports so `gatehouse --help` starts fast.
+import { createInterface } from 'node:readline';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  stdin: NodeJS.ReadableStream;
+}
+
+export interface Command {
+  /** As typed: `clients add`. */
+  name: string;
+  summary: string;
+  help: string;
+  run(argv: string[], io: CliIo): Promise<void>;
+}
+
+/** The command line itself is wrong, or its values were refused before anything was touched: exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Printing --help is an early, successful exit. */
+export class HelpRequested extends Error {
+  override name = 'HelpRequested';
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+
+/**
+ * Parses argv strictly. `--help`/`-h` anywhere wins over every other problem, so a user who got a
+ * flag wrong can still ask for help on the same line.
+ */
+export function parseFlags<O extends Options>(command: Command, options: O, argv: string[]) {
+  const terminator = argv.indexOf('--');
+  const beforeTerminator = terminator === -1 ? argv : argv.slice(0, terminator);
+  if (beforeTerminator.includes('--help') || beforeTerminator.includes('-h')) throw new HelpRequested(command.help);
+  try {
+    return parseArgs({ args: argv, options: { ...options, ...HELP_OPTION }, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0]!.replace(/\. This command does not take positional arguments$/, '').replace(/\.$/, '');
+    throw new UsageError(`${command.name}: ${message} (see \`gatehouse ${command.name} --help\`)`);
+  }
+}
+
+export function requireFlag<T>(command: Command, value: T | undefined, flag: string): T {
+  if (value === undefined) throw new UsageError(`${command.name}: ${flag} is required (see \`gatehouse ${command.name} --help\`)`);
+  return value;
+}
+
+/** Reads the first line of stdin (without its line ending), so a password stays out of shell history. */
+export async function readFirstLine(stdin: NodeJS.ReadableStream): Promise<string> {
+  const lines = createInterface({ input: stdin, terminal: false, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) return line;
+    return '';
+  } finally {
+    lines.close();
+  }
+}
+
+// Values that must never be echoed back, even inside an error from a library.
+const secrets = new Set<string>();
+
+export function markSecret(value: string | undefined): void {
+  if (value && value.length >= 4) secrets.add(value);
+}
+
+/** One line, with every marked secret replaced. */
+export function toOneLine(text: string): string {
+  let line = text.replace(/\s*\n\s*/g, ' ').trim();
+  for (const secret of secrets) line = line.split(secret).join('[redacted]');
+  return line;
+}

@@ -1,0 +1,97 @@
+// `gatehouse clients add|list`: registers OAuth clients and shows them (never their secrets).
+import type { ClientInput } from '../services/clients.js';
+import { parseFlags, requireFlag, UsageError, type Command } from './args.js';
+
+const addOptions = {
+  name: { type: 'string' },
+  'redirect-uri': { type: 'string', multiple: true },
+  'post-logout-redirect-uri': { type: 'string', multiple: true },
+  public: { type: 'boolean' },
+  grant: { type: 'string', multiple: true },
+  'no-pkce': { type: 'boolean' },
+  scope: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+export const clientsAddCommand: Command = {
+  name: 'clients add',
+  summary: 'register an OAuth client and print its credentials',
+  help: `Usage: gatehouse clients add --name N --redirect-uri U [...] [options]
+
+Registers a client and prints its client_id and, for a confidential client, its client_secret
+(shown only here: store it now).
+
+Options:
+  --name N                       display name, 1 to 100 characters (required)
+  --redirect-uri U               an exact redirect URI; repeat for several. https, or http on
+                                 localhost/127.0.0.1/[::1], or (public clients only) a private-use
+                                 scheme such as com.example.app:/callback
+  --post-logout-redirect-uri U   where RP-initiated logout may return; same rules, repeatable
+  --public                       a client that cannot keep a secret (SPA, mobile, CLI): no secret,
+                                 PKCE always required, no client_credentials
+  --grant G                      authorization_code, refresh_token or client_credentials; repeat
+                                 for several (default: authorization_code and refresh_token).
+                                 A client with only client_credentials needs no redirect URI
+  --no-pkce                      let a confidential client skip PKCE (legacy apps only)
+  --scope S                      space-separated scopes the client may ask for
+                                 (default: "openid offline_access profile email")
+  --json                         print one JSON object (RFC 7591 style) instead of text`,
+  async run(argv, io) {
+    const flags = parseFlags(this, addOptions, argv);
+    const { parseClientInput } = await import('../services/clients.js');
+    const { ValidationError } = await import('../errors.js');
+    const input: ClientInput = {
+      name: requireFlag(this, flags.name, '--name'),
+      redirectUris: flags['redirect-uri'] ?? [],
+      postLogoutRedirectUris: flags['post-logout-redirect-uri'] ?? [],
+      public: flags.public ?? false,
+      requirePkce: !flags['no-pkce'],
+      ...(flags.grant ? { grants: flags.grant as ClientInput['grants'] } : {}),
+      ...(flags.scope !== undefined ? { scope: flags.scope } : {}),
+    };
+    // Everything is checked before the database is opened, so a refused client leaves no trace.
+    try {
+      parseClientInput(input);
+    } catch (error) {
+      if (error instanceof ValidationError) throw new UsageError(`${this.name}: ${error.message}`);
+      throw error;
+    }
+
+    const { withSession } = await import('./session.js');
+    const client = await withSession(({ context }) => context.clients.register(input));
+    if (flags.json) {
+      io.stdout(`${JSON.stringify({ client_id: client.clientId, ...(client.clientSecret ? { client_secret: client.clientSecret } : {}), ...client.metadata })}\n`);
+      return;
+    }
+    io.stdout(`client_id:     ${client.clientId}\n`);
+    if (client.clientSecret) io.stdout(`client_secret: ${client.clientSecret}\n(the secret is shown only now; store it safely)\n`);
+    else io.stdout('public client: no secret; it must use PKCE\n');
+  },
+};
+
+export const clientsListCommand: Command = {
+  name: 'clients list',
+  summary: 'list registered clients (never their secrets)',
+  help: `Usage: gatehouse clients list [--json]
+
+Lists every registered client with its type, grants and redirect URIs. Secrets are never shown.
+
+Options:
+  --json   print a JSON array instead of text`,
+  async run(argv, io) {
+    const flags = parseFlags(this, { json: { type: 'boolean' } }, argv);
+    const { withSession } = await import('./session.js');
+    const clients = await withSession(({ context }) => context.clients.list());
+    if (flags.json) {
+      const rows = clients.map((c) => ({ ...c.metadata, client_id: c.clientId, confidential: c.hasSecret, created_at: c.createdAt.toISOString() }));
+      io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+      return;
+    }
+    if (clients.length === 0) io.stdout('no clients registered\n');
+    for (const c of clients) {
+      const grants = Array.isArray(c.metadata.grant_types) ? c.metadata.grant_types.join(',') : '';
+      const uris = Array.isArray(c.metadata.redirect_uris) ? c.metadata.redirect_uris.join(' ') : '';
+      io.stdout(`${c.clientId}  ${String(c.metadata.client_name ?? '')}  ${c.hasSecret ? 'confidential' : 'public'}  ${grants}  ${uris}\n`);
+    }
+  },
+};

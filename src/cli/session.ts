@@ -1,0 +1,50 @@
+// What every database command does first: read the config, open the database (through a running
+// server when one owns DATA_DIR), migrate, and build the same context the server uses.
+import { loadConfig, type Config } from '../config.js';
+import { createContext, type AppContext } from '../context.js';
+import { createLogger } from '../logger.js';
+import { migrate } from '../storage/migrate.js';
+import { openDatabase } from '../storage/open.js';
+import { markSecret } from './args.js';
+
+export interface Session {
+  context: AppContext;
+  /** Where the data lives, for messages; never includes a credential. */
+  storage: string;
+  appliedMigrations: string[];
+}
+
+export async function withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  secretsOf(config).forEach(markSecret);
+  const { database, description } = await openDatabase(config, 'client');
+  try {
+    const appliedMigrations = await migrate(database).catch((error: unknown) => {
+      // The owner holds the lock from the moment it starts but serves the socket only once
+      // PGlite is up; say so rather than print a bare ENOENT.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (description.includes('served by') && (code === 'ENOENT' || code === 'ECONNREFUSED')) {
+        throw new Error(`cannot reach the database of the Gatehouse server that owns ${config.dataDir} (${description}); if it is starting, try again`, { cause: error });
+      }
+      throw error;
+    });
+    // The CLI reports outcomes itself; server-style logs on stdout would corrupt --json output.
+    const context = createContext(config, database, createLogger('silent'));
+    return await fn({ context, storage: description, appliedMigrations });
+  } finally {
+    await database.close();
+  }
+}
+
+/** Configured secrets, so that an error quoting one (a driver's, say) is redacted before printing. */
+function secretsOf(config: Config): string[] {
+  const secrets = [config.encryptionKey, ...config.cookieSecrets];
+  let password = '';
+  try {
+    password = config.databaseUrl ? new URL(config.databaseUrl).password : '';
+    if (password) secrets.push(password, decodeURIComponent(password));
+  } catch {
+    if (password) secrets.push(password);
+  }
+  return secrets;
+}
