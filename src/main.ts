@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type Config } from './config.js';
 import { createApp } from './app.js';
-import { createContext } from './context.js';
+import { createContext, type AppContext } from './context.js';
 import { createLogger, type Logger } from './logger.js';
 import { migrate } from './storage/migrate.js';
 import { openDatabase } from './storage/open.js';
@@ -12,6 +12,7 @@ import { startSweeper } from './storage/sweeper.js';
 export interface RunningServer {
   server: Server;
   url: string;
+  context: AppContext;
   stop(): Promise<void>;
 }
 
@@ -39,6 +40,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     return {
       server,
       url,
+      context,
       async stop() {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
