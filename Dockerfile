@@ -2,7 +2,14 @@
 # Gatehouse image: compiled JavaScript on the current Node LTS, production dependencies only,
 # running as the unprivileged `node` user.
 
-FROM node:24-bookworm-slim AS build
+# argon2's install step loads its prebuilt binary and compiles from source when that fails, so the
+# stages that install dependencies carry a compiler; the final image does not.
+FROM node:24-bookworm-slim AS toolchain
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+
+FROM toolchain AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -10,7 +17,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
-FROM node:24-bookworm-slim AS production-dependencies
+FROM toolchain AS production-dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
