@@ -10,8 +10,20 @@ const MIN_SECRET_BYTES = 32;
 
 const positiveInt = z.coerce.number().int().positive();
 
-// Non-secret, declarative settings; config/defaults.json holds the shipped values.
+// An API that accepts Gatehouse access tokens, named by its resource indicator (RFC 8707).
+const resourceServerSchema = z.object({
+  scope: z.string().trim().min(1),
+  accessTokenFormat: z.enum(['opaque', 'jwt']).default('jwt'),
+  jwtAlgorithm: z.enum(['RS256', 'ES256', 'EdDSA']).default('ES256'),
+  accessTokenTtlSeconds: positiveInt.optional(),
+}).strict();
+
+export type ResourceServerSettings = z.infer<typeof resourceServerSchema>;
+
+// Non-secret, declarative settings; config/defaults.json holds the shipped values and
+// SETTINGS_FILE may name a JSON file whose values override them.
 const settingsSchema = z.object({
+  resourceServers: z.record(z.url({ protocol: /^https?$/ }), resourceServerSchema).default({}),
   ttlSeconds: z.object({
     accessToken: positiveInt,
     authorizationCode: positiveInt,
@@ -46,6 +58,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   ENCRYPTION_KEY: secretSchema('ENCRYPTION_KEY').optional(),
   COOKIE_SECRETS: z.string().optional(),
+  SETTINGS_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   ARGON2_MEMORY_KIB: positiveInt.optional(),
@@ -77,15 +90,32 @@ function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`).join('; ');
 }
 
-export function loadSettings(file = path.join(PROJECT_ROOT, 'config', 'defaults.json')): Settings {
-  let raw: unknown;
+const DEFAULT_SETTINGS_FILE = path.join(PROJECT_ROOT, 'config', 'defaults.json');
+
+function readJson(file: string): unknown {
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(readFileSync(file, 'utf8'));
   } catch (cause) {
     throw new ConfigError(`cannot read settings file ${file}: ${(cause as Error).message}`);
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Objects merge key by key; anything else in the override replaces the default. */
+function mergeSettings(base: unknown, override: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(override)) return override;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) merged[key] = mergeSettings(base[key], value);
+  return merged;
+}
+
+export function loadSettings(overrideFile?: string): Settings {
+  const raw = overrideFile ? mergeSettings(readJson(DEFAULT_SETTINGS_FILE), readJson(overrideFile)) : readJson(DEFAULT_SETTINGS_FILE);
   const parsed = settingsSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(`settings file ${file}: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) throw new ConfigError(`settings ${overrideFile ?? DEFAULT_SETTINGS_FILE}: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
 
@@ -143,7 +173,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     secrets ??= generated.cookieSecrets;
   }
 
-  const settings = options.settings ?? loadSettings();
+  const settings = options.settings ?? loadSettings(env.SETTINGS_FILE ? path.resolve(env.SETTINGS_FILE) : undefined);
   const argon2 = {
     memoryKiB: env.ARGON2_MEMORY_KIB ?? settings.argon2.memoryKiB,
     iterations: env.ARGON2_ITERATIONS ?? settings.argon2.iterations,

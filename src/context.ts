@@ -1,6 +1,7 @@
 // The composition root: every service built once, from its dependencies, for one process.
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import { supportedScopes } from './oidc/options.js';
 import { createClientService } from './services/clients.js';
 import { createPasswordService } from './services/passwords.js';
 import { createSecretBox } from './services/secrets.js';
@@ -13,7 +14,7 @@ export function createContext(config: Config, database: Database, logger: Logger
   const passwords = createPasswordService(config.settings.argon2);
   const users = createUserService({ database, passwords });
   const signingKeys = createSigningKeyService({ database, secretBox });
-  const clients = createClientService({ database, secretBox });
+  const clients = createClientService({ database, secretBox, supportedScopes: supportedScopes(config.settings.resourceServers) });
   return { config, logger, database, secretBox, passwords, users, signingKeys, clients };
 }
 

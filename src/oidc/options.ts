@@ -1,8 +1,8 @@
 // oidc-provider configuration as a pure function of its inputs. Only provider.ts turns it into
 // a Provider. Security choices cite RFC 9700 (OAuth 2.0 Security BCP).
-import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { errors, type Configuration, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
 import type { JWK } from 'jose';
-import type { Settings } from '../config.js';
+import type { ResourceServerSettings, Settings } from '../config.js';
 
 /** Custom client metadata: `require_pkce: false` opts a legacy confidential client out of PKCE. */
 export const REQUIRE_PKCE = 'require_pkce';
@@ -22,6 +22,7 @@ export interface ProviderOptionsInput {
   signingKeys: JWK[];
   cookieSecrets: string[];
   ttlSeconds: Settings['ttlSeconds'];
+  resourceServers: Record<string, ResourceServerSettings>;
   pages: {
     renderError: NonNullable<Configuration['renderError']>;
     logoutSource: (ctx: KoaContextWithOIDC, form: string) => Promise<void>;
@@ -38,6 +39,25 @@ export function isPkceRequired(client: ClientLike): boolean {
   return client[REQUIRE_PKCE] !== false;
 }
 
+/** Every scope a client may be registered for: the OIDC ones and each configured API's. */
+export function supportedScopes(resourceServers: Record<string, ResourceServerSettings>): string[] {
+  const apiScopes = Object.values(resourceServers).flatMap((server) => server.scope.split(/\s+/));
+  return [...new Set([...SUPPORTED_SCOPES, ...apiScopes])];
+}
+
+/** RFC 8707: only configured APIs may be named as a resource; anything else is invalid_target. */
+export function resourceServerInfo(resourceServers: Record<string, ResourceServerSettings>, resource: string): ResourceServer {
+  const server = Object.hasOwn(resourceServers, resource) ? resourceServers[resource] : undefined;
+  if (!server) throw new errors.InvalidTarget(`resource ${resource} is not a registered API`);
+  return {
+    scope: server.scope,
+    audience: resource,
+    accessTokenFormat: server.accessTokenFormat,
+    ...(server.accessTokenTtlSeconds ? { accessTokenTTL: server.accessTokenTtlSeconds } : {}),
+    ...(server.accessTokenFormat === 'jwt' ? { jwt: { sign: { alg: server.jwtAlgorithm } } } : {}),
+  };
+}
+
 export function buildProviderOptions(input: ProviderOptionsInput): Configuration {
   const { ttlSeconds } = input;
   return {
@@ -52,7 +72,7 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
     // RFC 9700 §2.1.2: the implicit and hybrid flows are not offered.
     responseTypes: ['code'],
     pkce: { required: (_ctx, client) => isPkceRequired(client as unknown as ClientLike) },
-    scopes: [...SUPPORTED_SCOPES],
+    scopes: supportedScopes(input.resourceServers),
     claims: STANDARD_CLAIMS,
     clientDefaults: {
       grant_types: ['authorization_code'],
@@ -81,6 +101,12 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
       revocation: { enabled: true },
       userinfo: { enabled: true },
       claimsParameter: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        // A token request without `resource` gets the one granted at authorization, if any.
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resource) => resourceServerInfo(input.resourceServers, resource),
+      },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: input.pages.logoutSource,
@@ -90,9 +116,10 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     renderError: input.pages.renderError,
     ttl: {
-      AccessToken: ttlSeconds.accessToken,
+      // An API's own lifetime, when it sets one, wins over the default for its tokens.
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? ttlSeconds.accessToken,
       AuthorizationCode: ttlSeconds.authorizationCode,
-      ClientCredentials: ttlSeconds.clientCredentials,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? ttlSeconds.clientCredentials,
       IdToken: ttlSeconds.idToken,
       Interaction: ttlSeconds.interaction,
       Session: ttlSeconds.session,

@@ -24,6 +24,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     signingKeys: deps.signingKeys,
     cookieSecrets: deps.config.cookieSecrets,
     ttlSeconds: deps.config.settings.ttlSeconds,
+    resourceServers: deps.config.settings.resourceServers,
     pages: deps.pages,
   });
   const provider = new Provider(deps.config.issuer, options);

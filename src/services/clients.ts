@@ -145,12 +145,18 @@ export function parseClientInput(input: ClientInput): ClientRegistration {
   return { confidential: !data.public, metadata };
 }
 
-export function createClientService(deps: { database: Queryable; secretBox: SecretBox }) {
+export function createClientService(deps: { database: Queryable; secretBox: SecretBox; supportedScopes: readonly string[] }) {
   const repository = createClientRepository(deps);
+  const offered = new Set(deps.supportedScopes);
 
   return {
     async register(input: ClientInput): Promise<RegisteredClient> {
       const { confidential, metadata } = parseClientInput(input);
+      // oidc-provider refuses to load a client registered for a scope it does not offer.
+      const unknownScope = String(metadata.scope).split(' ').find((scope) => !offered.has(scope));
+      if (unknownScope !== undefined) {
+        throw new ValidationError(`scope: "${unknownScope}" is not offered here (offered: ${[...offered].join(' ')})`);
+      }
       // Hex, not base64url: an id starting with '-' would read as a flag on a command line.
       const clientId = randomBytes(16).toString('hex');
       const clientSecret = confidential ? randomBytes(32).toString('base64url') : undefined;
