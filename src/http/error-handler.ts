@@ -2,27 +2,14 @@
 // for clients that prefer it, 503 + Retry-After for storage faults, 500 for bugs. oidc-provider's
 // protocol routes catch their own errors (RFC 6749 §5.2 JSON or renderError) before they get here.
 import type Koa from 'koa';
-import { AppError, StorageUnavailableError } from '../errors.js';
+import { AppError } from '../errors.js';
+import { isStorageUnavailable } from '../storage/faults.js';
+import { RETRY_AFTER_SECONDS } from './retry-after.js';
 import type { Logger } from '../logger.js';
 import type { Renderer } from './render.js';
 
-const RETRY_AFTER_SECONDS = 5;
 
-// Node socket errors and Postgres SQLSTATEs that mean "the database did not answer", not "the
-// query was wrong": class 08 connection exceptions, 53300 too_many_connections, 57P01-57P03
-// shutdown / cannot_connect_now.
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
-const SQLSTATES = /^(08...|53300|57P0[123])$/;
-const POOL_MESSAGES = /^(timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error)/;
-
-export function isStorageUnavailable(error: unknown, depth = 0): boolean {
-  if (depth > 4 || typeof error !== 'object' || error === null) return false;
-  if (error instanceof StorageUnavailableError) return true;
-  const { code, message, cause } = error as { code?: unknown; message?: unknown; cause?: unknown };
-  if (typeof code === 'string' && (NETWORK_CODES.has(code) || SQLSTATES.test(code))) return true;
-  if (typeof message === 'string' && POOL_MESSAGES.test(message)) return true;
-  return isStorageUnavailable(cause, depth + 1);
-}
+export { isStorageUnavailable };
 
 interface Answer {
   status: number;

@@ -48,6 +48,8 @@ export function createPoolDatabase(options: PoolOptions, onClose?: () => Promise
     max: options.poolSize,
     connectionTimeoutMillis: options.connectionTimeoutMs,
     statement_timeout: options.statementTimeoutMs,
+    // Client-side bound too: a server that stops answering mid-query never sends its timeout.
+    query_timeout: options.statementTimeoutMs + 1000,
     idleTimeoutMillis: 30_000,
   });
   // An idle client losing its server must not crash the process; the next query reports it.

@@ -1,0 +1,96 @@
+// Postgres going away: protocol endpoints and pages answer 503 with Retry-After (never 500),
+// /readyz reports it, and the same process recovers when the database returns.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPoolDatabase } from '../../src/storage/db.js';
+import { Browser } from '../helpers/browser.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { startTestApp, type TestApp } from '../helpers/start-app.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+
+describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('Postgres outage', () => {
+  let server: TestDatabase;
+  let proxy: TcpProxy;
+  let app: TestApp;
+  let basic: string;
+  let webClientId: string;
+
+  beforeAll(async () => {
+    server = await createTestDatabase('postgres');
+    const target = new URL(server.url!);
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const proxied = new URL(server.url!);
+    proxied.port = String(proxy.port);
+    const database = createPoolDatabase({ connectionString: proxied.toString(), poolSize: 4, statementTimeoutMs: 2000, connectionTimeoutMs: 2000 });
+    app = await startTestApp({ testDatabase: { kind: 'postgres', database, close: () => database.close() } });
+    const machine = await app.context.clients.register({ name: 'Job', grants: ['client_credentials'] });
+    basic = `Basic ${Buffer.from(`${machine.clientId}:${machine.clientSecret}`).toString('base64')}`;
+    webClientId = (await app.context.clients.register({ name: 'Web', redirectUris: ['https://app.example.test/cb'] })).clientId;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await app?.testDatabase.close();
+    await proxy?.close();
+    await server?.close();
+  });
+
+  const tokenRequest = () => fetch(`${app.issuer}/token`, {
+    method: 'POST',
+    headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: 'grant_type=client_credentials',
+  });
+  const authorizationRequest = () => fetch(authorizationUrl(), { redirect: 'manual', headers: { accept: 'text/html' } });
+  const authorizationUrl = () => `${app.issuer}/auth?${new URLSearchParams({
+    client_id: webClientId, response_type: 'code', scope: 'openid', redirect_uri: 'https://app.example.test/cb',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', state: 's',
+  })}`;
+
+  it('answers 503 with Retry-After while the database is away, and recovers without a restart', async () => {
+    expect((await tokenRequest()).status).toBe(200);
+    expect((await fetch(`${app.issuer}/readyz`)).status).toBe(200);
+    // A sign-in that has started: its interaction lives in the database.
+    const browser = new Browser();
+    const loginPage = await browser.get(authorizationUrl(), { followOrigins: [new URL(app.issuer).origin] });
+    expect(loginPage.status).toBe(200);
+
+    await proxy.stop();
+
+    const ready = await fetch(`${app.issuer}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(ready.headers.get('retry-after')).toBe('5');
+    expect(await ready.json()).toMatchObject({ checks: { database: 'unavailable' } });
+
+    const token = await tokenRequest();
+    expect(token.status).toBe(503);
+    expect(token.headers.get('retry-after')).toBe('5');
+    const body = await token.json() as { error: string; error_description: string };
+    expect(body.error).toBe('temporarily_unavailable');
+    expect(body.error_description).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|postgres/i);
+
+    const authorization = await authorizationRequest();
+    expect(authorization.status).toBe(503);
+    expect(authorization.headers.get('retry-after')).toBe('5');
+    expect(await authorization.text()).toMatch(/temporarily unavailable/i);
+
+    const interaction = await browser.get(loginPage.url);
+    expect(interaction.status).toBe(503);
+    expect(interaction.headers.get('retry-after')).toBe('5');
+    const login = await browser.submit(loginPage, { button: 'Sign in', fields: { email: 'someone@example.test', password: 'whatever it is' } });
+    expect(login.status).toBe(503);
+    expect(login.body).not.toContain('whatever it is');
+
+    // Nothing that needs no storage is affected.
+    expect((await fetch(`${app.issuer}/.well-known/openid-configuration`)).status).toBe(200);
+    expect((await fetch(`${app.issuer}/jwks`)).status).toBe(200);
+
+    await proxy.start();
+
+    let status = 0;
+    for (let attempt = 0; attempt < 50 && status !== 200; attempt += 1) {
+      status = (await tokenRequest()).status;
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status).toBe(200);
+    expect((await fetch(`${app.issuer}/readyz`)).status).toBe(200);
+    expect((await authorizationRequest()).status).toBe(303);
+  });
+});
