@@ -1,56 +1,16 @@
 // The `gatehouse` command as an operator runs it: the real executable in a child process, against a
 // fresh DATA_DIR (and a dedicated database on the real Postgres when TEST_DATABASE_URL is set).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../../src/storage/embedded.js';
 import { createTestDatabase, storageKinds, type TestDatabase } from '../helpers/database.js';
+import { cliEnvironment, collect, freePort, runCli, spawnCli, waitForHealth, type CliResult } from '../helpers/gatehouse-process.js';
 
 // Each run is a fresh process opening the database (about 2 s on PGlite); a test runs several.
 const MANY_RUNS_MS = 120_000;
-
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/gatehouse.mjs');
-
-interface CliResult { code: number | null; stdout: string; stderr: string }
-
-// Only what the test sets, so a developer's own DATABASE_URL never leaks into a run.
-function cliEnvironment(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: dataDir,
-    ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
-    COOKIE_SECRETS: randomBytes(32).toString('base64url'),
-    ...extra,
-  };
-}
-
-function spawnCli(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-}
-
-function collect(child: ChildProcess, stdin = ''): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-  child.stdin!.end(stdin);
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function runCli(args: string[], env: Record<string, string>, stdin = ''): Promise<CliResult> {
-  return collect(spawnCli(args, env), stdin);
-}
 
 function expectOk(result: CliResult): CliResult {
   expect(result.stderr, result.stderr).toBe('');
@@ -200,25 +160,6 @@ describe.each(storageKinds)('gatehouse CLI on %s', (kind) => {
     expect((await listClients()).length).toBe(clientsBefore);
   });
 });
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
-async function waitForHealth(url: string, server: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error('server did not become healthy');
-}
 
 describe('gatehouse serve with the CLI beside it (embedded storage)', () => {
   let dataDir: string;

@@ -1,7 +1,6 @@
 // A restart keeps users, clients, signing keys and grants: the real server entry point, stopped
 // and started again on the same storage (embedded PGlite files, or a Postgres server).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as oidc from 'openid-client';
@@ -11,16 +10,10 @@ import { startServer, type RunningServer } from '../../src/main.js';
 import { createLogger } from '../../src/logger.js';
 import { Browser } from '../helpers/browser.js';
 import { createTestDatabase, storageKinds, type TestDatabase } from '../helpers/database.js';
+import { freePort } from '../helpers/gatehouse-process.js';
 import { discoverIssuer, exchangeCode, RP_REDIRECT_URI, signIn } from '../helpers/relying-party.js';
 import { createTestSecrets } from '../helpers/start-app.js';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe.each(storageKinds)('restart on %s', (kind) => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gh-restart-'));
