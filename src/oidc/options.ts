@@ -94,6 +94,10 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
     },
     // RFC 9700 §4.14.2: refresh tokens of every client rotate; reuse of a rotated one revokes the grant.
     rotateRefreshToken: true,
+    // A client allowed the refresh_token grant gets one with every code exchange. With
+    // offline_access it outlives the sign-in (OIDC Core §11); without, it is bound to the browser
+    // session and dies with sign-out, like the access tokens issued beside it.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
