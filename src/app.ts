@@ -9,9 +9,11 @@ import { createCsrf } from './http/csrf.js';
 import { createErrorHandler } from './http/error-handler.js';
 import { createHealthRouter } from './http/health.js';
 import { createRenderer } from './http/render.js';
+import { retryAfterOnUnavailable } from './http/retry-after.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createInteractionRouter } from './interactions/router.js';
 import { createAdapterFactory } from './oidc/adapters/index.js';
+import { withStorageFaults } from './oidc/adapters/storage-faults.js';
 import { createProviderPages } from './oidc/pages.js';
 import { createProvider } from './oidc/provider.js';
 
@@ -21,23 +23,24 @@ export interface App {
 }
 
 export async function createApp(context: AppContext): Promise<App> {
-  const { config, logger, database, secretBox, users, signingKeys } = context;
+  const { config, logger, database, redis, secretBox, users, signingKeys } = context;
   await signingKeys.ensureKeys();
   const renderer = createRenderer({ viewsDir: path.join(PROJECT_ROOT, 'views'), cache: config.env === 'production' });
   const provider = createProvider({
     config,
     logger,
-    adapter: createAdapterFactory({ database, secretBox }),
+    adapter: withStorageFaults(createAdapterFactory({ database, secretBox, redis, redisKeyPrefix: config.redisKeyPrefix })),
     users,
     signingKeys: await signingKeys.loadPrivateJwks(),
     pages: createProviderPages(renderer),
   });
   const csrf = createCsrf({ secrets: config.cookieSecrets, secure: config.issuer.startsWith('https://') });
 
+  provider.use(retryAfterOnUnavailable());
   provider.use(securityHeaders({ https: config.issuer.startsWith('https://') }));
   provider.use(createErrorHandler({ logger, renderer }));
   provider.use(serveAssets({ dir: path.join(PROJECT_ROOT, 'public'), prefix: '/assets/' }));
-  const health = createHealthRouter({ database });
+  const health = createHealthRouter({ database, redis });
   provider.use(health.routes());
   const interactions = createInteractionRouter({ provider, users, renderer, csrf });
   provider.use(interactions.routes());

@@ -42,6 +42,7 @@ const settingsSchema = z.object({
   }).strict(),
   sweeper: z.object({ intervalSeconds: positiveInt, batchSize: positiveInt }).strict(),
   database: z.object({ poolSize: positiveInt, statementTimeoutMs: positiveInt, connectionTimeoutMs: positiveInt }).strict(),
+  redis: z.object({ connectTimeoutMs: positiveInt, commandTimeoutMs: positiveInt }).strict(),
 }).strict();
 
 const secretSchema = (name: string) =>
@@ -55,6 +56,8 @@ const envSchema = z.object({
   HOST: z.string().min(1).optional(),
   ISSUER: z.url().optional(),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL').optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// or rediss:// URL').optional(),
+  REDIS_KEY_PREFIX: z.string().min(1).default('gatehouse:'),
   DATA_DIR: z.string().min(1).default('./data'),
   ENCRYPTION_KEY: secretSchema('ENCRYPTION_KEY').optional(),
   COOKIE_SECRETS: z.string().optional(),
@@ -74,6 +77,8 @@ export interface Config {
   host: string;
   issuer: string;
   databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
   dataDir: string;
   encryptionKey: string;
   cookieSecrets: string[];
@@ -186,6 +191,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     host: env.HOST ?? (production ? '0.0.0.0' : 'localhost'),
     issuer,
     databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
     dataDir,
     encryptionKey,
     cookieSecrets: secrets,

@@ -8,14 +8,15 @@ import { createSecretBox } from './services/secrets.js';
 import { createSigningKeyService } from './services/signing-keys.js';
 import { createUserService } from './services/users.js';
 import type { Database } from './storage/db.js';
+import type { RedisClient } from './storage/redis.js';
 
-export function createContext(config: Config, database: Database, logger: Logger) {
+export function createContext(config: Config, database: Database, logger: Logger, redis?: RedisClient) {
   const secretBox = createSecretBox(config.encryptionKey);
   const passwords = createPasswordService(config.settings.argon2);
   const users = createUserService({ database, passwords });
   const signingKeys = createSigningKeyService({ database, secretBox });
   const clients = createClientService({ database, secretBox, supportedScopes: supportedScopes(config.settings.resourceServers) });
-  return { config, logger, database, secretBox, passwords, users, signingKeys, clients };
+  return { config, logger, database, redis, secretBox, passwords, users, signingKeys, clients };
 }
 
 export type AppContext = ReturnType<typeof createContext>;

@@ -7,6 +7,8 @@ import { createContext, type AppContext } from './context.js';
 import { createLogger, type Logger } from './logger.js';
 import { migrate } from './storage/migrate.js';
 import { openDatabase } from './storage/open.js';
+import { openRedis } from './storage/open-redis.js';
+import { closeRedis, type RedisClient } from './storage/redis.js';
 import { startSweeper } from './storage/sweeper.js';
 
 export interface RunningServer {
@@ -18,10 +20,12 @@ export interface RunningServer {
 
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   const { database, description } = await openDatabase(config, 'owner');
+  let redis: RedisClient | undefined;
   try {
+    redis = await openRedis(config, logger);
     const applied = await migrate(database);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
-    const context = createContext(config, database, logger);
+    const context = createContext(config, database, logger, redis);
     const app = await createApp(context);
     const sweeper = startSweeper({
       database,
@@ -48,10 +52,12 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         });
         await sweeper.stop();
         await database.close();
+        if (redis) await closeRedis(redis);
       },
     };
   } catch (error) {
     await database.close().catch(() => undefined);
+    if (redis) await closeRedis(redis);
     throw error;
   }
 }

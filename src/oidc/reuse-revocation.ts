@@ -7,7 +7,7 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from '../logger.js';
-import { isConcurrentReuse } from './adapters/postgres.js';
+import { isConcurrentReuse } from './adapters/errors.js';
 
 export function revokeGrantOnConcurrentReuse(provider: Provider, logger: Logger): void {
   provider.on('grant.error', (ctx: KoaContextWithOIDC, error: unknown) => {

@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createContext, type AppContext } from '../../src/context.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, type StorageKind, type TestDatabase } from './database.js';
+import { createTestRedis, type TestRedis } from './redis.js';
 
 export interface TestApp {
   issuer: string;
@@ -17,6 +18,8 @@ export interface TestApp {
   context: AppContext;
   app: App;
   testDatabase: TestDatabase;
+  /** Set with the `redis` option: the client and key prefix this app stores its short-lived models under. */
+  testRedis: TestRedis | undefined;
   close(): Promise<void>;
 }
 
@@ -27,6 +30,8 @@ export interface StartTestAppOptions {
   env?: Record<string, string>;
   /** Secrets to reuse across a restart; fresh ones otherwise. */
   secrets?: { encryptionKey: string; cookieSecrets: string };
+  /** Short-lived models in the real Redis (TEST_REDIS_URL) under a random key prefix, removed on close. */
+  redis?: boolean;
 }
 
 export function createTestSecrets(): { encryptionKey: string; cookieSecrets: string } {
@@ -42,6 +47,7 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const issuer = `http://127.0.0.1:${port}`;
+  const testRedis = options.redis ? await createTestRedis() : undefined;
   const config = loadConfig({
     env: {
       NODE_ENV: 'test',
@@ -50,10 +56,11 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
       ENCRYPTION_KEY: secrets.encryptionKey,
       COOKIE_SECRETS: secrets.cookieSecrets,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ...(testRedis ? { REDIS_URL: testRedis.url, REDIS_KEY_PREFIX: testRedis.keyPrefix } : {}),
       ...options.env,
     },
   });
-  const context = createContext(config, testDatabase.database, createLogger(config.logLevel));
+  const context = createContext(config, testDatabase.database, createLogger(config.logLevel), testRedis?.redis);
   const app = await createApp(context);
   server.on('request', app.callback);
   return {
@@ -62,6 +69,7 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
     context,
     app,
     testDatabase,
+    testRedis,
     secrets,
     async close() {
       await new Promise<void>((resolve) => {
@@ -69,6 +77,7 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
         server.closeAllConnections();
       });
       if (ownsDatabase) await testDatabase.close();
+      await testRedis?.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -2,7 +2,7 @@
 // userinfo, refresh rotation, and what happens when a code or refresh token is used twice.
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConsumeConflictError } from '../../src/oidc/adapters/postgres.js';
+import { createConsumeConflictError } from '../../src/oidc/adapters/errors.js';
 import { Browser } from '../helpers/browser.js';
 import { storageKinds } from '../helpers/database.js';
 import { discoverIssuer, exchangeCode, RP_REDIRECT_URI, signIn } from '../helpers/relying-party.js';

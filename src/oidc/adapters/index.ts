@@ -1,14 +1,53 @@
-// The one place that decides which store holds each oidc-provider model. Today: Client in
-// oidc_clients, everything else in oidc_payloads. Short-lived models move to Redis here later.
+// The one place that decides which store holds each oidc-provider model. Client lives in
+// oidc_clients. With Redis, what is short-lived and whose loss costs at most a fresh sign-in goes
+// there (DESIGN §4); grants and the tokens that outlive a session stay in Postgres. Without Redis,
+// every payload is in oidc_payloads. A grant's revocation reaches both stores because oidc-provider
+// calls revokeByGrantId on each model's own adapter.
 import type { Adapter, AdapterFactory } from 'oidc-provider';
 import type { Database } from '../../storage/db.js';
+import type { RedisClient } from '../../storage/redis.js';
 import { createClientRepository } from '../../storage/repositories/clients.js';
 import type { SecretBox } from '../../services/secrets.js';
 import { createClientAdapter } from './clients.js';
 import { createPostgresAdapterFactory } from './postgres.js';
+import { createRedisAdapterFactory } from './redis.js';
 
-export function createAdapterFactory(deps: { database: Database; secretBox: SecretBox }): AdapterFactory {
+export const REDIS_MODELS: ReadonlySet<string> = new Set([
+  'Session',
+  'Interaction',
+  'AuthorizationCode',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PushedAuthorizationRequest',
+  'ReplayDetection',
+  'AccessToken',
+  'ClientCredentials',
+]);
+
+export const DEFAULT_REDIS_KEY_PREFIX = 'gatehouse:';
+
+export interface AdapterFactoryDeps {
+  database: Database;
+  secretBox: SecretBox;
+  redis?: RedisClient | undefined;
+  redisKeyPrefix?: string | undefined;
+}
+
+/** Where a model's payloads live; unknown models default to the durable store. */
+export function storeForModel(model: string, hasRedis: boolean): 'clients' | 'redis' | 'postgres' {
+  if (model === 'Client') return 'clients';
+  return hasRedis && REDIS_MODELS.has(model) ? 'redis' : 'postgres';
+}
+
+export function createAdapterFactory(deps: AdapterFactoryDeps): AdapterFactory {
   const clientAdapter = createClientAdapter(createClientRepository(deps));
-  const payloadAdapters = createPostgresAdapterFactory(deps.database);
-  return (model: string): Adapter => (model === 'Client' ? clientAdapter : payloadAdapters(model));
+  const postgres = createPostgresAdapterFactory(deps.database);
+  const redis = deps.redis
+    ? createRedisAdapterFactory({ redis: deps.redis, keyPrefix: deps.redisKeyPrefix ?? DEFAULT_REDIS_KEY_PREFIX })
+    : undefined;
+  return (model: string): Adapter => {
+    const store = storeForModel(model, redis !== undefined);
+    if (store === 'clients') return clientAdapter;
+    return store === 'redis' ? redis!(model) : postgres(model);
+  };
 }

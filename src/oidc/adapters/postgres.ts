@@ -1,6 +1,6 @@
 // oidc-provider's adapter over the oidc_payloads table: a thin translator to the repository, plus
 // the two places where the adapter, not oidc-provider, must close a race (see consume and upsert).
-import { errors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
+import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import type { Database } from '../../storage/db.js';
 import {
   consumePayload,
@@ -13,41 +13,11 @@ import {
   upsertPayload,
   type PayloadRecord,
 } from '../../storage/repositories/oidc-payloads.js';
+import { createConsumeConflictError, ReplayDetectedError } from './errors.js';
 
 // ReplayDetection.unique() does find-then-save, so two requests carrying one jti can both miss
 // on find. Its rows are therefore insert-only: the second insert must fail, not overwrite.
 const INSERT_ONLY_MODELS = new Set(['ReplayDetection']);
-
-const REDEEMABLE_LABELS: Record<string, string> = {
-  AuthorizationCode: 'authorization code',
-  RefreshToken: 'refresh token',
-  DeviceCode: 'device code',
-  BackchannelAuthenticationRequest: 'backchannel authentication request',
-  PreAuthorizedCode: 'pre-authorized code',
-};
-
-/** A live ReplayDetection row already holds this id: the jti (DPoP proof, client assertion) was replayed. */
-export class ReplayDetectedError extends errors.InvalidRequest {
-  constructor() {
-    super('token identifier (jti) has already been used');
-  }
-}
-
-const concurrentReuseErrors = new WeakSet<Error>();
-
-/** The row was consumed (or removed) between oidc-provider's find and its consume. */
-export function createConsumeConflictError(model: string): Error {
-  const error = model === 'PushedAuthorizationRequest'
-    ? new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used')
-    : new errors.InvalidGrant(`${REDEEMABLE_LABELS[model] ?? model} already consumed`);
-  concurrentReuseErrors.add(error);
-  return error;
-}
-
-/** True for the error a request gets when it lost a concurrent redemption race. */
-export function isConcurrentReuse(error: unknown): boolean {
-  return error instanceof Error && concurrentReuseErrors.has(error);
-}
 
 function toRecord(model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): PayloadRecord {
   return {
