@@ -41,6 +41,8 @@ const settingsSchema = z.object({
     parallelism: positiveInt,
   }).strict(),
   sweeper: z.object({ intervalSeconds: positiveInt, batchSize: positiveInt }).strict(),
+  // How long SIGTERM waits for requests in flight before cutting connections.
+  shutdown: z.object({ drainTimeoutMs: positiveInt }).strict(),
   database: z.object({ poolSize: positiveInt, statementTimeoutMs: positiveInt, connectionTimeoutMs: positiveInt }).strict(),
   redis: z.object({ connectTimeoutMs: positiveInt, commandTimeoutMs: positiveInt }).strict(),
 }).strict();

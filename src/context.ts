@@ -1,7 +1,7 @@
 // The composition root: every service built once, from its dependencies, for one process.
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import { supportedScopes } from './oidc/options.js';
+import { supportedScopes } from './oidc/scopes.js';
 import { createClientService } from './services/clients.js';
 import { createPasswordService } from './services/passwords.js';
 import { createSecretBox } from './services/secrets.js';

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig, type Config } from './config.js';
 import { createApp } from './app.js';
 import { createContext, type AppContext } from './context.js';
+import { closeGracefully } from './http/graceful-close.js';
 import { createLogger, type Logger } from './logger.js';
 import { migrate } from './storage/migrate.js';
 import { openDatabase } from './storage/open.js';
@@ -46,10 +47,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       url,
       context,
       async stop() {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
+        const { forced } = await closeGracefully(server, config.settings.shutdown.drainTimeoutMs);
+        if (forced) logger.warn('requests still open after the drain time were cut');
         await sweeper.stop();
         await database.close();
         if (redis) await closeRedis(redis);

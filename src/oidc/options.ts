@@ -3,11 +3,11 @@
 import { errors, type Configuration, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { ResourceServerSettings, Settings } from '../config.js';
+import { supportedScopes } from './scopes.js';
 
 /** Custom client metadata: `require_pkce: false` opts a legacy confidential client out of PKCE. */
 export const REQUIRE_PKCE = 'require_pkce';
 
-export const SUPPORTED_SCOPES = ['openid', 'offline_access', 'profile', 'email'] as const;
 
 export const STANDARD_CLAIMS = {
   // amr rides on openid so every ID token says how the person signed in (OIDC Core §2).
@@ -39,11 +39,6 @@ export function isPkceRequired(client: ClientLike): boolean {
   return client[REQUIRE_PKCE] !== false;
 }
 
-/** Every scope a client may be registered for: the OIDC ones and each configured API's. */
-export function supportedScopes(resourceServers: Record<string, ResourceServerSettings>): string[] {
-  const apiScopes = Object.values(resourceServers).flatMap((server) => server.scope.split(/\s+/));
-  return [...new Set([...SUPPORTED_SCOPES, ...apiScopes])];
-}
 
 /** RFC 8707: only configured APIs may be named as a resource; anything else is invalid_target. */
 export function resourceServerInfo(resourceServers: Record<string, ResourceServerSettings>, resource: string): ResourceServer {

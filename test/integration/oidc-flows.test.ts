@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsumeConflictError } from '../../src/oidc/adapters/errors.js';
 import { Browser } from '../helpers/browser.js';
 import { storageKinds } from '../helpers/database.js';
-import { discoverIssuer, exchangeCode, RP_REDIRECT_URI, signIn } from '../helpers/relying-party.js';
+import { discoverIssuer, exchangeCode, RP_POST_LOGOUT_REDIRECT_URI, RP_REDIRECT_URI, signIn } from '../helpers/relying-party.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 
 const EMAIL = 'grace@example.test';
@@ -20,7 +20,7 @@ describe.each(storageKinds)('authorization code flow on %s', (kind) => {
     app = await startTestApp({ kind });
     const user = await app.context.users.create({ email: EMAIL, password: PASSWORD, emailVerified: true, name: 'Grace Hopper', givenName: 'Grace', familyName: 'Hopper' });
     userId = user.id;
-    const client = await app.context.clients.register({ name: 'Compiler', redirectUris: [RP_REDIRECT_URI] });
+    const client = await app.context.clients.register({ name: 'Compiler', redirectUris: [RP_REDIRECT_URI], postLogoutRedirectUris: [RP_POST_LOGOUT_REDIRECT_URI] });
     config = await discoverIssuer(app.issuer, client.clientId, client.clientSecret!);
   });
   afterAll(async () => { await app?.close(); });
@@ -125,6 +125,25 @@ describe.each(storageKinds)('authorization code flow on %s', (kind) => {
     await expect(exchangeCode(config, result)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect((await oidc.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
     await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('ends tokens without offline_access at sign-out, and keeps offline ones (OIDC Core §11)', async () => {
+    const browser = new Browser();
+    const online = await exchangeCode(config, await signIn(browser, config, { email: EMAIL, password: PASSWORD, scope: 'openid' }));
+    const offline = await exchangeCode(config, await signIn(browser, config, {
+      email: EMAIL, password: PASSWORD, scope: 'openid offline_access', extraParams: { prompt: 'consent' },
+    }));
+    expect(online.refresh_token).toEqual(expect.any(String));
+
+    const logout = oidc.buildEndSessionUrl(config, { id_token_hint: offline.id_token!, post_logout_redirect_uri: RP_POST_LOGOUT_REDIRECT_URI });
+    const follow = { followOrigins: [new URL(app.issuer).origin] };
+    const signedOut = await browser.submit(await browser.get(logout.href, follow), { button: 'Sign out', ...follow });
+    expect(signedOut.location).toMatch(new RegExp(`^${RP_POST_LOGOUT_REDIRECT_URI}`));
+
+    expect((await oidc.tokenIntrospection(config, online.access_token)).active).toBe(false);
+    await expect(oidc.refreshTokenGrant(config, online.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect((await oidc.tokenIntrospection(config, offline.access_token)).active).toBe(true);
+    expect((await oidc.refreshTokenGrant(config, offline.refresh_token!)).access_token).toEqual(expect.any(String));
   });
 
   it('refuses a code exchange without the PKCE verifier', async () => {
