@@ -40,6 +40,8 @@ const settingsSchema = z.object({
     iterations: positiveInt.min(2),
     parallelism: positiveInt,
   }).strict(),
+  // Password hashing queue: at most maxConcurrent at once (0 = one per core), maxQueued waiting.
+  passwordHashing: z.object({ maxConcurrent: z.number().int().min(0), maxQueued: z.number().int().min(0) }).strict(),
   sweeper: z.object({ intervalSeconds: positiveInt, batchSize: positiveInt }).strict(),
   // How long SIGTERM waits for requests in flight before cutting connections.
   shutdown: z.object({ drainTimeoutMs: positiveInt }).strict(),

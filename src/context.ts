@@ -12,7 +12,7 @@ import type { RedisClient } from './storage/redis.js';
 
 export function createContext(config: Config, database: Database, logger: Logger, redis?: RedisClient) {
   const secretBox = createSecretBox(config.encryptionKey);
-  const passwords = createPasswordService(config.settings.argon2);
+  const passwords = createPasswordService(config.settings.argon2, config.settings.passwordHashing);
   const users = createUserService({ database, passwords });
   const signingKeys = createSigningKeyService({ database, secretBox });
   const clients = createClientService({ database, secretBox, supportedScopes: supportedScopes(config.settings.resourceServers) });

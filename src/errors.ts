@@ -44,3 +44,10 @@ export class StorageUnavailableError extends AppError {
     super('Storage is unavailable, try again shortly', { status: 503, code: 'temporarily_unavailable', cause, expose: true });
   }
 }
+
+/** Too much work queued (e.g. password hashing under a sign-in flood); the request can be retried. */
+export class BusyError extends AppError {
+  constructor(message: string) {
+    super(message, { status: 503, code: 'temporarily_unavailable', expose: true });
+  }
+}

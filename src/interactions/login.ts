@@ -1,7 +1,9 @@
 // The password step: show the form, check the credentials, finish the login prompt.
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
+import { BusyError } from '../errors.js';
 import { formFields, formOf } from '../http/body.js';
+import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
 import type { Csrf } from '../http/csrf.js';
 import type { Renderer } from '../http/render.js';
 import { allowFormTarget } from '../http/security-headers.js';
@@ -71,7 +73,16 @@ export function createLoginSteps(deps: { provider: Provider; users: UserService;
       await renderLogin(ctx, typedEmail, problemsFrom(parsed.error), 400);
       return;
     }
-    const user = await users.authenticateWithPassword(parsed.data.email, parsed.data.password);
+    let user;
+    try {
+      user = await users.authenticateWithPassword(parsed.data.email, parsed.data.password);
+    } catch (error) {
+      if (!(error instanceof BusyError)) throw error;
+      // Overloaded: keep the person on the form with what they typed (but the password).
+      ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      await renderLogin(ctx, typedEmail, { summary: [{ field: null, message: error.message }], fields: {} }, 503);
+      return;
+    }
     if (!user) {
       // 400 rather than 401: a 401 must carry a WWW-Authenticate challenge (RFC 9110 §15.5.2),
       // and this is a form to correct, not an HTTP authentication scheme.
