@@ -23,14 +23,15 @@ export async function deleteKeysWithPrefix(redis: RedisClient, keyPrefix: string
   } while (cursor !== '0');
 }
 
-export async function createTestRedis(options: { commandTimeoutMs?: number } = {}): Promise<TestRedis> {
-  if (!testRedisUrl) throw new Error('TEST_REDIS_URL is not set');
+export async function createTestRedis(options: { commandTimeoutMs?: number; url?: string } = {}): Promise<TestRedis> {
+  const url = options.url ?? testRedisUrl;
+  if (!url) throw new Error('TEST_REDIS_URL is not set');
   const keyPrefix = `gh-test:${randomBytes(6).toString('hex')}:`;
-  const redis = createRedisClient({ url: testRedisUrl, connectTimeoutMs: 2000, commandTimeoutMs: options.commandTimeoutMs ?? 2000 });
+  const redis = createRedisClient({ url, connectTimeoutMs: 2000, commandTimeoutMs: options.commandTimeoutMs ?? 2000 });
   await connectRedis(redis);
   return {
     redis,
-    url: testRedisUrl,
+    url,
     keyPrefix,
     async keys(pattern = '*') {
       const found: string[] = [];

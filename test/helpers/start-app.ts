@@ -30,8 +30,8 @@ export interface StartTestAppOptions {
   env?: Record<string, string>;
   /** Secrets to reuse across a restart; fresh ones otherwise. */
   secrets?: { encryptionKey: string; cookieSecrets: string };
-  /** Short-lived models in the real Redis (TEST_REDIS_URL) under a random key prefix, removed on close. */
-  redis?: boolean;
+  /** Short-lived models in the real Redis (TEST_REDIS_URL, or the given URL) under a random key prefix, removed on close. */
+  redis?: boolean | { url: string };
 }
 
 export function createTestSecrets(): { encryptionKey: string; cookieSecrets: string } {
@@ -47,7 +47,7 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const issuer = `http://127.0.0.1:${port}`;
-  const testRedis = options.redis ? await createTestRedis() : undefined;
+  const testRedis = options.redis ? await createTestRedis(typeof options.redis === 'object' ? { url: options.redis.url } : {}) : undefined;
   const config = loadConfig({
     env: {
       NODE_ENV: 'test',

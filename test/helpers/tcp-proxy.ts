@@ -17,6 +17,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let port = 0;
 
   async function listen(): Promise<void> {
+    if (server) return;
     server = createServer((client) => {
       const upstream = createConnection(target);
       for (const socket of [client, upstream]) {
@@ -28,7 +29,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
-    await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(port, '127.0.0.1', resolve);
+    });
     port = (server.address() as { port: number }).port;
   }
 

@@ -94,3 +94,52 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('Postgres outage', () => 
     expect((await authorizationRequest()).status).toBe(303);
   });
 });
+
+describe.runIf(Boolean(process.env.TEST_REDIS_URL))('Redis outage', () => {
+  let proxy: TcpProxy;
+  let app: TestApp;
+  let basic: string;
+
+  beforeAll(async () => {
+    const target = new URL(process.env.TEST_REDIS_URL!);
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    app = await startTestApp({ redis: { url: `redis://127.0.0.1:${proxy.port}` } });
+    const machine = await app.context.clients.register({ name: 'Job', grants: ['client_credentials'] });
+    basic = `Basic ${Buffer.from(`${machine.clientId}:${machine.clientSecret}`).toString('base64')}`;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await proxy?.close();
+  });
+
+  const tokenRequest = () => fetch(`${app.issuer}/token`, {
+    method: 'POST',
+    headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: 'grant_type=client_credentials',
+  });
+
+  it('answers 503 with Retry-After while Redis is away, and recovers without a restart', async () => {
+    expect((await tokenRequest()).status).toBe(200);
+    await proxy.stop();
+
+    const ready = await fetch(`${app.issuer}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(ready.headers.get('retry-after')).toBe('5');
+    expect(await ready.json()).toMatchObject({ checks: { database: 'ok', redis: 'unavailable' } });
+
+    // Opaque client-credentials tokens live in Redis: issuing one needs it.
+    const token = await tokenRequest();
+    expect(token.status).toBe(503);
+    expect(token.headers.get('retry-after')).toBe('5');
+    expect(((await token.json()) as { error: string }).error).toBe('temporarily_unavailable');
+
+    await proxy.start();
+    let status = 0;
+    for (let attempt = 0; attempt < 60 && status !== 200; attempt += 1) {
+      status = (await tokenRequest()).status;
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status).toBe(200);
+    expect((await fetch(`${app.issuer}/readyz`)).status).toBe(200);
+  });
+});
