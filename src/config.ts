@@ -9,6 +9,18 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 const MIN_SECRET_BYTES = 32;
 
 const positiveInt = z.coerce.number().int().positive();
+const DEV_MAIL_FROM = 'Gatehouse <no-reply@localhost>';
+// One mailbox, optionally with a display name: `a@b.example` or `Name <a@b.example>`.
+const MAILBOX = /^(?:[^<>@\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/;
+
+function isSmtpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
 
 // An API that accepts Gatehouse access tokens, named by its resource indicator (RFC 8707).
 const resourceServerSchema = z.object({
@@ -47,6 +59,8 @@ const settingsSchema = z.object({
   shutdown: z.object({ drainTimeoutMs: positiveInt }).strict(),
   database: z.object({ poolSize: positiveInt, statementTimeoutMs: positiveInt, connectionTimeoutMs: positiveInt }).strict(),
   redis: z.object({ connectTimeoutMs: positiveInt, commandTimeoutMs: positiveInt }).strict(),
+  // Mail: tries in all and the first backoff (doubled each time); each SMTP step's timeout.
+  mail: z.object({ retry: z.object({ attempts: positiveInt, baseDelayMs: z.number().int().min(0) }).strict(), smtpTimeoutMs: positiveInt }).strict(),
 }).strict();
 
 const secretSchema = (name: string) =>
@@ -71,9 +85,34 @@ const envSchema = z.object({
   ARGON2_MEMORY_KIB: positiveInt.optional(),
   ARGON2_ITERATIONS: positiveInt.optional(),
   ARGON2_PARALLELISM: positiveInt.optional(),
+  SMTP_URL: z.string().refine(isSmtpUrl, 'SMTP_URL must be an smtp:// or smtps:// URL with a host').optional(),
+  MAIL_FROM: z.string().regex(MAILBOX, 'MAIL_FROM must be an address such as "Gatehouse <no-reply@example.com>"').optional(),
+  MAIL_TRANSPORT: z.enum(['smtp', 'outbox']).optional(),
 });
 
+// DESIGN.md §5: production refuses dev mail. Writing mail to DATA_DIR/outbox is allowed there only
+// when asked for by name (MAIL_TRANSPORT=outbox), e.g. for a staging box nobody receives mail from.
+function resolveMail(env: z.infer<typeof envSchema>, production: boolean, dataDir: string): MailConfig {
+  const transport = env.MAIL_TRANSPORT ?? (env.SMTP_URL ? 'smtp' : 'outbox');
+  const outboxDir = path.join(dataDir, 'outbox');
+  if (transport === 'outbox') {
+    if (env.SMTP_URL) throw new ConfigError('MAIL_TRANSPORT: outbox conflicts with SMTP_URL; unset one of them');
+    if (production && env.MAIL_TRANSPORT !== 'outbox') {
+      throw new ConfigError('SMTP_URL: required in production (without it mail only goes to DATA_DIR/outbox; set MAIL_TRANSPORT=outbox to accept that)');
+    }
+    return { transport, from: env.MAIL_FROM ?? DEV_MAIL_FROM, outboxDir };
+  }
+  if (!env.SMTP_URL) throw new ConfigError('SMTP_URL: required when MAIL_TRANSPORT=smtp');
+  if (production && !env.MAIL_FROM) throw new ConfigError('MAIL_FROM: required in production when SMTP_URL is set');
+  return { transport, smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? DEV_MAIL_FROM, outboxDir };
+}
+
 export type Settings = z.infer<typeof settingsSchema>;
+
+/** smtp: SMTP_URL; outbox: every message written as an .eml file to outboxDir (DATA_DIR/outbox). */
+export type MailConfig =
+  | { transport: 'smtp'; smtpUrl: string; from: string; outboxDir: string }
+  | { transport: 'outbox'; from: string; outboxDir: string };
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -88,6 +127,7 @@ export interface Config {
   cookieSecrets: string[];
   logLevel: string;
   trustProxy: boolean;
+  mail: MailConfig;
   settings: Settings;
 }
 
@@ -182,6 +222,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     secrets ??= generated.cookieSecrets;
   }
 
+  const mail = resolveMail(env, production, dataDir);
   const settings = options.settings ?? loadSettings(env.SETTINGS_FILE ? path.resolve(env.SETTINGS_FILE) : undefined);
   const argon2 = {
     memoryKiB: env.ARGON2_MEMORY_KIB ?? settings.argon2.memoryKiB,
@@ -202,6 +243,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     cookieSecrets: secrets,
     logLevel: env.LOG_LEVEL,
     trustProxy: env.TRUST_PROXY === 'true',
+    mail,
     settings: { ...settings, argon2 },
   };
 }

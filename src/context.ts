@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { supportedScopes } from './oidc/scopes.js';
 import { createClientService } from './services/clients.js';
+import { createMailer, mailerOptions } from './services/email.js';
 import { createPasswordService } from './services/passwords.js';
 import { createSecretBox } from './services/secrets.js';
 import { createSigningKeyService } from './services/signing-keys.js';
@@ -16,7 +17,8 @@ export function createContext(config: Config, database: Database, logger: Logger
   const users = createUserService({ database, passwords });
   const signingKeys = createSigningKeyService({ database, secretBox });
   const clients = createClientService({ database, secretBox, supportedScopes: supportedScopes(config.settings.resourceServers) });
-  return { config, logger, database, redis, secretBox, passwords, users, signingKeys, clients };
+  const mailer = createMailer(mailerOptions(config, logger));
+  return { config, logger, database, redis, secretBox, passwords, users, signingKeys, clients, mailer };
 }
 
 export type AppContext = ReturnType<typeof createContext>;

@@ -51,3 +51,15 @@ export class BusyError extends AppError {
     super(message, { status: 503, code: 'temporarily_unavailable', expose: true });
   }
 }
+
+/**
+ * Mail could not be handed to the mail server after the configured retries. The message is safe
+ * to show; the transport's own error (host, SMTP reply) stays in `cause` and the log.
+ */
+export class MailDeliveryError extends AppError {
+  constructor(cause: unknown) {
+    super('We could not send the email right now. Please try again in a few minutes.', {
+      status: 503, code: 'temporarily_unavailable', cause, expose: true,
+    });
+  }
+}

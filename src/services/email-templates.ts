@@ -1,0 +1,77 @@
+// Email templates: views/emails/<name>.subject.ejs, <name>.txt.ejs and <name>.html.ejs, each
+// rendered from plain data into the matching layout. Every message has a text and an HTML part.
+import path from 'node:path';
+import ejs from 'ejs';
+
+/** The data each template needs. Links are absolute http(s) URLs built by the caller. */
+export interface EmailTemplateData {
+  'verify-email': { name?: string; link: string; expiresInHours: number };
+  'password-reset': { name?: string; link: string; expiresInMinutes: number };
+  'password-changed': { name?: string; changedAt: Date; resetLink: string };
+  'registration-attempt': { name?: string; signInLink: string; resetLink: string };
+  'email-changed': { name?: string; newEmail: string; changedAt: Date; resetLink: string };
+}
+
+export type EmailTemplateName = keyof EmailTemplateData;
+
+export const EMAIL_TEMPLATE_NAMES: readonly EmailTemplateName[] = [
+  'verify-email', 'password-reset', 'password-changed', 'registration-attempt', 'email-changed',
+];
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface EmailTemplates {
+  render<T extends EmailTemplateName>(template: T, data: EmailTemplateData[T]): Promise<RenderedEmail>;
+}
+
+// Control characters (CR/LF included) in data could forge lines of a text part or a header.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]+/g;
+const LINK_KEY = /(^l|L)ink$/;
+
+function escapeText(value: unknown): string {
+  return String(value).replace(CONTROL_CHARACTERS, ' ');
+}
+
+/** Plain strings and numbers only: dates become UTC text, links must be http(s) URLs. */
+function toViewModel(template: string, data: object): Record<string, string | number> {
+  const model: Record<string, string | number> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (value === undefined) continue;
+    if (LINK_KEY.test(key) && (typeof value !== 'string' || !/^https?:\/\//.test(value))) {
+      throw new TypeError(`email ${template}: ${key} must be an http(s) URL`);
+    }
+    model[key] = value instanceof Date ? value.toUTCString() : typeof value === 'number' ? value : String(value);
+  }
+  return model;
+}
+
+export function createEmailTemplates(options: { dir: string; cache: boolean }): EmailTemplates {
+  const { dir, cache } = options;
+  const html = { cache, async: false } as const;
+  // Text parts and subjects are not HTML: no entity escaping, only control characters removed.
+  const text = { cache, async: false, escape: escapeText } as const;
+
+  async function renderFile(file: string, model: object, ejsOptions: ejs.Options): Promise<string> {
+    return ejs.renderFile(path.join(dir, file), model, ejsOptions);
+  }
+
+  return {
+    async render(template, data) {
+      if (!EMAIL_TEMPLATE_NAMES.includes(template)) throw new TypeError(`unknown email template: ${String(template)}`);
+      const model = toViewModel(template, data);
+      const subject = escapeText(await renderFile(`${template}.subject.ejs`, model, text)).trim();
+      const textBody = await renderFile(`${template}.txt.ejs`, model, text);
+      const htmlBody = await renderFile(`${template}.html.ejs`, model, html);
+      return {
+        subject,
+        text: await renderFile('layout.txt.ejs', { body: textBody.trim() }, text),
+        html: await renderFile('layout.html.ejs', { subject, body: htmlBody }, html),
+      };
+    },
+  };
+}
