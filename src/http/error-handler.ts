@@ -27,10 +27,11 @@ const GENERIC: Record<number, string> = {
 };
 
 function answerFor(error: unknown): Answer {
-  if (isStorageUnavailable(error)) return { status: 503, code: 'temporarily_unavailable', message: GENERIC[503]! };
-  if (error instanceof AppError && error.status < 500) {
+  if (error instanceof AppError && (error.status < 500 || (error.status === 503 && error.expose))) {
+    // A deliberate 503 (busy, mail down) says so in its own words, whatever caused it.
     return { status: error.status, code: error.code, message: error.expose ? error.message : GENERIC[error.status] ?? GENERIC[400]! };
   }
+  if (isStorageUnavailable(error)) return { status: 503, code: 'temporarily_unavailable', message: GENERIC[503]! };
   // Koa's ctx.throw / http-errors: a 4xx with expose is a deliberate client error.
   const { status, expose, message } = error as { status?: unknown; expose?: unknown; message?: unknown };
   if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -16,7 +16,7 @@ afterEach(() => {
   dirs = [];
 });
 
-const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', ENCRYPTION_KEY: strong, COOKIE_SECRETS: strong };
+const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', ENCRYPTION_KEY: strong, COOKIE_SECRETS: strong, SMTP_URL: 'smtps://mailer:pass@smtp.example.com', MAIL_FROM: 'id@example.com' };
 
 describe('loadConfig', () => {
   it('accepts a complete production configuration', () => {

@@ -8,7 +8,7 @@ import Koa from 'koa';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
-import { AppError, StorageUnavailableError } from '../../src/errors.js';
+import { AppError, BusyError, MailDeliveryError, StorageUnavailableError } from '../../src/errors.js';
 import { formOf, parseForm } from '../../src/http/body.js';
 import { createCsrf } from '../../src/http/csrf.js';
 import { createErrorHandler } from '../../src/http/error-handler.js';
@@ -79,6 +79,19 @@ describe('error handler', () => {
       const response = await fetch(base, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
       expect(response.status).toBe(503);
       expect(response.headers.get('retry-after')).toBe('5');
+    }
+  });
+
+  it('answers a deliberate 503 (mail down, too busy) with its own message and Retry-After, even over a socket cause', async () => {
+    const cause = Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:587'), { code: 'ECONNREFUSED' });
+    for (const error of [new MailDeliveryError(cause), new BusyError('Too many sign-ins right now.')]) {
+      const base = await serve(appThrowing(error).app);
+      const response = await fetch(base, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' } });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('5');
+      const body = await response.json() as { error: string; error_description: string };
+      expect(body).toEqual({ error: 'temporarily_unavailable', error_description: error.message });
+      expect(body.error_description).not.toContain('10.0.0.5');
     }
   });
 
