@@ -3,6 +3,7 @@
 import path from 'node:path';
 import type Provider from 'oidc-provider';
 import { PROJECT_ROOT } from './config.js';
+import { createAccountRouter } from './account/router.js';
 import type { AppContext } from './context.js';
 import { serveAssets } from './http/assets.js';
 import { createCsrf } from './http/csrf.js';
@@ -42,9 +43,10 @@ export async function createApp(context: AppContext): Promise<App> {
   provider.use(serveAssets({ dir: path.join(PROJECT_ROOT, 'public'), prefix: '/assets/' }));
   const health = createHealthRouter({ database, redis });
   provider.use(health.routes());
-  const interactions = createInteractionRouter({ provider, users, renderer, csrf });
+  const interactions = createInteractionRouter({ provider, users, renderer, csrf, loginPolicy: config.settings.emailVerification.loginPolicy });
   provider.use(interactions.routes());
   provider.use(interactions.allowedMethods());
+  provider.use(createAccountRouter({ ...context, renderer, csrf }).routes());
 
   return { provider, callback: provider.callback() };
 }

@@ -32,6 +32,8 @@ const resourceServerSchema = z.object({
 
 export type ResourceServerSettings = z.infer<typeof resourceServerSchema>;
 
+const rateLimitSchema = z.object({ points: positiveInt, windowSeconds: positiveInt }).strict();
+
 // Non-secret, declarative settings; config/defaults.json holds the shipped values and
 // SETTINGS_FILE may name a JSON file whose values override them.
 const settingsSchema = z.object({
@@ -61,6 +63,14 @@ const settingsSchema = z.object({
   redis: z.object({ connectTimeoutMs: positiveInt, commandTimeoutMs: positiveInt }).strict(),
   // Mail: tries in all and the first backoff (doubled each time); each SMTP step's timeout.
   mail: z.object({ retry: z.object({ attempts: positiveInt, baseDelayMs: z.number().int().min(0) }).strict(), smtpTimeoutMs: positiveInt }).strict(),
+  // Self-service sign-up: open, invite-only (refused until invitations exist), or off (404).
+  registration: z.object({ policy: z.enum(['open', 'invite-only', 'off']) }).strict(),
+  // Email verification: link lifetime, whether unverified accounts may sign in, resend limits.
+  emailVerification: z.object({
+    tokenTtlSeconds: positiveInt,
+    loginPolicy: z.enum(['block', 'allow']),
+    resendLimits: z.object({ perAddress: rateLimitSchema, perIp: rateLimitSchema }).strict(),
+  }).strict(),
 }).strict();
 
 const secretSchema = (name: string) =>

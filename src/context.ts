@@ -4,7 +4,10 @@ import type { Logger } from './logger.js';
 import { supportedScopes } from './oidc/scopes.js';
 import { createClientService } from './services/clients.js';
 import { createMailer, mailerOptions } from './services/email.js';
+import { createEmailVerificationService } from './services/email-verification.js';
+import { createFixedWindowLimiter } from './services/fixed-window-limiter.js';
 import { createPasswordService } from './services/passwords.js';
+import { createRegistrationService } from './services/registration.js';
 import { createSecretBox } from './services/secrets.js';
 import { createSigningKeyService } from './services/signing-keys.js';
 import { createUserService } from './services/users.js';
@@ -18,7 +21,13 @@ export function createContext(config: Config, database: Database, logger: Logger
   const signingKeys = createSigningKeyService({ database, secretBox });
   const clients = createClientService({ database, secretBox, supportedScopes: supportedScopes(config.settings.resourceServers) });
   const mailer = createMailer(mailerOptions(config, logger));
-  return { config, logger, database, redis, secretBox, passwords, users, signingKeys, clients, mailer };
+  const emailVerification = createEmailVerificationService({
+    database, mailer, limiter: createFixedWindowLimiter({ database }), issuer: config.issuer, settings: config.settings.emailVerification,
+  });
+  const registration = createRegistrationService({
+    database, users, emailVerification, mailer, issuer: config.issuer, policy: config.settings.registration.policy,
+  });
+  return { config, logger, database, redis, secretBox, passwords, users, signingKeys, clients, mailer, emailVerification, registration };
 }
 
 export type AppContext = ReturnType<typeof createContext>;

@@ -2,6 +2,7 @@
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { BusyError } from '../errors.js';
+import { ACCOUNT_PATHS } from '../http/account-paths.js';
 import { formFields, formOf } from '../http/body.js';
 import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
 import type { Csrf } from '../http/csrf.js';
@@ -15,6 +16,7 @@ import { clientDisplayName, interactionPaths } from './view-models.js';
 // One message for an unknown email, a wrong password and a disabled account, so the page does
 // not reveal which accounts exist (ASVS 5.0 V6.3.8; the service does the same work for each).
 export const LOGIN_FAILED = 'Incorrect email or password.';
+export const EMAIL_NOT_CONFIRMED = 'Confirm your email address first.';
 
 // NIST 800-63B §3.1.1.2: accept long passwords (64+); the upper bound only caps hashing work.
 const loginSchema = z.object({
@@ -42,8 +44,8 @@ function problemsFrom(error: z.ZodError): LoginProblems {
   return problems;
 }
 
-export function createLoginSteps(deps: { provider: Provider; users: UserService; renderer: Renderer; csrf: Csrf }) {
-  const { provider, users, renderer, csrf } = deps;
+export function createLoginSteps(deps: { provider: Provider; users: UserService; renderer: Renderer; csrf: Csrf; loginPolicy: 'block' | 'allow' }) {
+  const { provider, users, renderer, csrf, loginPolicy } = deps;
 
   async function renderLogin(ctx: StepContext, email: string, problems: LoginProblems, status: number): Promise<void> {
     const interaction = interactionOf(ctx);
@@ -57,6 +59,7 @@ export function createLoginSteps(deps: { provider: Provider; users: UserService;
       email,
       errors: problems.summary,
       fieldErrors: problems.fields,
+      resendPath: problems.summary.some((problem) => problem.message === EMAIL_NOT_CONFIRMED) ? ACCOUNT_PATHS.resend : undefined,
     }, status);
   }
 
@@ -87,6 +90,11 @@ export function createLoginSteps(deps: { provider: Provider; users: UserService;
       // 400 rather than 401: a 401 must carry a WWW-Authenticate challenge (RFC 9110 §15.5.2),
       // and this is a form to correct, not an HTTP authentication scheme.
       await renderLogin(ctx, typedEmail, { summary: [{ field: null, message: LOGIN_FAILED }], fields: {} }, 400);
+      return;
+    }
+    // Only after the password matched, so the message reveals nothing to someone without it.
+    if (loginPolicy === 'block' && !user.emailVerified) {
+      await renderLogin(ctx, typedEmail, { summary: [{ field: null, message: EMAIL_NOT_CONFIRMED }], fields: {} }, 403);
       return;
     }
     await finishInteraction(ctx, provider, { login: { accountId: user.id, amr: ['pwd'] } }, { mergeWithLastSubmission: false });

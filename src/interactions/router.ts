@@ -17,6 +17,8 @@ export interface InteractionRouterDeps {
   users: UserService;
   renderer: Renderer;
   csrf: Csrf;
+  /** emailVerification.loginPolicy: whether an account with an unconfirmed email may sign in. */
+  loginPolicy: 'block' | 'allow';
 }
 
 export function createInteractionRouter(deps: InteractionRouterDeps): Router<InteractionState> {

@@ -45,3 +45,7 @@ export async function findUserByEmail(db: Queryable, email: string): Promise<Use
 export async function updatePasswordHash(db: Queryable, id: string, passwordHash: string): Promise<void> {
   await db.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [id, passwordHash]);
 }
+
+export async function markEmailVerified(db: Queryable, id: string): Promise<void> {
+  await db.query('UPDATE users SET email_verified = true, updated_at = now() WHERE id = $1', [id]);
+}

@@ -1,0 +1,83 @@
+// /account/register: email, name and password; then "check your inbox". The answer is the same
+// for a new and a taken address (the service sends the owner a different mail instead).
+import { z } from 'zod';
+import { BusyError, ValidationError } from '../errors.js';
+import { ACCOUNT_PATHS } from '../http/account-paths.js';
+import { formFields, formOf } from '../http/body.js';
+import type { Csrf } from '../http/csrf.js';
+import { formProblem, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
+import type { Renderer } from '../http/render.js';
+import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
+import type { RegistrationService } from '../services/registration.js';
+import type { AccountContext, AccountStep } from './steps.js';
+
+const FIELDS = ['email', 'name', 'password'] as const;
+type Field = (typeof FIELDS)[number];
+
+// Password rules are users.create's (the password policy); here only presence and a hashing cap.
+const registerSchema = z.object({
+  email: z.string().trim().min(1, 'Enter your email address.').max(320, 'Enter a shorter email address.')
+    .pipe(z.email('Enter an email address like name@example.com.')),
+  name: z.string().trim().min(1, 'Enter your name.').max(200, 'Enter a name of at most 200 characters.'),
+  password: z.string().min(1, 'Choose a password.').max(1024, 'Choose a shorter password.'),
+});
+
+interface Typed { email: string; name: string }
+
+function fieldOf(error: ValidationError): Field {
+  const prefix = /^(email|name):/.exec(error.message)?.[1];
+  return prefix === 'email' || prefix === 'name' ? prefix : 'password';
+}
+
+export function createRegisterSteps(deps: { registration: RegistrationService; renderer: Renderer; csrf: Csrf }) {
+  const { registration, renderer, csrf } = deps;
+
+  async function renderForm(ctx: AccountContext, typed: Typed, problems: FormProblems<Field>, status: number): Promise<void> {
+    await renderer.render(ctx, 'account/register', {
+      title: 'Create an account',
+      action: ACCOUNT_PATHS.register,
+      csrfToken: csrf.issue(ctx),
+      email: typed.email,
+      name: typed.name,
+      errors: problems.summary,
+      fieldErrors: problems.fields,
+    }, status);
+  }
+
+  const requireRegistrationOpen: AccountStep = async function requireRegistrationOpen(_ctx, next) {
+    registration.ensureOpen();
+    await next();
+  };
+
+  const showRegister: AccountStep = async function showRegister(ctx) {
+    await renderForm(ctx, { email: '', name: '' }, noProblems(), 200);
+  };
+
+  const handleRegister: AccountStep = async function handleRegister(ctx) {
+    const fields = formFields(formOf(ctx));
+    const typed = { email: (fields.email ?? '').slice(0, 320), name: (fields.name ?? '').slice(0, 200) };
+    const parsed = registerSchema.safeParse(fields);
+    if (!parsed.success) return renderForm(ctx, typed, problemsFromZod(parsed.error, FIELDS), 400);
+    let outcome;
+    try {
+      outcome = await registration.register(parsed.data);
+    } catch (error) {
+      if (error instanceof ValidationError) return renderForm(ctx, typed, formProblem(error.message, fieldOf(error)), 400);
+      if (!(error instanceof BusyError)) throw error;
+      ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      return renderForm(ctx, typed, formProblem(error.message), 503);
+    }
+    ctx.status = 303;
+    ctx.redirect(outcome.mailSent ? ACCOUNT_PATHS.registerSent : `${ACCOUNT_PATHS.registerSent}?mail=failed`);
+  };
+
+  const showCheckInbox: AccountStep = async function showCheckInbox(ctx) {
+    await renderer.render(ctx, 'account/check-inbox', {
+      title: 'Check your inbox',
+      mailFailed: ctx.query.mail === 'failed',
+      resendPath: ACCOUNT_PATHS.resend,
+    });
+  };
+
+  return { requireRegistrationOpen, showRegister, handleRegister, showCheckInbox };
+}

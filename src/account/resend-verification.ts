@@ -1,0 +1,70 @@
+// /account/verify-email/resend: one answer for known, unknown and already verified addresses;
+// 429 with Retry-After past the per-address or per-IP limit.
+import { z } from 'zod';
+import { MailDeliveryError } from '../errors.js';
+import { ACCOUNT_PATHS } from '../http/account-paths.js';
+import { formFields, formOf } from '../http/body.js';
+import type { Csrf } from '../http/csrf.js';
+import { formProblem, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
+import type { Renderer } from '../http/render.js';
+import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
+import type { EmailVerificationService } from '../services/email-verification.js';
+import type { AccountContext, AccountStep } from './steps.js';
+
+const resendSchema = z.object({
+  email: z.string().trim().min(1, 'Enter your email address.').max(320, 'Enter a shorter email address.')
+    .pipe(z.email('Enter an email address like name@example.com.')),
+});
+
+
+function inMinutes(seconds: number): string {
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? 'a minute' : `${minutes} minutes`;
+}
+
+export function createResendSteps(deps: { emailVerification: EmailVerificationService; renderer: Renderer; csrf: Csrf }) {
+  const { emailVerification, renderer, csrf } = deps;
+
+  async function renderForm(ctx: AccountContext, email: string, problems: FormProblems<'email'>, status: number): Promise<void> {
+    await renderer.render(ctx, 'account/resend', {
+      title: 'Send the confirmation email again',
+      action: ACCOUNT_PATHS.resend,
+      csrfToken: csrf.issue(ctx),
+      email,
+      errors: problems.summary,
+      fieldErrors: problems.fields,
+    }, status);
+  }
+
+  const showResend: AccountStep = async function showResend(ctx) {
+    await renderForm(ctx, '', noProblems(), 200);
+  };
+
+  const handleResend: AccountStep = async function handleResend(ctx) {
+    const fields = formFields(formOf(ctx));
+    const typed = (fields.email ?? '').slice(0, 320);
+    const parsed = resendSchema.safeParse(fields);
+    if (!parsed.success) return renderForm(ctx, typed, problemsFromZod(parsed.error, ['email'] as const), 400);
+    let outcome;
+    try {
+      outcome = await emailVerification.resend(parsed.data.email, ctx.ip);
+    } catch (error) {
+      if (!(error instanceof MailDeliveryError)) throw error;
+      ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      return renderForm(ctx, typed, formProblem(error.message), 503);
+    }
+    if (outcome.limited) {
+      ctx.set('Retry-After', String(outcome.retryAfterSeconds));
+      const message = `Too many requests for a confirmation email. Please try again in ${inMinutes(outcome.retryAfterSeconds)}.`;
+      return renderForm(ctx, typed, formProblem(message), 429);
+    }
+    ctx.status = 303;
+    ctx.redirect(ACCOUNT_PATHS.resendSent);
+  };
+
+  const showResendSent: AccountStep = async function showResendSent(ctx) {
+    await renderer.render(ctx, 'account/resend-sent', { title: 'Check your inbox', resendPath: ACCOUNT_PATHS.resend });
+  };
+
+  return { showResend, handleResend, showResendSent };
+}

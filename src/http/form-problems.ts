@@ -1,0 +1,29 @@
+// What is wrong with a submitted form, shaped for views/partials/form-errors.ejs: a summary at the
+// top (each linking to its field) and one message beside each field.
+import type { z } from 'zod';
+
+export interface FormProblems<F extends string = string> {
+  summary: { field: F | null; message: string }[];
+  fields: Partial<Record<F, string>>;
+}
+
+export function noProblems<F extends string>(): FormProblems<F> {
+  return { summary: [], fields: {} };
+}
+
+export function formProblem<F extends string>(message: string, field: F | null = null): FormProblems<F> {
+  return { summary: [{ field, message }], fields: field ? ({ [field]: message } as Partial<Record<F, string>>) : {} };
+}
+
+/** The first message per field, in the order of the schema's issues. */
+export function problemsFromZod<F extends string>(error: z.ZodError, fieldNames: readonly F[]): FormProblems<F> {
+  const problems = noProblems<F>();
+  for (const issue of error.issues) {
+    const name = issue.path[0];
+    const field = fieldNames.find((candidate) => candidate === name) ?? null;
+    if (field && problems.fields[field]) continue;
+    if (field) problems.fields[field] = issue.message;
+    problems.summary.push({ field, message: issue.message });
+  }
+  return problems;
+}
