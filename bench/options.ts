@@ -18,6 +18,10 @@ export interface BenchOptions {
   redisUrl: string | undefined;
   /** Re-run the token and sign-in scenarios with each target's CPU profiler on, and summarize. */
   profile: boolean;
+  /** Only these scenario keys (BENCH_SCENARIOS, comma-separated); undefined means all of them. */
+  scenarios: string[] | undefined;
+  /** Only these targets (BENCH_TARGETS: embedded, external, bare); undefined means all of them. */
+  targets: string[] | undefined;
   cores: number;
 }
 
@@ -29,7 +33,19 @@ function positive(name: string, fallback: number): number {
   return value;
 }
 
-export function readBenchOptions(): BenchOptions {
+function list(name: string, allowed: readonly string[]): string[] | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const values = raw.split(',').map((value) => value.trim()).filter(Boolean);
+  const unknown = values.filter((value) => !allowed.includes(value));
+  if (unknown.length > 0) throw new Error(`${name}: unknown ${unknown.join(', ')} (known: ${allowed.join(', ')})`);
+  return values;
+}
+
+export const TARGET_NAMES = ['embedded', 'external', 'bare'] as const;
+
+/** `scenarioKeys` are the known scenario keys, to check BENCH_SCENARIOS against. */
+export function readBenchOptions(scenarioKeys: readonly string[]): BenchOptions {
   const cores = os.availableParallelism();
   return {
     durationSeconds: positive('BENCH_DURATION_SECONDS', 5),
@@ -40,6 +56,8 @@ export function readBenchOptions(): BenchOptions {
     databaseUrl: process.env.BENCH_DATABASE_URL || undefined,
     redisUrl: process.env.BENCH_REDIS_URL || undefined,
     profile: process.env.BENCH_PROFILE === '1',
+    scenarios: list('BENCH_SCENARIOS', scenarioKeys),
+    targets: list('BENCH_TARGETS', TARGET_NAMES),
     cores,
   };
 }

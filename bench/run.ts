@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadSettings, PROJECT_ROOT } from '../src/config.js';
-import { measureArgon2 } from './argon2-rate.js';
+import { measureArgon2, type Argon2Rate } from './argon2-rate.js';
 import { buildTargets } from './build.js';
 import { codeFlow } from './flows.js';
 import { runWorkers, type Measurement } from './load.js';
@@ -44,8 +44,10 @@ interface Running {
 }
 
 async function startTargets(options: BenchOptions, buildRoot: string): Promise<Running[]> {
-  const specs: { name: string; spec: Parameters<typeof startTarget>[0]['spec'] }[] = [{ name: 'embedded', spec: { kind: 'gatehouse' } }];
-  if (options.databaseUrl) {
+  const wanted = (name: string) => !options.targets || options.targets.includes(name);
+  const specs: { name: string; spec: Parameters<typeof startTarget>[0]['spec'] }[] = [];
+  if (wanted('embedded')) specs.push({ name: 'embedded', spec: { kind: 'gatehouse' } });
+  if (options.databaseUrl && wanted('external')) {
     const database = await createBenchDatabase(options.databaseUrl);
     cleanups.push(() => database.drop());
     const redisKeyPrefix = options.redisUrl ? benchKeyPrefix() : undefined;
@@ -54,10 +56,10 @@ async function startTargets(options: BenchOptions, buildRoot: string): Promise<R
       cleanups.push(() => deleteRedisKeys(redisUrl, redisKeyPrefix).then((n) => log(`removed ${n} Redis keys under ${redisKeyPrefix}`)));
     }
     specs.push({ name: 'external', spec: { kind: 'gatehouse', databaseUrl: database.url, redisUrl: options.redisUrl, redisKeyPrefix } });
-  } else if (options.redisUrl) {
+  } else if (options.redisUrl && !options.databaseUrl) {
     log('BENCH_REDIS_URL is ignored without BENCH_DATABASE_URL (Redis only holds the short-lived half)');
   }
-  specs.push({ name: 'bare', spec: { kind: 'bare' } });
+  if (wanted('bare')) specs.push({ name: 'bare', spec: { kind: 'bare' } });
 
   const running: Running[] = [];
   for (const { name, spec } of specs) {
@@ -105,7 +107,8 @@ function ratioOf(report: Report, key: string, name: string): number {
 
 function checks(report: Report): TargetCheck[] {
   const external = report.targets.find((t) => t.name === 'external');
-  const primary = external ?? report.targets.find((t) => t.name === 'embedded')!;
+  const primary = external ?? report.targets.find((t) => t.name === 'embedded');
+  if (!primary) return [];
   const where = external ? `${primary.name} (${primary.storage})` : `${primary.name} (no external stores in this run)`;
   const list: TargetCheck[] = [];
   for (const [key, label] of [['clientCredentialsOpaque', 'opaque'], ['clientCredentialsJwt', 'JWT ES256']] as const) {
@@ -150,13 +153,23 @@ function checks(report: Report): TargetCheck[] {
 }
 
 async function main(): Promise<void> {
-  const options = readBenchOptions();
+  const options = readBenchOptions(SCENARIOS.map((s) => s.key));
+  // A focused run (BENCH_SCENARIOS / BENCH_TARGETS) measures only what it names: no argon2 rate unless
+  // the code flow is in it, no half-peak or login-flood phases, and its results go to the temp dir.
+  const focused = options.scenarios !== undefined || options.targets !== undefined;
+  const selected = SCENARIOS.filter((s) => !options.scenarios || options.scenarios.includes(s.key));
   const loadAverageAtStart = os.loadavg().map((l) => Number(l.toFixed(2)));
   const settings = loadSettings();
   log(`${options.durationSeconds} s per scenario after ${options.warmupSeconds} s warm-up, ${options.connections} connections, ${options.cores} cores`);
 
-  log('measuring argon2id on an idle machine');
-  const argon2 = await measureArgon2(settings.argon2, options.cores, ARGON2_SECONDS);
+  let argon2: Argon2Rate;
+  if (selected.some((s) => s.key === 'codeFlow')) {
+    log('measuring argon2id on an idle machine');
+    argon2 = await measureArgon2(settings.argon2, options.cores, ARGON2_SECONDS);
+  } else {
+    argon2 = { settings: settings.argon2, threadpoolSize: 0, perSecondOneAtATime: Number.NaN, perSecondAllCores: Number.NaN,
+      limitPerSecond: Number.NaN, concurrency: options.cores, msPerHash: Number.NaN };
+  }
 
   const buildRoot = buildTargets();
   cleanups.push(async () => rmSync(buildRoot, { recursive: true, force: true }));
@@ -164,7 +177,7 @@ async function main(): Promise<void> {
 
   const scenarios: Report['scenarios'] = [];
   const profiles: Report['profiles'] = {};
-  for (const scenario of SCENARIOS) {
+  for (const scenario of selected) {
     const results: Record<string, Outcome> = {};
     // Targets take turns within a scenario, so drift on a shared machine spreads over all of them.
     for (const { target } of running) {
@@ -181,7 +194,7 @@ async function main(): Promise<void> {
 
   const tokenAtHalfPeak: Report['tokenAtHalfPeak'] = {};
   const tokenWhileLoginsSaturate: Report['tokenWhileLoginsSaturate'] = {};
-  for (const run of running) {
+  for (const run of focused ? [] : running) {
     const { name, ready } = { name: run.target.name, ready: run.target.ready };
     const peak = scenarios.find((s) => s.key === 'clientCredentialsOpaque')!.results[name];
     if (!isMeasurement(peak) || peak.perSecond < 2) continue;
@@ -239,9 +252,11 @@ async function main(): Promise<void> {
   report.checks = checks(report);
 
   process.stdout.write(`\n${renderTable(report)}\n`);
-  const dir = path.join(PROJECT_ROOT, 'bench', 'results');
+  const dir = focused ? os.tmpdir() : path.join(PROJECT_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${now.toISOString().slice(0, 10)}.json`);
+  // Date and time (UTC, to the second), so a second run on one day keeps the first one's file.
+  const stamp = now.toISOString().slice(0, 19).replace(/:/g, '-');
+  const file = path.join(dir, `${focused ? 'gatehouse-bench-focused-' : ''}${stamp}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   log(`results written to ${path.relative(process.cwd(), file)}`);
 }
