@@ -19,6 +19,9 @@ CREATE TABLE rate_limit_hits (
   key text NOT NULL,
   window_start timestamptz NOT NULL,
   count integer NOT NULL DEFAULT 0,
+  -- The window's end: the sweeper deletes the row after it.
+  expires_at timestamptz NOT NULL,
   PRIMARY KEY (key, window_start)
 );
-CREATE INDEX rate_limit_hits_window_start_idx ON rate_limit_hits (window_start);
+CREATE INDEX rate_limit_hits_expires_at_idx ON rate_limit_hits (expires_at);
+CREATE INDEX email_verification_tokens_expires_at_idx ON email_verification_tokens (expires_at);

@@ -35,7 +35,9 @@ export function createFixedWindowLimiter(deps: { database: Database; now?: () =>
     async hit(key, limit) {
       if (!Number.isInteger(limit.points) || limit.points < 1) throw new RangeError('limit.points must be a positive integer');
       const nowMs = now();
-      const count = await countHit(database, `${key}:${limit.windowSeconds}`, new Date(windowStartOf(nowMs, limit.windowSeconds)));
+      const windowStartMs = windowStartOf(nowMs, limit.windowSeconds);
+      const windowEnd = new Date(windowStartMs + limit.windowSeconds * 1000);
+      const count = await countHit(database, `${key}:${limit.windowSeconds}`, new Date(windowStartMs), windowEnd);
       return decide(count, limit, nowMs);
     },
   };

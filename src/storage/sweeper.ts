@@ -1,7 +1,10 @@
-// Periodically deletes expired oidc_payloads rows. Reads already ignore expired rows, so the
+// Periodically deletes expired oidc_payloads rows, email verification tokens and ended rate-limit
+// windows. Reads already ignore expired rows, so the
 // sweeper only reclaims space; a missed or failed run costs nothing but disk.
 import type { Queryable } from './db.js';
+import { deleteExpiredEmailVerificationTokens } from './repositories/email-verification-tokens.js';
 import { deleteExpiredPayloads } from './repositories/oidc-payloads.js';
+import { deleteEndedHits } from './repositories/rate-limit-hits.js';
 
 export interface SweeperOptions {
   database: Queryable;
@@ -26,8 +29,16 @@ export function startSweeper(options: SweeperOptions): Sweeper {
 
   let inFlight: Promise<number> | undefined;
 
+  async function sweepAll(): Promise<number> {
+    const payloads = await deleteExpiredPayloads(database, batchSize);
+    // One batch each: these tables are small, and the next sweep takes the rest.
+    const tokens = await deleteExpiredEmailVerificationTokens(database, batchSize);
+    const hits = await deleteEndedHits(database, batchSize);
+    return payloads + tokens + hits;
+  }
+
   function sweepOnce(): Promise<number> {
-    inFlight ??= deleteExpiredPayloads(database, batchSize).finally(() => { inFlight = undefined; });
+    inFlight ??= sweepAll().finally(() => { inFlight = undefined; });
     return inFlight;
   }
 

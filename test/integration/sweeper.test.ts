@@ -94,6 +94,30 @@ describe.each(storageKinds)('sweeper on %s', (kind) => {
     expect(finished).toBe(true);
   });
 
+  it('deletes expired email verification tokens and ended rate-limit windows, keeping live ones', async () => {
+    const user = await db.database.query<{ id: string }>("INSERT INTO users (email) VALUES ('sweep@example.test') RETURNING id");
+    const userId = user.rows[0]!.id;
+    await db.database.query(
+      `INSERT INTO email_verification_tokens (user_id, email, token_hash, expires_at) VALUES
+         ($1, 'sweep@example.test', 'old', now() - interval '1 minute'), ($1, 'sweep@example.test', 'live', now() + interval '1 hour')`,
+      [userId],
+    );
+    await db.database.query(
+      `INSERT INTO rate_limit_hits (key, window_start, count, expires_at) VALUES
+         ('ended', now() - interval '2 hours', 3, now() - interval '1 hour'), ('current', now(), 1, now() + interval '1 hour')`,
+    );
+    const sweeper = startSweeper({ database: db.database, intervalSeconds: 3600, batchSize: 10, onError: () => undefined });
+    try {
+      expect(await sweeper.sweepOnce()).toBe(2);
+      const tokens = await db.database.query<{ token_hash: string }>('SELECT token_hash FROM email_verification_tokens');
+      expect(tokens.rows).toEqual([{ token_hash: 'live' }]);
+      const hits = await db.database.query<{ key: string }>('SELECT key FROM rate_limit_hits');
+      expect(hits.rows).toEqual([{ key: 'current' }]);
+    } finally {
+      await sweeper.stop();
+    }
+  });
+
   it('rejects nonsensical settings', () => {
     expect(() => startSweeper({ database: db.database, intervalSeconds: 0, batchSize: 10, onError: () => undefined })).toThrow(RangeError);
     expect(() => startSweeper({ database: db.database, intervalSeconds: 1, batchSize: 0, onError: () => undefined })).toThrow(RangeError);

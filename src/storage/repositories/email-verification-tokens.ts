@@ -32,3 +32,13 @@ export async function consumeEmailVerificationToken(db: Queryable, tokenHash: st
   );
   return result.rows[0]?.user_id;
 }
+
+/** Deletes up to limit expired tokens (used or not); the number deleted. */
+export async function deleteExpiredEmailVerificationTokens(db: Queryable, limit: number): Promise<number> {
+  const result = await db.query(
+    `DELETE FROM email_verification_tokens WHERE id IN (
+       SELECT id FROM email_verification_tokens WHERE expires_at < now() LIMIT $1)`,
+    [limit],
+  );
+  return result.rowCount;
+}
