@@ -30,7 +30,9 @@ export async function createApp(context: AppContext): Promise<App> {
   const provider = createProvider({
     config,
     logger,
-    adapter: withStorageFaults(createAdapterFactory({ database, secretBox, redis, redisKeyPrefix: config.redisKeyPrefix })),
+    adapter: withStorageFaults(createAdapterFactory({
+      database, secretBox, redis, redisKeyPrefix: config.redisKeyPrefix, clientCacheSeconds: config.settings.clientCacheSeconds,
+    })),
     users,
     signingKeys: await signingKeys.loadPrivateJwks(),
     pages: createProviderPages(renderer),

@@ -61,6 +61,9 @@ const settingsSchema = z.object({
   shutdown: z.object({ drainTimeoutMs: positiveInt }).strict(),
   database: z.object({ poolSize: positiveInt, statementTimeoutMs: positiveInt, connectionTimeoutMs: positiveInt }).strict(),
   redis: z.object({ connectTimeoutMs: positiveInt, commandTimeoutMs: positiveInt }).strict(),
+  // How long a node serves a client's registration from memory (0: read it on every request); a
+  // client changed or deleted elsewhere is seen within this time. See oidc/adapters/clients.ts.
+  clientCacheSeconds: z.coerce.number().int().min(0).max(300),
   // Mail: tries in all and the first backoff (doubled each time); each SMTP step's timeout.
   mail: z.object({ retry: z.object({ attempts: positiveInt, baseDelayMs: z.number().int().min(0) }).strict(), smtpTimeoutMs: positiveInt }).strict(),
   // Self-service sign-up: open, invite-only (refused until invitations exist), or off (404).

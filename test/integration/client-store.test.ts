@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClientAdapter } from '../../src/oidc/adapters/clients.js';
 import { createAdapterFactory } from '../../src/oidc/adapters/index.js';
 import { createSecretBox, DecryptionError } from '../../src/services/secrets.js';
 import { createClientRepository, DuplicateClientError, type ClientRepository } from '../../src/storage/repositories/clients.js';
@@ -72,5 +73,22 @@ describe.each(storageKinds)('client store on %s', (kind) => {
     await adapter.destroy('registered');
     expect(await adapter.find('registered')).toBeUndefined();
     await expect(adapter.consume('registered')).rejects.toThrow('the Client adapter does not support consume');
+  });
+
+  it('with the cache, serves a client changed or deleted elsewhere as it was until the TTL passes', async () => {
+    let nowMs = 0;
+    const adapter = createClientAdapter(clients, { ttlSeconds: 5, now: () => nowMs });
+    expect(await adapter.find('cached')).toBeUndefined();
+    // Registered elsewhere (the CLI, another node): found at once, since a miss is never cached.
+    await clients.insertClient('cached', metadata('cached', { client_secret: SECRET }));
+    expect(await adapter.find('cached')).toMatchObject({ client_secret: SECRET });
+    await clients.upsertClient('cached', metadata('cached', { client_secret: 'rotated-elsewhere' }));
+    expect(await adapter.find('cached')).toMatchObject({ client_secret: SECRET });
+    nowMs += 5_000;
+    expect(await adapter.find('cached')).toMatchObject({ client_secret: 'rotated-elsewhere' });
+    await clients.deleteClient('cached');
+    expect(await adapter.find('cached')).toMatchObject({ client_id: 'cached' });
+    nowMs += 5_000;
+    expect(await adapter.find('cached')).toBeUndefined();
   });
 });

@@ -31,6 +31,8 @@ export interface AdapterFactoryDeps {
   secretBox: SecretBox;
   redis?: RedisClient | undefined;
   redisKeyPrefix?: string | undefined;
+  /** settings.clientCacheSeconds; unset or 0 reads the client on every call. */
+  clientCacheSeconds?: number | undefined;
 }
 
 /** Where a model's payloads live; unknown models default to the durable store. */
@@ -40,7 +42,7 @@ export function storeForModel(model: string, hasRedis: boolean): 'clients' | 're
 }
 
 export function createAdapterFactory(deps: AdapterFactoryDeps): AdapterFactory {
-  const clientAdapter = createClientAdapter(createClientRepository(deps));
+  const clientAdapter = createClientAdapter(createClientRepository(deps), { ttlSeconds: deps.clientCacheSeconds ?? 0 });
   const postgres = createPostgresAdapterFactory(deps.database);
   const redis = deps.redis
     ? createRedisAdapterFactory({ redis: deps.redis, keyPrefix: deps.redisKeyPrefix ?? DEFAULT_REDIS_KEY_PREFIX })

@@ -52,7 +52,7 @@ export function createClientRepository(deps: { database: Queryable; secretBox: S
     return JSON.stringify(stored);
   }
 
-  function open(row: ClientRow): ClientMetadata {
+  function open(row: Pick<ClientRow, 'metadata'>): ClientMetadata {
     const { [SEALED_KEY]: sealed, ...rest } = row.metadata;
     return typeof sealed === 'string' ? { ...rest, client_secret: secretBox.decrypt(sealed) } : rest;
   }
@@ -74,7 +74,7 @@ export function createClientRepository(deps: { database: Queryable; secretBox: S
       );
     },
     async findClient(clientId) {
-      const result = await database.query<ClientRow>('SELECT * FROM oidc_clients WHERE client_id = $1', [clientId]);
+      const result = await database.query<Pick<ClientRow, 'metadata'>>('SELECT metadata FROM oidc_clients WHERE client_id = $1', [clientId]);
       const row = result.rows[0];
       return row ? open(row) : undefined;
     },
