@@ -34,14 +34,19 @@ const PERMISSIONS_POLICY = 'camera=(), microphone=(), geolocation=(), payment=()
 const HSTS = 'max-age=63072000; includeSubDomains';
 
 export function securityHeaders(options: { https: boolean }): Koa.Middleware {
+  // Decided once: every response, protocol and page alike, gets the same list, set straight on
+  // Node's response (Koa's ctx.set adds nothing here: nothing has been sent yet, values are strings).
+  const headers: readonly (readonly [string, string])[] = [
+    [CSP_HEADER, BASE_POLICY],
+    ['X-Content-Type-Options', 'nosniff'],
+    ['Referrer-Policy', 'no-referrer'],
+    ['X-Frame-Options', 'DENY'],
+    ['Cross-Origin-Opener-Policy', 'same-origin'],
+    ['Permissions-Policy', PERMISSIONS_POLICY],
+    ...(options.https ? [['Strict-Transport-Security', HSTS] as const] : []),
+  ];
   return async function setSecurityHeaders(ctx, next) {
-    ctx.set(CSP_HEADER, BASE_POLICY);
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Referrer-Policy', 'no-referrer');
-    ctx.set('X-Frame-Options', 'DENY');
-    ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-    ctx.set('Permissions-Policy', PERMISSIONS_POLICY);
-    if (options.https) ctx.set('Strict-Transport-Security', HSTS);
+    for (const [name, value] of headers) ctx.res.setHeader(name, value);
     await next();
     widenForProtocolRedirect(ctx);
   };
@@ -88,14 +93,19 @@ interface ProtocolContext {
   };
 }
 
+/** Same answer as ctx.response.is('html') (media type text/html), without type-is on every response. */
+function isHtml(ctx: Koa.Context): boolean {
+  const type = ctx.res.getHeader('Content-Type');
+  return typeof type === 'string' && /^\s*text\/html\s*(;|$)/i.test(type);
+}
+
 // oidc-provider's own HTML responses that lead to a client: the form_post page (authorization and
 // resume) and the logout pages (end_session). The URL is allowed only when the client's
 // registration allows it, so an unregistered redirect_uri never reaches the policy.
 function widenForProtocolRedirect(ctx: Koa.Context): void {
-  if (!ctx.response.is('html')) return;
   // ctx.oidc exists only on oidc-provider's routes; reading it elsewhere must not create it.
   const descriptor = Object.getOwnPropertyDescriptor(ctx, 'oidc');
-  if (!descriptor) return;
+  if (!descriptor || !isHtml(ctx)) return;
   const { oidc } = ctx as unknown as ProtocolContext;
   const client = oidc?.client;
   const params = oidc?.params;
