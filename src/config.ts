@@ -56,6 +56,10 @@ const settingsSchema = z.object({
   }).strict(),
   // Password hashing queue: at most maxConcurrent at once (0 = one per core), maxQueued waiting.
   passwordHashing: z.object({ maxConcurrent: z.number().int().min(0), maxQueued: z.number().int().min(0) }).strict(),
+  // New passwords (NIST 800-63B §3.1.1.2): at least 8 characters, and at least 64 must be allowed;
+  // 128 bounds the work per request. Counted in code points after NFKC. See services/password-policy.ts.
+  passwordPolicy: z.object({ minLength: z.number().int().min(8), maxLength: z.number().int().min(64).max(128) }).strict()
+    .refine((policy) => policy.minLength <= policy.maxLength, { message: 'minLength must not exceed maxLength', path: ['minLength'] }),
   sweeper: z.object({ intervalSeconds: positiveInt, batchSize: positiveInt }).strict(),
   // How long SIGTERM waits for requests in flight before cutting connections.
   shutdown: z.object({ drainTimeoutMs: positiveInt }).strict(),
@@ -172,6 +176,11 @@ function mergeSettings(base: unknown, override: unknown): unknown {
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) merged[key] = mergeSettings(base[key], value);
   return merged;
+}
+
+/** The settings alone, for a command that checks its input before it opens or writes anything. */
+export function loadSettingsFromEnvironment(): Settings {
+  return loadSettings(process.env.SETTINGS_FILE ? path.resolve(process.env.SETTINGS_FILE) : undefined);
 }
 
 export function loadSettings(overrideFile?: string): Settings {

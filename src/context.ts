@@ -3,9 +3,11 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { supportedScopes } from './oidc/scopes.js';
 import { createClientService } from './services/clients.js';
+import { loadCommonPasswords } from './services/common-passwords.js';
 import { createMailer, mailerOptions } from './services/email.js';
 import { createEmailVerificationService } from './services/email-verification.js';
 import { createFixedWindowLimiter } from './services/fixed-window-limiter.js';
+import { createPasswordPolicy } from './services/password-policy.js';
 import { createPasswordService } from './services/passwords.js';
 import { createRegistrationService } from './services/registration.js';
 import { createSecretBox } from './services/secrets.js';
@@ -17,7 +19,8 @@ import type { RedisClient } from './storage/redis.js';
 export function createContext(config: Config, database: Database, logger: Logger, redis?: RedisClient) {
   const secretBox = createSecretBox(config.encryptionKey);
   const passwords = createPasswordService(config.settings.argon2, config.settings.passwordHashing);
-  const users = createUserService({ database, passwords });
+  const passwordPolicy = createPasswordPolicy({ ...config.settings.passwordPolicy, commonPasswords: loadCommonPasswords });
+  const users = createUserService({ database, passwords, passwordPolicy });
   const signingKeys = createSigningKeyService({ database, secretBox });
   const clients = createClientService({ database, secretBox, supportedScopes: supportedScopes(config.settings.resourceServers) });
   const mailer = createMailer(mailerOptions(config, logger));
@@ -27,7 +30,7 @@ export function createContext(config: Config, database: Database, logger: Logger
   const registration = createRegistrationService({
     database, users, emailVerification, mailer, issuer: config.issuer, policy: config.settings.registration.policy,
   });
-  return { config, logger, database, redis, secretBox, passwords, users, signingKeys, clients, mailer, emailVerification, registration };
+  return { config, logger, database, redis, secretBox, passwords, passwordPolicy, users, signingKeys, clients, mailer, emailVerification, registration };
 }
 
 export type AppContext = ReturnType<typeof createContext>;

@@ -18,7 +18,9 @@ Creates a user who can sign in with the email address and password.
 
 Options:
   --email E          the sign-in email address (required)
-  --password P       the password, at least 8 characters (visible in shell history and ps)
+  --password P       the password (visible in shell history and ps): at least 12 characters
+                     (passwordPolicy.minLength), not a common password, not containing the
+                     email address
   --password-stdin   read the password from the first line of stdin instead, e.g.
                      printf '%s\\n' "$PASSWORD" | gatehouse users add --email E --password-stdin
   --verified         mark the email address as already verified
@@ -38,13 +40,17 @@ Options:
 
     // Refuse bad input before the database is opened: nothing is written, nothing is waited for.
     const { emailSchema } = await import('../services/users.js');
-    const { passwordProblem } = await import('../services/passwords.js');
     if (!emailSchema.safeParse(email).success) throw new UsageError(`${this.name}: --email "${email}" is not a valid email address`);
-    const problem = passwordProblem(password);
-    if (problem) throw new UsageError(`${this.name}: ${problem}`);
     if (flags.name !== undefined && (flags.name.trim() === '' || flags.name.length > 200)) {
       throw new UsageError(`${this.name}: --name must be 1 to 200 characters`);
     }
+    // The same policy users.create applies, so the reason is the sentence a person would see.
+    const { loadSettingsFromEnvironment } = await import('../config.js');
+    const { createPasswordPolicy } = await import('../services/password-policy.js');
+    const { loadCommonPasswords } = await import('../services/common-passwords.js');
+    const policy = createPasswordPolicy({ ...loadSettingsFromEnvironment().passwordPolicy, commonPasswords: loadCommonPasswords });
+    const problem = policy.check(password, { email, name: flags.name });
+    if (problem) throw new UsageError(`${this.name}: ${problem.message}`);
 
     const { withSession } = await import('./session.js');
     const user = await withSession(({ context }) => context.users.create({

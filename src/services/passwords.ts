@@ -29,9 +29,6 @@ export interface PasswordService {
   verify(storedHash: string | null | undefined, password: string): Promise<PasswordCheck>;
 }
 
-export const MIN_PASSWORD_LENGTH = 8;
-export const MAX_PASSWORD_LENGTH = 256;
-
 export const SIGN_IN_BUSY = 'Too many sign-ins are in progress. Please try again in a few seconds.';
 
 export function createPasswordService(settings: Argon2Settings, limits: HashingLimits = { maxConcurrent: 0, maxQueued: 64 }): PasswordService {
@@ -68,12 +65,4 @@ export function createPasswordService(settings: Argon2Settings, limits: HashingL
       return { valid: true, needsRehash: argon2.needsRehash(storedHash, options) };
     },
   };
-}
-
-/** NIST 800-63B §5.1.1.2: at least 8 characters, no composition rules, a generous maximum. */
-export function passwordProblem(password: string): string | undefined {
-  const length = [...password].length;
-  if (length < MIN_PASSWORD_LENGTH) return `Password must be at least ${MIN_PASSWORD_LENGTH} characters.`;
-  if (length > MAX_PASSWORD_LENGTH) return `Password must be at most ${MAX_PASSWORD_LENGTH} characters.`;
-  return undefined;
 }

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { ConflictError, ValidationError } from '../errors.js';
 import { isUniqueViolation, type Database } from '../storage/db.js';
 import { findUserByEmail, findUserById, insertUser, updatePasswordHash, type UserRow } from '../storage/repositories/users.js';
-import { passwordProblem, type PasswordService } from './passwords.js';
+import { WeakPasswordError, type PasswordPolicy } from './password-policy.js';
+import type { PasswordService } from './passwords.js';
 
 export const emailSchema = z.string().trim().max(320).pipe(z.email());
 
@@ -46,8 +47,8 @@ function toUser(row: UserRow): User {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function createUserService(deps: { database: Database; passwords: PasswordService }) {
-  const { database, passwords } = deps;
+export function createUserService(deps: { database: Database; passwords: PasswordService; passwordPolicy: PasswordPolicy }) {
+  const { database, passwords, passwordPolicy } = deps;
 
   return {
     async create(input: NewUserInput): Promise<User> {
@@ -56,8 +57,8 @@ export function createUserService(deps: { database: Database; passwords: Passwor
         const issue = parsed.error.issues[0]!;
         throw new ValidationError(`${issue.path.join('.') || 'input'}: ${issue.message}`);
       }
-      const problem = passwordProblem(parsed.data.password);
-      if (problem) throw new ValidationError(problem);
+      const problem = passwordPolicy.check(parsed.data.password, parsed.data);
+      if (problem) throw new WeakPasswordError(problem);
       const passwordHash = await passwords.hash(parsed.data.password);
       try {
         const row = await insertUser(database, { ...parsed.data, passwordHash });

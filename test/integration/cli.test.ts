@@ -151,6 +151,18 @@ describe.each(storageKinds)('gatehouse CLI on %s', (kind) => {
     expectOneLineFailure(withPassword, 2);
     expect(withPassword.stderr).not.toContain('hunter22');
 
+    // The policy's own sentence is the reason (services/password-policy.ts).
+    const weak: Array<[string, string]> = [
+      ['elevenchars', 'Use at least 12 characters.'],
+      ['Password1234', 'This password is on a list of passwords that attackers try first. Choose another.'],
+      ['eve is my name, ok', "Don't use your email address in your password."],
+    ];
+    for (const [password, reason] of weak) {
+      const refusal = await runCli(['users', 'add', '--email', 'eve@example.com', '--password', password], env);
+      expectOneLineFailure(refusal, 2);
+      expect(refusal.stderr).toBe(`gatehouse: users add: ${reason}\n`);
+    }
+
     const duplicate = await runCli(['users', 'add', '--email', 'ADA@example.com', '--password', 'correct horse'], env);
     expectOneLineFailure(duplicate, 1);
     expect(duplicate.stderr).toContain('already exists');
