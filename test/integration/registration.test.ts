@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, parseForms, type Page } from '../helpers/browser.js';
 import { latestMailTo, linksIn, outboxFiles } from '../helpers/outbox.js';
 import { buildAuthorizationRequest, discoverIssuer, exchangeCode, RP_REDIRECT_URI, signIn } from '../helpers/relying-party.js';
+import { storageKinds } from '../helpers/database.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 
 const PASSWORD = 'a long and memorable passphrase';
@@ -57,12 +58,12 @@ async function relyingParty(app: TestApp): Promise<oidc.Configuration> {
   return discoverIssuer(app.issuer, client.clientId, client.clientSecret!);
 }
 
-describe('registration and email verification (open, login allowed while unverified)', () => {
+describe.each(storageKinds)('registration and email verification on %s (open, unverified may sign in)', (kind) => {
   let app: TestApp;
   let rp: oidc.Configuration;
 
   beforeAll(async () => {
-    app = await startTestApp();
+    app = await startTestApp({ kind });
     rp = await relyingParty(app);
   });
   afterAll(async () => { await app?.close(); });
@@ -150,6 +151,16 @@ describe('registration and email verification (open, login allowed while unverif
     const link = await browser.get(`${app.issuer}/account/verify-email?token=${'A'.repeat(43)}`);
     const noToken = await browser.submit(link, { omit: ['csrf'] });
     expect(noToken.status).toBe(403);
+  });
+
+  it('lets only one of two concurrent confirmations of the same link win', async () => {
+    const email = 'twice@example.test';
+    const browser = new Browser();
+    await register(app, browser, { email, name: 'Twice', password: PASSWORD });
+    const confirm = await browser.get(verificationLink(app, email));
+    const answers = await Promise.all([0, 1].map(() => browser.submit(confirm, { button: 'Confirm email address', followRedirects: false })));
+    expect(answers.map((page) => page.status).sort()).toEqual([303, 400]);
+    expect(await emailVerified(app, email)).toBe(true);
   });
 
   it('refuses a malformed or unknown token with a 400 page that links to resend', async () => {
