@@ -13,6 +13,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('Postgres outage', () => 
   let app: TestApp;
   let basic: string;
   let webClientId: string;
+  let unreadClientId: string;
 
   beforeAll(async () => {
     server = await createTestDatabase('postgres');
@@ -25,6 +26,8 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('Postgres outage', () => 
     const machine = await app.context.clients.register({ name: 'Job', grants: ['client_credentials'] });
     basic = `Basic ${Buffer.from(`${machine.clientId}:${machine.clientSecret}`).toString('base64')}`;
     webClientId = (await app.context.clients.register({ name: 'Web', redirectUris: ['https://app.example.test/cb'] })).clientId;
+    // Never asked for before the outage, so not in the node's client cache (settings.clientCacheSeconds).
+    unreadClientId = (await app.context.clients.register({ name: 'Other web', redirectUris: ['https://app.example.test/cb'] })).clientId;
   });
   afterAll(async () => {
     await app?.close();
@@ -38,9 +41,9 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('Postgres outage', () => 
     headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body: 'grant_type=client_credentials',
   });
-  const authorizationRequest = () => fetch(authorizationUrl(), { redirect: 'manual', headers: { accept: 'text/html' } });
-  const authorizationUrl = () => `${app.issuer}/auth?${new URLSearchParams({
-    client_id: webClientId, response_type: 'code', scope: 'openid', redirect_uri: 'https://app.example.test/cb',
+  const authorizationRequest = (clientId = webClientId) => fetch(authorizationUrl(clientId), { redirect: 'manual', headers: { accept: 'text/html' } });
+  const authorizationUrl = (clientId = webClientId) => `${app.issuer}/auth?${new URLSearchParams({
+    client_id: clientId, response_type: 'code', scope: 'openid', redirect_uri: 'https://app.example.test/cb',
     code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', state: 's',
   })}`;
 
@@ -54,6 +57,16 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('Postgres outage', () => 
 
     await proxy.stop();
 
+    // First, while the web client read just above is still in this node's client cache (5 s): the
+    // error goes back to its redirect_uri as RFC 6749 §4.1.2.1 temporarily_unavailable, which a
+    // redirect can carry and a 503 cannot.
+    const redirected = await authorizationRequest(webClientId);
+    expect(redirected.status).toBe(303);
+    const back = new URL(redirected.headers.get('location')!);
+    expect(`${back.origin}${back.pathname}`).toBe('https://app.example.test/cb');
+    expect(back.searchParams.get('error')).toBe('temporarily_unavailable');
+    expect(back.searchParams.get('state')).toBe('s');
+
     const ready = await fetch(`${app.issuer}/readyz`);
     expect(ready.status).toBe(503);
     expect(ready.headers.get('retry-after')).toBe('5');
@@ -66,7 +79,8 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('Postgres outage', () => 
     expect(body.error).toBe('temporarily_unavailable');
     expect(body.error_description).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|postgres/i);
 
-    const authorization = await authorizationRequest();
+    // A client that cannot be read: no redirect_uri can be trusted, so the answer is our 503 page.
+    const authorization = await authorizationRequest(unreadClientId);
     expect(authorization.status).toBe(503);
     expect(authorization.headers.get('retry-after')).toBe('5');
     expect(await authorization.text()).toMatch(/temporarily unavailable/i);

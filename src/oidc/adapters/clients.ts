@@ -11,6 +11,9 @@
 // (a deleted client's tokens can be issued for that long; its secret keeps working that long after
 // a rotation). Writes through this adapter drop the entry at once. A client that is not found is
 // never cached, so a freshly registered client works on every node at once. 0 disables the cache.
+// In a Postgres outage a cached client still resolves: /auth then sends temporarily_unavailable to
+// the client's redirect_uri (RFC 6749 §4.1.2.1) rather than showing our 503 page, and with Redis up
+// client_credentials keeps being served for up to the TTL.
 // The opened secret is in this process's memory either way: oidc-provider keeps built clients,
 // secret included, in its own cache.
 import type { Adapter, AdapterPayload } from 'oidc-provider';
