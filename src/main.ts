@@ -6,7 +6,6 @@ import { createApp } from './app.js';
 import { createContext, type AppContext } from './context.js';
 import { closeGracefully } from './http/graceful-close.js';
 import { createLogger, type Logger } from './logger.js';
-import { commonPasswordList } from './services/common-passwords.js';
 import { migrate } from './storage/migrate.js';
 import { openDatabase } from './storage/open.js';
 import { openRedis } from './storage/open-redis.js';
@@ -29,8 +28,6 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
     const context = createContext(config, database, logger, redis);
     const app = await createApp(context);
-    // Read the common-password list now (about 0.5 s, once) rather than inside a first sign-up.
-    commonPasswordList();
     const sweeper = startSweeper({
       database,
       intervalSeconds: config.settings.sweeper.intervalSeconds,
