@@ -21,16 +21,22 @@ export interface CommonPasswordList {
   sourceLines: number;
 }
 
-/** Reads and indexes the list: about half a second and 12 MiB of heap, so it is done once (below). */
+/** Reads and indexes the list: about a quarter second and 11 MiB of heap, so it is done once (below). */
 export function readCommonPasswordList(): CommonPasswordList {
   const file = createRequire(import.meta.url).resolve(LIST_FILE);
-  const lines = gunzipSync(readFileSync(file)).toString('utf8').split('\n');
+  const text = gunzipSync(readFileSync(file)).toString('utf8');
   const passwords = new Set<string>();
   let sourceLines = 0;
-  for (const line of lines) {
-    const entry = (line.endsWith('\r') ? line.slice(0, -1) : line).normalize('NFKC').toLowerCase();
-    if (entry === '') continue;
+  // Walk the text line by line instead of split('\n'): an array of 437,651 strings alive at once
+  // grew the heap (and the process's RSS, which V8 keeps) by ~70 MiB for a 11 MiB result.
+  for (let start = 0; start < text.length;) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const line = text.slice(start, text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+    start = end + 1;
+    if (line === '') continue;
     sourceLines += 1;
+    const entry = line.normalize('NFKC').toLowerCase();
     // An entry shorter than the shortest minimum length can never be chosen, so it is not kept.
     // Fewer UTF-16 units means fewer code points, so every reachable entry stays.
     if (entry.length >= SHORTEST_MIN_LENGTH) passwords.add(entry);
