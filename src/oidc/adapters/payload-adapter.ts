@@ -1,23 +1,10 @@
 // oidc-provider's adapter interface over any payload store (Postgres or Redis): a thin translator
 // that also closes the two races oidc-provider leaves to its storage.
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import type { Payload, PayloadRecord } from '../../storage/repositories/oidc-payloads.js';
-import { createConsumeConflictError, ReplayDetectedError } from './errors.js';
+import type { PayloadRecord, PayloadStore } from '../../storage/repositories/oidc-payloads.js';
 
-/** What every store for oidc-provider payloads offers; each lives in src/storage. */
-export interface PayloadStore {
-  upsert(record: PayloadRecord): Promise<void>;
-  /** False when a live record already has this id. */
-  insertIfAbsent(record: PayloadRecord): Promise<boolean>;
-  find(model: string, id: string): Promise<Payload | undefined>;
-  findByUid(model: string, uid: string): Promise<Payload | undefined>;
-  findByUserCode(model: string, userCode: string): Promise<Payload | undefined>;
-  /** True for exactly one of any number of concurrent callers; false when consumed or absent. */
-  consume(model: string, id: string): Promise<boolean>;
-  destroy(model: string, id: string): Promise<void>;
-  /** Removes one model's records of a grant. */
-  revokeByGrantId(model: string, grantId: string): Promise<unknown>;
-}
+export type { PayloadStore };
+import { createConsumeConflictError, ReplayDetectedError } from './errors.js';
 
 // ReplayDetection.unique() does find-then-save, so two requests carrying one jti can both miss
 // on find. Its records are therefore insert-only: the second insert must fail, not overwrite.

@@ -7,7 +7,7 @@
 // Member keys reached through the grant index are not declared to the script: fine for a single
 // Redis or Sentinel; on Cluster, put the whole prefix in one hash slot (e.g. `{gatehouse}:`).
 import { callRedis, defineScript, type RedisClient } from '../redis.js';
-import type { Payload, PayloadRecord } from './oidc-payloads.js';
+import type { Payload, PayloadStore } from './oidc-payloads.js';
 
 // Appends `consumed` to a JSON object text without re-encoding it: cjson would turn empty arrays
 // into objects and round large numbers, so the stored bytes are only ever extended.
@@ -86,20 +86,6 @@ for i = 1, #doomed, 500 do
 end
 return #doomed`);
 
-export interface RedisPayloadStore {
-  upsert(record: PayloadRecord): Promise<void>;
-  /** SET NX: false when a live record already has this id. */
-  insertIfAbsent(record: PayloadRecord): Promise<boolean>;
-  find(model: string, id: string): Promise<Payload | undefined>;
-  findByUid(model: string, uid: string): Promise<Payload | undefined>;
-  findByUserCode(model: string, userCode: string): Promise<Payload | undefined>;
-  /** True for exactly one of any number of concurrent callers; false when consumed or absent. */
-  consume(model: string, id: string): Promise<boolean>;
-  destroy(model: string, id: string): Promise<void>;
-  /** Removes one model's records of a grant; returns how many went. */
-  revokeByGrantId(model: string, grantId: string): Promise<number>;
-}
-
 function ttlMs(expiresInSeconds: number | undefined): number {
   if (expiresInSeconds === undefined) return 0;
   return Math.max(1, Math.round(expiresInSeconds * 1000));
@@ -109,7 +95,7 @@ function parse(json: string | null): Payload | undefined {
   return json === null ? undefined : (JSON.parse(json) as Payload);
 }
 
-export function createRedisPayloadStore(deps: { redis: RedisClient; keyPrefix: string }): RedisPayloadStore {
+export function createRedisPayloadStore(deps: { redis: RedisClient; keyPrefix: string }): PayloadStore {
   const { redis, keyPrefix } = deps;
   const recordKey = (model: string, id: string) => `${keyPrefix}${model}:${id}`;
   const grantKey = (grantId: string) => `${keyPrefix}grant:${grantId}`;

@@ -16,6 +16,21 @@ export interface PayloadRecord {
   expiresInSeconds?: number | undefined;
 }
 
+/** What every store of oidc-provider payloads offers (this table, or Redis). */
+export interface PayloadStore {
+  upsert(record: PayloadRecord): Promise<void>;
+  /** False when a live record already has this id. */
+  insertIfAbsent(record: PayloadRecord): Promise<boolean>;
+  find(model: string, id: string): Promise<Payload | undefined>;
+  findByUid(model: string, uid: string): Promise<Payload | undefined>;
+  findByUserCode(model: string, userCode: string): Promise<Payload | undefined>;
+  /** True for exactly one of any number of concurrent callers; false when consumed or absent. */
+  consume(model: string, id: string): Promise<boolean>;
+  destroy(model: string, id: string): Promise<void>;
+  /** Removes one model's records of a grant; returns how many went. */
+  revokeByGrantId(model: string, grantId: string): Promise<number>;
+}
+
 interface PayloadRow {
   payload: Payload;
   consumed_epoch: number | null;
