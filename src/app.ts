@@ -13,10 +13,13 @@ import { createRenderer } from './http/render.js';
 import { retryAfterOnUnavailable } from './http/retry-after.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createInteractionRouter } from './interactions/router.js';
+import { createAccountRevoker } from './oidc/account-revocation.js';
 import { createAdapterFactory } from './oidc/adapters/index.js';
 import { withStorageFaults } from './oidc/adapters/storage-faults.js';
 import { createProviderPages } from './oidc/pages.js';
 import { createProvider } from './oidc/provider.js';
+import { createFixedWindowLimiter } from './services/fixed-window-limiter.js';
+import { createPasswordResetService } from './services/password-reset.js';
 
 export interface App {
   provider: Provider;
@@ -48,7 +51,19 @@ export async function createApp(context: AppContext): Promise<App> {
   const interactions = createInteractionRouter({ provider, users, renderer, csrf, loginPolicy: config.settings.emailVerification.loginPolicy });
   provider.use(interactions.routes());
   provider.use(interactions.allowedMethods());
-  provider.use(createAccountRouter({ ...context, renderer, csrf }).routes());
+  // Built here, not in context.ts: a reset ends the account's grants and sessions through the provider.
+  const passwordReset = createPasswordResetService({
+    database,
+    mailer: context.mailer,
+    limiter: createFixedWindowLimiter({ database }),
+    passwords: context.passwords,
+    passwordPolicy: context.passwordPolicy,
+    revokeAccountTokens: createAccountRevoker(provider, database),
+    logger,
+    issuer: config.issuer,
+    settings: config.settings.passwordReset,
+  });
+  provider.use(createAccountRouter({ ...context, passwordReset, renderer, csrf }).routes());
 
   return { provider, callback: provider.callback() };
 }

@@ -78,6 +78,11 @@ const settingsSchema = z.object({
     loginPolicy: z.enum(['block', 'allow']),
     resendLimits: z.object({ perAddress: rateLimitSchema, perIp: rateLimitSchema }).strict(),
   }).strict(),
+  // Password reset: link lifetime and request limits (every request counts, known address or not).
+  passwordReset: z.object({
+    tokenTtlSeconds: positiveInt,
+    requestLimits: z.object({ perAddress: rateLimitSchema, perIp: rateLimitSchema }).strict(),
+  }).strict(),
 }).strict();
 
 const secretSchema = (name: string) =>

@@ -6,4 +6,8 @@ export const ACCOUNT_PATHS = {
   verified: '/account/verify-email/done',
   resend: '/account/verify-email/resend',
   resendSent: '/account/verify-email/resend/sent',
+  forgotPassword: '/account/forgot-password',
+  forgotPasswordSent: '/account/forgot-password/sent',
+  resetPassword: '/account/reset-password',
+  resetPasswordDone: '/account/reset-password/done',
 } as const;

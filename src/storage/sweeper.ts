@@ -1,9 +1,10 @@
-// Periodically deletes expired oidc_payloads rows, email verification tokens and ended rate-limit
+// Periodically deletes expired oidc_payloads rows, email verification and password reset tokens and ended rate-limit
 // windows. Reads already ignore expired rows, so the
 // sweeper only reclaims space; a missed or failed run costs nothing but disk.
 import type { Queryable } from './db.js';
 import { deleteExpiredEmailVerificationTokens } from './repositories/email-verification-tokens.js';
 import { deleteExpiredPayloads } from './repositories/oidc-payloads.js';
+import { deleteExpiredPasswordResetTokens } from './repositories/password-reset-tokens.js';
 import { deleteEndedHits } from './repositories/rate-limit-hits.js';
 
 export interface SweeperOptions {
@@ -33,8 +34,9 @@ export function startSweeper(options: SweeperOptions): Sweeper {
     const payloads = await deleteExpiredPayloads(database, batchSize);
     // One batch each: these tables are small, and the next sweep takes the rest.
     const tokens = await deleteExpiredEmailVerificationTokens(database, batchSize);
+    const resetTokens = await deleteExpiredPasswordResetTokens(database, batchSize);
     const hits = await deleteEndedHits(database, batchSize);
-    return payloads + tokens + hits;
+    return payloads + tokens + resetTokens + hits;
   }
 
   function sweepOnce(): Promise<number> {

@@ -158,3 +158,12 @@ async function deleteInBatches(db: Queryable, sql: string, rest: unknown[], batc
     if (rowCount < batchSize) return total;
   }
 }
+
+/** Ids of one model's live rows whose payload names this account (Grant, Session). */
+export async function findPayloadIdsByAccountId(db: Queryable, model: string, accountId: string): Promise<string[]> {
+  const result = await db.query<{ id: string }>(
+    `SELECT id FROM oidc_payloads WHERE model = $1 AND payload->>'accountId' = $2 AND ${LIVE}`,
+    [model, accountId],
+  );
+  return result.rows.map((row) => row.id);
+}

@@ -1,0 +1,60 @@
+// /account/forgot-password: one answer for known, unknown and disabled addresses (the service mails
+// only active accounts); 429 with Retry-After past the per-address or per-IP limit.
+import { z } from 'zod';
+import { ACCOUNT_PATHS } from '../http/account-paths.js';
+import { formFields, formOf } from '../http/body.js';
+import type { Csrf } from '../http/csrf.js';
+import { formProblem, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
+import type { Renderer } from '../http/render.js';
+import type { PasswordResetService } from '../services/password-reset.js';
+import type { AccountContext, AccountStep } from './steps.js';
+
+const forgotSchema = z.object({
+  email: z.string().trim().min(1, 'Enter your email address.').max(320, 'Enter a shorter email address.')
+    .pipe(z.email('Enter an email address like name@example.com.')),
+});
+
+function inMinutes(seconds: number): string {
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? 'a minute' : `${minutes} minutes`;
+}
+
+export function createForgotPasswordSteps(deps: { passwordReset: PasswordResetService; renderer: Renderer; csrf: Csrf }) {
+  const { passwordReset, renderer, csrf } = deps;
+
+  async function renderForm(ctx: AccountContext, email: string, problems: FormProblems<'email'>, status: number): Promise<void> {
+    await renderer.render(ctx, 'account/forgot-password', {
+      title: 'Reset your password',
+      action: ACCOUNT_PATHS.forgotPassword,
+      csrfToken: csrf.issue(ctx),
+      email,
+      errors: problems.summary,
+      fieldErrors: problems.fields,
+    }, status);
+  }
+
+  const showForgotPassword: AccountStep = async function showForgotPassword(ctx) {
+    await renderForm(ctx, '', noProblems(), 200);
+  };
+
+  const handleForgotPassword: AccountStep = async function handleForgotPassword(ctx) {
+    const fields = formFields(formOf(ctx));
+    const typed = (fields.email ?? '').slice(0, 320);
+    const parsed = forgotSchema.safeParse(fields);
+    if (!parsed.success) return renderForm(ctx, typed, problemsFromZod(parsed.error, ['email'] as const), 400);
+    const outcome = await passwordReset.request(parsed.data.email, ctx.ip);
+    if (outcome.limited) {
+      ctx.set('Retry-After', String(outcome.retryAfterSeconds));
+      const message = `Too many password reset requests. Please try again in ${inMinutes(outcome.retryAfterSeconds)}.`;
+      return renderForm(ctx, typed, formProblem(message), 429);
+    }
+    ctx.status = 303;
+    ctx.redirect(ACCOUNT_PATHS.forgotPasswordSent);
+  };
+
+  const showForgotPasswordSent: AccountStep = async function showForgotPasswordSent(ctx) {
+    await renderer.render(ctx, 'account/forgot-password-sent', { title: 'Check your inbox', forgotPath: ACCOUNT_PATHS.forgotPassword });
+  };
+
+  return { showForgotPassword, handleForgotPassword, showForgotPasswordSent };
+}

@@ -1,0 +1,70 @@
+// /account/reset-password?token=…: the GET shows the new-password form (checking, not spending,
+// the token); the POST spends it. A refused password shows the form again with the token kept.
+import { BusyError } from '../errors.js';
+import { ACCOUNT_PATHS } from '../http/account-paths.js';
+import { formOf } from '../http/body.js';
+import type { Csrf } from '../http/csrf.js';
+import { formProblem, noProblems, type FormProblems } from '../http/form-problems.js';
+import type { Renderer } from '../http/render.js';
+import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
+import { WeakPasswordError } from '../services/password-policy.js';
+import type { PasswordResetService } from '../services/password-reset.js';
+import type { AccountContext, AccountStep } from './steps.js';
+
+/** A hashing cap only; the password policy says what is acceptable. */
+const LONGEST_SUBMITTED_PASSWORD = 1024;
+
+export function createResetPasswordSteps(deps: { passwordReset: PasswordResetService; renderer: Renderer; csrf: Csrf }) {
+  const { passwordReset, renderer, csrf } = deps;
+
+  async function renderInvalidLink(ctx: AccountContext): Promise<void> {
+    await renderer.render(ctx, 'account/reset-link-invalid', {
+      title: 'This link does not work',
+      forgotPath: ACCOUNT_PATHS.forgotPassword,
+    }, 400);
+  }
+
+  async function renderForm(ctx: AccountContext, token: string, problems: FormProblems<'password'>, status: number): Promise<void> {
+    await renderer.render(ctx, 'account/reset-password', {
+      title: 'Choose a new password',
+      action: ACCOUNT_PATHS.resetPassword,
+      csrfToken: csrf.issue(ctx),
+      token,
+      errors: problems.summary,
+      fieldErrors: problems.fields,
+    }, status);
+  }
+
+  const showResetPassword: AccountStep = async function showResetPassword(ctx) {
+    const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
+    if (!(await passwordReset.isUsable(token))) return renderInvalidLink(ctx);
+    await renderForm(ctx, token, noProblems(), 200);
+  };
+
+  const handleResetPassword: AccountStep = async function handleResetPassword(ctx) {
+    const form = formOf(ctx);
+    const token = form.get('token') ?? '';
+    const password = form.get('password') ?? '';
+    if (!(await passwordReset.isUsable(token))) return renderInvalidLink(ctx);
+    if (password === '') return renderForm(ctx, token, formProblem('Choose a password.', 'password'), 400);
+    if (password.length > LONGEST_SUBMITTED_PASSWORD) return renderForm(ctx, token, formProblem('Choose a shorter password.', 'password'), 400);
+    let done;
+    try {
+      done = await passwordReset.reset(token, password);
+    } catch (error) {
+      if (error instanceof WeakPasswordError) return renderForm(ctx, token, formProblem(error.message, 'password'), 400);
+      if (!(error instanceof BusyError)) throw error;
+      ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      return renderForm(ctx, token, formProblem(error.message), 503);
+    }
+    if (!done) return renderInvalidLink(ctx);
+    ctx.status = 303;
+    ctx.redirect(ACCOUNT_PATHS.resetPasswordDone);
+  };
+
+  const showResetPasswordDone: AccountStep = async function showResetPasswordDone(ctx) {
+    await renderer.render(ctx, 'account/reset-password-done', { title: 'Your password was changed' });
+  };
+
+  return { showResetPassword, handleResetPassword, showResetPasswordDone };
+}
