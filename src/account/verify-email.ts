@@ -4,7 +4,8 @@ import { ACCOUNT_PATHS } from '../http/account-paths.js';
 import { formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import type { Renderer } from '../http/render.js';
-import { isWellFormedToken, type EmailVerificationService } from '../services/email-verification.js';
+import type { EmailVerificationService } from '../services/email-verification.js';
+import { isWellFormedToken } from '../services/link-tokens.js';
 import type { AccountContext, AccountStep } from './steps.js';
 
 export function createVerifyEmailSteps(deps: { emailVerification: EmailVerificationService; renderer: Renderer; csrf: Csrf }) {

@@ -1,22 +1,18 @@
 // Email verification (issue 4): single-use links whose token is stored only as a SHA-256 hash,
 // a resend limited per address and per IP, and the same answer for every address on resend.
-import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from '../storage/db.js';
 import { consumeEmailVerificationToken, insertEmailVerificationToken } from '../storage/repositories/email-verification-tokens.js';
 import { findUserByEmail, markEmailVerified } from '../storage/repositories/users.js';
 import type { Mailer } from './email.js';
-import type { RateLimit, RateLimitDecision, RateLimiter } from './fixed-window-limiter.js';
+import { hitAddressAndIp, type AddressAndIpLimits, type LimitOutcome, type RateLimiter } from './fixed-window-limiter.js';
+import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
 import { emailSchema } from './users.js';
-
-/** 256 bits from the CSPRNG (ASVS 5.0 V7.2.3), base64url: 43 characters. */
-const TOKEN_BYTES = 32;
-const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 
 export const VERIFY_EMAIL_PATH = '/account/verify-email';
 
 export interface EmailVerificationSettings {
   tokenTtlSeconds: number;
-  resendLimits: { perAddress: RateLimit; perIp: RateLimit };
+  resendLimits: AddressAndIpLimits;
 }
 
 export interface VerificationRecipient {
@@ -25,17 +21,7 @@ export interface VerificationRecipient {
   name: string | null;
 }
 
-export type ResendOutcome = { limited: false } | { limited: true; retryAfterSeconds: number };
-
-type Refusal = Extract<RateLimitDecision, { allowed: false }>;
-
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-export function isWellFormedToken(token: string): boolean {
-  return TOKEN_FORMAT.test(token);
-}
+export type ResendOutcome = LimitOutcome;
 
 export function createEmailVerificationService(deps: {
   database: Database;
@@ -49,10 +35,8 @@ export function createEmailVerificationService(deps: {
 
   /** Stores a new token and mails its link; throws MailDeliveryError (the token row stays, unused). */
   async function sendVerification(user: VerificationRecipient): Promise<void> {
-    const token = randomBytes(TOKEN_BYTES).toString('base64url');
-    await insertEmailVerificationToken(database, {
-      userId: user.id, email: user.email, tokenHash: hashToken(token), ttlSeconds: settings.tokenTtlSeconds,
-    });
+    const { token, tokenHash } = newLinkToken();
+    await insertEmailVerificationToken(database, { userId: user.id, email: user.email, tokenHash, ttlSeconds: settings.tokenTtlSeconds });
     const link = `${issuer}${VERIFY_EMAIL_PATH}?token=${token}`;
     await mailer.send({ to: user.email, template: 'verify-email', data: { name: user.name ?? undefined, link, expiresInHours } });
   }
@@ -74,12 +58,8 @@ export function createEmailVerificationService(deps: {
    */
   async function resend(email: string, ip: string): Promise<ResendOutcome> {
     const address = email.trim().toLowerCase();
-    const byAddress = await limiter.hit(`verify-resend:email:${hashToken(address)}`, settings.resendLimits.perAddress);
-    const byIp = await limiter.hit(`verify-resend:ip:${ip}`, settings.resendLimits.perIp);
-    const refused = [byAddress, byIp].filter((decision): decision is Refusal => !decision.allowed);
-    if (refused.length > 0) {
-      return { limited: true, retryAfterSeconds: Math.max(...refused.map((decision) => decision.retryAfterSeconds)) };
-    }
+    const limit = await hitAddressAndIp(limiter, 'verify-resend', address, ip, settings.resendLimits, hashToken);
+    if (limit.limited) return limit;
     const parsed = emailSchema.safeParse(address);
     const row = parsed.success ? await findUserByEmail(database, parsed.data) : undefined;
     if (row && !row.email_verified && row.status === 'active') await sendVerification(row);

@@ -42,3 +42,25 @@ export function createFixedWindowLimiter(deps: { database: Database; now?: () =>
     },
   };
 }
+
+export interface AddressAndIpLimits {
+  perAddress: RateLimit;
+  perIp: RateLimit;
+}
+
+export type LimitOutcome = { limited: false } | { limited: true; retryAfterSeconds: number };
+
+/**
+ * Counts one request against both the address (hashed: no plain addresses in the table) and the
+ * IP. Every request counts, known address or not, so a refusal reveals nothing about accounts.
+ */
+export async function hitAddressAndIp(
+  limiter: RateLimiter, scope: string, address: string, ip: string, limits: AddressAndIpLimits, hashAddress: (value: string) => string,
+): Promise<LimitOutcome> {
+  const decisions = [
+    await limiter.hit(`${scope}:email:${hashAddress(address)}`, limits.perAddress),
+    await limiter.hit(`${scope}:ip:${ip}`, limits.perIp),
+  ];
+  const waits = decisions.flatMap((decision) => (decision.allowed ? [] : [decision.retryAfterSeconds]));
+  return waits.length > 0 ? { limited: true, retryAfterSeconds: Math.max(...waits) } : { limited: false };
+}

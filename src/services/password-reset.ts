@@ -1,6 +1,5 @@
 // Password reset (issue 4): the same answer for every address, single-use links whose token is
 // stored only as a SHA-256 hash, and a reset that ends every session and grant of the account.
-import { randomBytes } from 'node:crypto';
 import { MailDeliveryError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Database } from '../storage/db.js';
@@ -9,31 +8,24 @@ import {
 } from '../storage/repositories/password-reset-tokens.js';
 import { findUserByEmail, findUserById, markEmailVerified, updatePasswordHash } from '../storage/repositories/users.js';
 import type { Mailer } from './email.js';
-import { hashToken, isWellFormedToken } from './email-verification.js';
-import type { RateLimit, RateLimitDecision, RateLimiter } from './fixed-window-limiter.js';
+import { hitAddressAndIp, type AddressAndIpLimits, type LimitOutcome, type RateLimiter } from './fixed-window-limiter.js';
+import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
 import { WeakPasswordError, type PasswordPolicy } from './password-policy.js';
 import type { PasswordService } from './passwords.js';
 import { emailSchema } from './users.js';
-
-/** 256 bits from the CSPRNG (ASVS 5.0 V7.2.3), base64url: 43 characters. */
-const TOKEN_BYTES = 32;
 
 export const RESET_PASSWORD_PATH = '/account/reset-password';
 export const FORGOT_PASSWORD_PATH = '/account/forgot-password';
 
 export interface PasswordResetSettings {
   tokenTtlSeconds: number;
-  requestLimits: { perAddress: RateLimit; perIp: RateLimit };
+  requestLimits: AddressAndIpLimits;
 }
 
-export type ResetRequestOutcome = { limited: false } | { limited: true; retryAfterSeconds: number };
+export type ResetRequestOutcome = LimitOutcome;
 
 /** Ends every session and revokes every token of an account, in whichever store holds them. */
 export type RevokeAccountTokens = (accountId: string) => Promise<void>;
-
-type Refusal = Extract<RateLimitDecision, { allowed: false }>;
-
-export { isWellFormedToken };
 
 export function createPasswordResetService(deps: {
   database: Database;
@@ -56,17 +48,13 @@ export function createPasswordResetService(deps: {
    */
   async function request(email: string, ip: string): Promise<ResetRequestOutcome> {
     const address = email.trim().toLowerCase();
-    const byAddress = await limiter.hit(`password-reset:email:${hashToken(address)}`, settings.requestLimits.perAddress);
-    const byIp = await limiter.hit(`password-reset:ip:${ip}`, settings.requestLimits.perIp);
-    const refused = [byAddress, byIp].filter((decision): decision is Refusal => !decision.allowed);
-    if (refused.length > 0) {
-      return { limited: true, retryAfterSeconds: Math.max(...refused.map((decision) => decision.retryAfterSeconds)) };
-    }
+    const limit = await hitAddressAndIp(limiter, 'password-reset', address, ip, settings.requestLimits, hashToken);
+    if (limit.limited) return limit;
     const parsed = emailSchema.safeParse(address);
     const row = parsed.success ? await findUserByEmail(database, parsed.data) : undefined;
     if (!row || row.status !== 'active') return { limited: false };
-    const token = randomBytes(TOKEN_BYTES).toString('base64url');
-    await insertPasswordResetToken(database, { userId: row.id, tokenHash: hashToken(token), ttlSeconds: settings.tokenTtlSeconds });
+    const { token, tokenHash } = newLinkToken();
+    await insertPasswordResetToken(database, { userId: row.id, tokenHash, ttlSeconds: settings.tokenTtlSeconds });
     const link = `${issuer}${RESET_PASSWORD_PATH}?token=${token}`;
     try {
       await mailer.send({ to: row.email, template: 'password-reset', data: { name: row.name ?? undefined, link, expiresInMinutes } });
