@@ -1,9 +1,6 @@
 // Password reset through the real pages: the link is read from the .eml the app wrote to
 // DATA_DIR/outbox, and a relying party (openid-client) holding a refresh token sees it die.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMON_PASSWORD_MESSAGE } from '../../src/services/password-policy.js';
@@ -11,28 +8,17 @@ import { Browser, parseForms, type Page } from '../helpers/browser.js';
 import { storageKinds } from '../helpers/database.js';
 import { latestMailTo, linksIn, outboxFiles } from '../helpers/outbox.js';
 import { testRedisUrl } from '../helpers/redis.js';
-import { buildAuthorizationRequest, discoverIssuer, exchangeCode, RP_REDIRECT_URI, signIn } from '../helpers/relying-party.js';
+import { buildAuthorizationRequest, exchangeCode, signIn } from '../helpers/relying-party.js';
+import { createSettingsFiles, emailVerified, linkFromMail, relyingParty, withoutCsrf } from '../helpers/accounts.js';
 import { startTestApp, type StartTestAppOptions, type TestApp } from '../helpers/start-app.js';
 
 const OLD_PASSWORD = 'a long and memorable passphrase';
 const NEW_PASSWORD = 'another entirely different passphrase';
-const settingsDir = mkdtempSync(path.join(os.tmpdir(), 'gh-password-reset-'));
-afterAll(() => rmSync(settingsDir, { recursive: true, force: true }));
+const settings = createSettingsFiles('gh-password-reset-');
+afterAll(() => settings.remove());
 
-function settingsFile(name: string, settings: object): string {
-  const file = path.join(settingsDir, `${name}.json`);
-  writeFileSync(file, JSON.stringify(settings));
-  return file;
-}
 
-/** A page's HTML with the per-browser CSRF token blanked, for byte-for-byte comparison. */
-function withoutCsrf(body: string): string {
-  return body.replace(/name="csrf" value="[^"]*"/g, 'name="csrf" value=""');
-}
 
-function outboxOf(app: TestApp): string {
-  return app.config.mail.outboxDir;
-}
 
 async function requestReset(app: TestApp, browser: Browser, email: string): Promise<{ form: Page; post: Page; final: Page }> {
   const form = await browser.get(`${app.issuer}/account/forgot-password`);
@@ -42,23 +28,8 @@ async function requestReset(app: TestApp, browser: Browser, email: string): Prom
   return { form, post, final };
 }
 
-function resetLink(app: TestApp, email: string): string {
-  const mail = latestMailTo(outboxOf(app), email);
-  expect(mail?.subject).toBe('Reset your password');
-  const link = linksIn(mail!.text).find((candidate) => candidate.startsWith(`${app.issuer}/account/reset-password?token=`));
-  expect(link).toBeDefined();
-  return link!;
-}
 
-async function emailVerified(app: TestApp, email: string): Promise<boolean | undefined> {
-  const result = await app.context.database.query<{ email_verified: boolean }>('SELECT email_verified FROM users WHERE lower(email) = lower($1)', [email]);
-  return result.rows[0]?.email_verified;
-}
 
-async function relyingParty(app: TestApp): Promise<oidc.Configuration> {
-  const client = await app.context.clients.register({ name: 'Notebook', redirectUris: [RP_REDIRECT_URI] });
-  return discoverIssuer(app.issuer, client.clientId, client.clientSecret!);
-}
 
 async function signInOffline(browser: Browser, rp: oidc.Configuration, email: string, password: string) {
   const result = await signIn(browser, rp, { email, password, scope: 'openid offline_access', extraParams: { prompt: 'consent' } });
@@ -102,13 +73,13 @@ describe.each(variants)('password reset on $name', ({ options, sessionsInPostgre
     expect(final.status).toBe(200);
     expect(final.body).toContain('If an account exists for the address you entered');
 
-    const link = resetLink(app, email);
+    const link = linkFromMail(app, email, 'Reset your password', '/account/reset-password');
     const token = new URL(link).searchParams.get('token')!;
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const stored = await app.context.database.query<{ token_hash: string }>('SELECT token_hash FROM password_reset_tokens');
     expect(stored.rows.map((row) => row.token_hash)).toContain(createHash('sha256').update(token).digest('hex'));
     expect(JSON.stringify(stored.rows)).not.toContain(token);
-    expect(latestMailTo(outboxOf(app), email)!.text).toContain('expires in 30 minutes');
+    expect(latestMailTo(app.config.mail.outboxDir, email)!.text).toContain('expires in 30 minutes');
 
     const form = await browser.get(link);
     expect(form.status).toBe(200);
@@ -133,7 +104,7 @@ describe.each(variants)('password reset on $name', ({ options, sessionsInPostgre
     if (sessionsInPostgres) expect(await asksForPassword(rpBrowser, rp)).toBe(true);
     expect(await emailVerified(app, email)).toBe(true);
 
-    const changed = latestMailTo(outboxOf(app), email);
+    const changed = latestMailTo(app.config.mail.outboxDir, email);
     expect(changed?.subject).toBe('Your password was changed');
     expect(changed?.text).toContain('Hello Ada Lovelace,');
     expect(linksIn(changed!.text)).toContain(`${app.issuer}/account/forgot-password`);
@@ -156,9 +127,9 @@ describe.each(variants)('password reset on $name', ({ options, sessionsInPostgre
     await app.context.users.create({ email: known, password: OLD_PASSWORD, emailVerified: true, name: 'Grace Hopper' });
     const answers = [];
     for (const email of ['nobody@example.test', known]) {
-      const before = outboxFiles(outboxOf(app)).length;
+      const before = outboxFiles(app.config.mail.outboxDir).length;
       answers.push(await requestReset(app, new Browser(), email));
-      expect(outboxFiles(outboxOf(app)).length - before).toBe(email === known ? 1 : 0);
+      expect(outboxFiles(app.config.mail.outboxDir).length - before).toBe(email === known ? 1 : 0);
     }
     const [unknown, existing] = answers as [typeof answers[0], typeof answers[0]];
     for (const key of ['form', 'post', 'final'] as const) {
@@ -166,8 +137,8 @@ describe.each(variants)('password reset on $name', ({ options, sessionsInPostgre
       expect(existing[key].location).toBe(unknown[key].location);
       expect(withoutCsrf(existing[key].body)).toBe(withoutCsrf(unknown[key].body));
     }
-    expect(latestMailTo(outboxOf(app), 'nobody@example.test')).toBeUndefined();
-    expect(resetLink(app, known)).toBeDefined();
+    expect(latestMailTo(app.config.mail.outboxDir, 'nobody@example.test')).toBeUndefined();
+    expect(linkFromMail(app, known, 'Reset your password', '/account/reset-password')).toBeDefined();
   });
 
   it('refuses either form without its CSRF token, and a malformed or unknown token', async () => {
@@ -175,12 +146,12 @@ describe.each(variants)('password reset on $name', ({ options, sessionsInPostgre
     await app.context.users.create({ email, password: OLD_PASSWORD, emailVerified: true });
     const browser = new Browser();
     const forgot = await browser.get(`${app.issuer}/account/forgot-password`);
-    const before = outboxFiles(outboxOf(app)).length;
+    const before = outboxFiles(app.config.mail.outboxDir).length;
     expect((await browser.submit(forgot, { fields: { email }, omit: ['csrf'] })).status).toBe(403);
-    expect(outboxFiles(outboxOf(app)).length).toBe(before);
+    expect(outboxFiles(app.config.mail.outboxDir).length).toBe(before);
 
     await requestReset(app, browser, email);
-    const form = await browser.get(resetLink(app, email));
+    const form = await browser.get(linkFromMail(app, email, 'Reset your password', '/account/reset-password'));
     const forged = await browser.submit(form, { fields: { password: NEW_PASSWORD }, omit: ['csrf'] });
     expect(forged.status).toBe(403);
     // The token was not spent: the real form still works.
@@ -208,7 +179,7 @@ describe.each(variants)('password reset on $name', ({ options, sessionsInPostgre
 describe('expired password reset links', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp({ env: { SETTINGS_FILE: settingsFile('short-ttl', { passwordReset: { tokenTtlSeconds: 1 } }) } });
+    app = await startTestApp({ env: { SETTINGS_FILE: settings.file('short-ttl', { passwordReset: { tokenTtlSeconds: 1 } }) } });
   });
   afterAll(async () => { await app?.close(); });
 
@@ -217,7 +188,7 @@ describe('expired password reset links', () => {
     await app.context.users.create({ email, password: OLD_PASSWORD, emailVerified: true });
     const browser = new Browser();
     await requestReset(app, browser, email);
-    const form = await browser.get(resetLink(app, email));
+    const form = await browser.get(linkFromMail(app, email, 'Reset your password', '/account/reset-password'));
     expect(form.status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const answer = await browser.submit(form, { button: 'Change password', fields: { password: NEW_PASSWORD } });

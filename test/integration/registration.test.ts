@@ -1,32 +1,21 @@
 // Registration and email verification through the real pages: the link is read from the .eml the
 // app wrote to DATA_DIR/outbox, and a relying party (openid-client) sees the result.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, parseForms, type Page } from '../helpers/browser.js';
-import { latestMailTo, linksIn, outboxFiles } from '../helpers/outbox.js';
-import { buildAuthorizationRequest, discoverIssuer, exchangeCode, RP_REDIRECT_URI, signIn } from '../helpers/relying-party.js';
+import { latestMailTo, outboxFiles } from '../helpers/outbox.js';
+import { buildAuthorizationRequest, exchangeCode, signIn } from '../helpers/relying-party.js';
 import { storageKinds } from '../helpers/database.js';
+import { createSettingsFiles, emailVerified, linkFromMail, relyingParty, withoutCsrf } from '../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 
 const PASSWORD = 'a long and memorable passphrase';
-const settingsDir = mkdtempSync(path.join(os.tmpdir(), 'gh-registration-'));
-afterAll(() => rmSync(settingsDir, { recursive: true, force: true }));
+const settings = createSettingsFiles('gh-registration-');
+afterAll(() => settings.remove());
 
-function settingsFile(name: string, settings: object): string {
-  const file = path.join(settingsDir, `${name}.json`);
-  writeFileSync(file, JSON.stringify(settings));
-  return file;
-}
 
-/** A page's HTML with the per-browser CSRF token blanked, for byte-for-byte comparison. */
-function withoutCsrf(body: string): string {
-  return body.replace(/name="csrf" value="[^"]*"/g, 'name="csrf" value=""');
-}
 
 async function register(app: TestApp, browser: Browser, fields: Record<string, string>): Promise<{ post: Page; final: Page }> {
   const form = await browser.get(`${app.issuer}/account/register`);
@@ -36,27 +25,9 @@ async function register(app: TestApp, browser: Browser, fields: Record<string, s
   return { post, final };
 }
 
-function outboxOf(app: TestApp): string {
-  return app.config.mail.outboxDir;
-}
 
-function verificationLink(app: TestApp, email: string): string {
-  const mail = latestMailTo(outboxOf(app), email);
-  expect(mail?.subject).toBe('Confirm your email address');
-  const link = linksIn(mail!.text).find((candidate) => candidate.startsWith(`${app.issuer}/account/verify-email?token=`));
-  expect(link).toBeDefined();
-  return link!;
-}
 
-async function emailVerified(app: TestApp, email: string): Promise<boolean | undefined> {
-  const result = await app.context.database.query<{ email_verified: boolean }>('SELECT email_verified FROM users WHERE lower(email) = lower($1)', [email]);
-  return result.rows[0]?.email_verified;
-}
 
-async function relyingParty(app: TestApp): Promise<oidc.Configuration> {
-  const client = await app.context.clients.register({ name: 'Notebook', redirectUris: [RP_REDIRECT_URI] });
-  return discoverIssuer(app.issuer, client.clientId, client.clientSecret!);
-}
 
 describe.each(storageKinds)('registration and email verification on %s (open, unverified may sign in)', (kind) => {
   let app: TestApp;
@@ -77,7 +48,7 @@ describe.each(storageKinds)('registration and email verification on %s (open, un
     expect(final.body).toContain('Check your inbox');
     expect(await emailVerified(app, email)).toBe(false);
 
-    const link = verificationLink(app, email);
+    const link = linkFromMail(app, email, 'Confirm your email address', '/account/verify-email');
     const token = new URL(link).searchParams.get('token')!;
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const stored = await app.context.database.query<{ token_hash: string }>('SELECT token_hash FROM email_verification_tokens');
@@ -126,12 +97,12 @@ describe.each(storageKinds)('registration and email verification on %s (open, un
       expect(withoutCsrf(existing.accepted[key].body)).toBe(withoutCsrf(fresh.accepted[key].body));
     }
 
-    const owner = latestMailTo(outboxOf(app), taken);
+    const owner = latestMailTo(app.config.mail.outboxDir, taken);
     expect(owner?.subject).toBe('Someone tried to register with your email address');
     expect(owner?.text).toContain('Hello Grace Hopper,');
     const rows = await app.context.database.query<{ name: string }>('SELECT name FROM users WHERE lower(email) = $1', [taken]);
     expect(rows.rows).toEqual([{ name: 'Grace Hopper' }]);
-    expect(latestMailTo(outboxOf(app), 'new-person@example.test')?.subject).toBe('Confirm your email address');
+    expect(latestMailTo(app.config.mail.outboxDir, 'new-person@example.test')?.subject).toBe('Confirm your email address');
   });
 
   it('keeps what was typed except the password, and refuses a form without its CSRF token', async () => {
@@ -157,7 +128,7 @@ describe.each(storageKinds)('registration and email verification on %s (open, un
     const email = 'twice@example.test';
     const browser = new Browser();
     await register(app, browser, { email, name: 'Twice', password: PASSWORD });
-    const confirm = await browser.get(verificationLink(app, email));
+    const confirm = await browser.get(linkFromMail(app, email, 'Confirm your email address', '/account/verify-email'));
     const answers = await Promise.all([0, 1].map(() => browser.submit(confirm, { button: 'Confirm email address', followRedirects: false })));
     expect(answers.map((page) => page.status).sort()).toEqual([303, 400]);
     expect(await emailVerified(app, email)).toBe(true);
@@ -188,14 +159,14 @@ describe.each(storageKinds)('registration and email verification on %s (open, un
     for (const email of ['nobody@example.test', 'done@example.test', unconfirmed]) {
       const browser = new Browser();
       const form = await browser.get(`${app.issuer}/account/verify-email/resend`);
-      const mailsBefore = outboxFiles(outboxOf(app)).length;
+      const mailsBefore = outboxFiles(app.config.mail.outboxDir).length;
       const post = await browser.submit(form, { button: 'Send the email', fields: { email }, followRedirects: false });
       expect(post.status).toBe(303);
       answers.push(post, await browser.get(post.location!));
-      expect(outboxFiles(outboxOf(app)).length - mailsBefore).toBe(email === unconfirmed ? 1 : 0);
+      expect(outboxFiles(app.config.mail.outboxDir).length - mailsBefore).toBe(email === unconfirmed ? 1 : 0);
     }
     for (const page of answers.slice(2)) expect(withoutCsrf(page.body)).toBe(withoutCsrf(answers[answers.indexOf(page) % 2]!.body));
-    expect(verificationLink(app, unconfirmed)).toBeDefined();
+    expect(linkFromMail(app, unconfirmed, 'Confirm your email address', '/account/verify-email')).toBeDefined();
 
     // 3 per hour per address by default: two more pass, the next is refused.
     const browser = new Browser();
@@ -214,7 +185,7 @@ describe('registration off, unverified accounts blocked', () => {
   let rp: oidc.Configuration;
 
   beforeAll(async () => {
-    const file = settingsFile('closed', {
+    const file = settings.file('closed', {
       registration: { policy: 'off' },
       emailVerification: { loginPolicy: 'block', resendLimits: { perIp: { points: 2, windowSeconds: 3600 } } },
     });
@@ -261,7 +232,7 @@ describe('registration off, unverified accounts blocked', () => {
 describe('expired verification links', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp({ env: { SETTINGS_FILE: settingsFile('short-ttl', { emailVerification: { tokenTtlSeconds: 1 } }) } });
+    app = await startTestApp({ env: { SETTINGS_FILE: settings.file('short-ttl', { emailVerification: { tokenTtlSeconds: 1 } }) } });
   });
   afterAll(async () => { await app?.close(); });
 
@@ -269,7 +240,7 @@ describe('expired verification links', () => {
     const email = 'slow@example.test';
     const browser = new Browser();
     await register(app, browser, { email, name: 'Slow Reader', password: PASSWORD });
-    const confirm = await browser.get(verificationLink(app, email));
+    const confirm = await browser.get(linkFromMail(app, email, 'Confirm your email address', '/account/verify-email'));
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const answer = await browser.submit(confirm, { button: 'Confirm email address' });
     expect(answer.status).toBe(400);
@@ -285,7 +256,7 @@ describe('registration while the mail server is down', () => {
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const { port } = probe.address() as AddressInfo;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const file = settingsFile('no-retry', { mail: { retry: { attempts: 1, baseDelayMs: 0 }, smtpTimeoutMs: 2000 } });
+    const file = settings.file('no-retry', { mail: { retry: { attempts: 1, baseDelayMs: 0 }, smtpTimeoutMs: 2000 } });
     app = await startTestApp({ env: { SMTP_URL: `smtp://127.0.0.1:${port}?requireTLS=false`, SETTINGS_FILE: file } });
   });
   afterAll(async () => { await app?.close(); });
