@@ -4,20 +4,14 @@ import { z } from 'zod';
 import { ACCOUNT_PATHS } from '../http/account-paths.js';
 import { formFields, formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
-import { formProblem, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
+import { emailField, formProblem, inMinutes, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
 import type { PasswordResetService } from '../services/password-reset.js';
 import type { AccountContext, AccountStep } from './steps.js';
 
 const forgotSchema = z.object({
-  email: z.string().trim().min(1, 'Enter your email address.').max(320, 'Enter a shorter email address.')
-    .pipe(z.email('Enter an email address like name@example.com.')),
+  email: emailField,
 });
-
-function inMinutes(seconds: number): string {
-  const minutes = Math.ceil(seconds / 60);
-  return minutes === 1 ? 'a minute' : `${minutes} minutes`;
-}
 
 export function createForgotPasswordSteps(deps: { passwordReset: PasswordResetService; renderer: Renderer; csrf: Csrf }) {
   const { passwordReset, renderer, csrf } = deps;

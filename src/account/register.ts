@@ -5,7 +5,7 @@ import { BusyError, ValidationError } from '../errors.js';
 import { ACCOUNT_PATHS } from '../http/account-paths.js';
 import { formFields, formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
-import { formProblem, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
+import { emailField, formProblem, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
 import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
 import type { RegistrationService } from '../services/registration.js';
@@ -16,8 +16,7 @@ type Field = (typeof FIELDS)[number];
 
 // Password rules are users.create's (the password policy); here only presence and a hashing cap.
 const registerSchema = z.object({
-  email: z.string().trim().min(1, 'Enter your email address.').max(320, 'Enter a shorter email address.')
-    .pipe(z.email('Enter an email address like name@example.com.')),
+  email: emailField,
   name: z.string().trim().min(1, 'Enter your name.').max(200, 'Enter a name of at most 200 characters.'),
   password: z.string().min(1, 'Choose a password.').max(1024, 'Choose a shorter password.'),
 });

@@ -5,22 +5,15 @@ import { MailDeliveryError } from '../errors.js';
 import { ACCOUNT_PATHS } from '../http/account-paths.js';
 import { formFields, formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
-import { formProblem, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
+import { emailField, formProblem, inMinutes, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
 import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
 import type { EmailVerificationService } from '../services/email-verification.js';
 import type { AccountContext, AccountStep } from './steps.js';
 
 const resendSchema = z.object({
-  email: z.string().trim().min(1, 'Enter your email address.').max(320, 'Enter a shorter email address.')
-    .pipe(z.email('Enter an email address like name@example.com.')),
+  email: emailField,
 });
-
-
-function inMinutes(seconds: number): string {
-  const minutes = Math.ceil(seconds / 60);
-  return minutes === 1 ? 'a minute' : `${minutes} minutes`;
-}
 
 export function createResendSteps(deps: { emailVerification: EmailVerificationService; renderer: Renderer; csrf: Csrf }) {
   const { emailVerification, renderer, csrf } = deps;

@@ -1,6 +1,6 @@
 // What is wrong with a submitted form, shaped for views/partials/form-errors.ejs: a summary at the
 // top (each linking to its field) and one message beside each field.
-import type { z } from 'zod';
+import { z } from 'zod';
 
 export interface FormProblems<F extends string = string> {
   summary: { field: F | null; message: string }[];
@@ -26,4 +26,14 @@ export function problemsFromZod<F extends string>(error: z.ZodError, fieldNames:
     problems.summary.push({ field, message: issue.message });
   }
   return problems;
+}
+
+/** The email field of the self-service forms, with messages a person can act on. */
+export const emailField = z.string().trim().min(1, 'Enter your email address.').max(320, 'Enter a shorter email address.')
+  .pipe(z.email('Enter an email address like name@example.com.'));
+
+/** "a minute" / "N minutes", for a Retry-After shown in words. */
+export function inMinutes(seconds: number): string {
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? 'a minute' : `${minutes} minutes`;
 }
