@@ -4,6 +4,7 @@
 import type Provider from 'oidc-provider';
 import type { Database } from '../storage/db.js';
 import { findPayloadIdsByAccountId } from '../storage/repositories/oidc-payloads.js';
+import { revokeGrant } from './revoke-grant.js';
 
 /**
  * Grants are always in Postgres, so they are found there by accountId; revokeByGrantId on each
@@ -12,16 +13,9 @@ import { findPayloadIdsByAccountId } from '../storage/repositories/oidc-payloads
  * finds none of them (see README, "Password reset").
  */
 export function createAccountRevoker(provider: Provider, database: Database): (accountId: string) => Promise<void> {
-  const grantable = [
-    provider.AccessToken, provider.AuthorizationCode, provider.RefreshToken,
-    provider.DeviceCode, provider.BackchannelAuthenticationRequest,
-  ];
   return async function revokeAccountTokens(accountId: string): Promise<void> {
     const grantIds = await findPayloadIdsByAccountId(database, 'Grant', accountId);
-    for (const grantId of grantIds) {
-      await Promise.all(grantable.map((model) => model.adapter.revokeByGrantId(grantId)));
-      await provider.Grant.adapter.destroy(grantId);
-    }
+    for (const grantId of grantIds) await revokeGrant(provider, grantId);
     const sessionIds = await findPayloadIdsByAccountId(database, 'Session', accountId);
     await Promise.all(sessionIds.map((id) => provider.Session.adapter.destroy(id)));
   };

@@ -2,12 +2,12 @@
 // win, and oidc-provider's own reuse handling (which revokes the grant) only runs for a reuse it
 // sees in sequence. This closes the concurrent case the same way: RFC 6749 §4.1.2 (codes) and
 // RFC 9700 §4.14.2 (refresh tokens) ask that every token of the grant be revoked. Destroying the
-// Grant also disables tokens the winning request is still saving, since every token use
-// re-reads its grant.
+// Grant also disables tokens the winning request is still saving (see revoke-grant.ts).
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from '../logger.js';
 import { isConcurrentReuse } from './adapters/errors.js';
+import { revokeGrant } from './revoke-grant.js';
 
 export function revokeGrantOnConcurrentReuse(provider: Provider, logger: Logger): void {
   provider.on('grant.error', (ctx: KoaContextWithOIDC, error: unknown) => {
@@ -15,8 +15,7 @@ export function revokeGrantOnConcurrentReuse(provider: Provider, logger: Logger)
     const entities = ctx.oidc.entities;
     const grantId = entities.RefreshToken?.grantId ?? entities.AuthorizationCode?.grantId;
     if (!grantId) return;
-    const models = [provider.AccessToken, provider.RefreshToken, provider.AuthorizationCode];
-    Promise.all([...models.map((model) => model.adapter.revokeByGrantId(grantId)), provider.Grant.adapter.destroy(grantId)])
+    revokeGrant(provider, grantId)
       .then(() => logger.warn({ grantId }, 'grant revoked after concurrent reuse of a code or refresh token'))
       .catch((cause: Error) => logger.error({ grantId, err: { message: cause.message } }, 'could not revoke grant after concurrent reuse'));
   });
