@@ -6,14 +6,15 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpRequested, toOneLine, UsageError,
 import { keysListCommand } from './cli/keys.js';
 import { migrateCommand } from './cli/migrate.js';
 import { serveCommand } from './cli/serve.js';
+import { usersResetTwoFactorCommand } from './cli/two-factor.js';
 import { usersAddCommand } from './cli/users.js';
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, clientsAddCommand, clientsListCommand, keysListCommand];
+const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand, keysListCommand];
 
 const HELP = `Usage: gatehouse <command> [options]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(14)}${c.summary}`).join('\n')}
+${COMMANDS.map((c) => `  ${c.name.padEnd(17)}${c.summary}`).join('\n')}
 
 Run \`gatehouse <command> --help\` for a command's options.
 
@@ -41,7 +42,7 @@ function resolve(argv: string[]): { command: Command; rest: string[] } {
   if (single) return { command: single, rest: argv.slice(1) };
   const group = COMMANDS.filter((c) => c.name.startsWith(`${first} `));
   if (group.length === 0) throw new UsageError(`unknown command "${first}" (see \`gatehouse --help\`)`);
-  const groupHelp = `Usage: gatehouse ${first} <command> [options]\n\nCommands:\n${group.map((c) => `  ${c.name.padEnd(14)}${c.summary}`).join('\n')}`;
+  const groupHelp = `Usage: gatehouse ${first} <command> [options]\n\nCommands:\n${group.map((c) => `  ${c.name.padEnd(17)}${c.summary}`).join('\n')}`;
   if (isHelp(second)) throw new HelpRequested(groupHelp);
   const command = group.find((c) => c.name === `${first} ${second}`);
   if (!command) {

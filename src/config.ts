@@ -83,6 +83,20 @@ const settingsSchema = z.object({
     tokenTtlSeconds: positiveInt,
     requestLimits: z.object({ perAddress: rateLimitSchema, perIp: rateLimitSchema }).strict(),
   }).strict(),
+  // Two-factor sign-in: the issuer shown in authenticator apps (a colon would split the otpauth
+  // label), wrong codes before a lock (NIST 800-63B §3.2.2 allows at most 100) and its length,
+  // how long "remember this device" lasts, and who must have a second factor.
+  twoFactor: z.object({
+    issuerLabel: z.string().trim().min(1).max(64).regex(/^[^:]+$/, 'must not contain ":"'),
+    maxFailures: positiveInt.max(100),
+    lockoutSeconds: positiveInt,
+    trustedDeviceDays: positiveInt.max(365),
+    policy: z.object({
+      mode: z.enum(['optional', 'required']),
+      requiredForRoles: z.array(z.string().trim().min(1)).default([]),
+      requiredForClients: z.array(z.string().trim().min(1)).default([]),
+    }).strict(),
+  }).strict(),
 }).strict();
 
 const secretSchema = (name: string) =>

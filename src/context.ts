@@ -2,6 +2,7 @@
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { supportedScopes } from './oidc/scopes.js';
+import { createBackupCodeHasher } from './services/backup-codes.js';
 import { createClientService } from './services/clients.js';
 import { loadCommonPasswords } from './services/common-passwords.js';
 import { createMailer, mailerOptions } from './services/email.js';
@@ -12,6 +13,9 @@ import { createPasswordService } from './services/passwords.js';
 import { createRegistrationService } from './services/registration.js';
 import { createSecretBox } from './services/secrets.js';
 import { createSigningKeyService } from './services/signing-keys.js';
+import { createTotp } from './services/totp.js';
+import { createTrustedDeviceService } from './services/trusted-devices.js';
+import { createTwoFactorService } from './services/two-factor.js';
 import { createUserService } from './services/users.js';
 import type { Database } from './storage/db.js';
 import type { RedisClient } from './storage/redis.js';
@@ -30,7 +34,14 @@ export function createContext(config: Config, database: Database, logger: Logger
   const registration = createRegistrationService({
     database, users, emailVerification, mailer, issuer: config.issuer, policy: config.settings.registration.policy,
   });
-  return { config, logger, database, redis, secretBox, passwords, passwordPolicy, users, signingKeys, clients, mailer, emailVerification, registration };
+  const twoFactor = createTwoFactorService({
+    database, secretBox, totp: createTotp(), hashBackupCode: createBackupCodeHasher(config.encryptionKey), settings: config.settings.twoFactor,
+  });
+  const trustedDevices = createTrustedDeviceService({ database, ttlDays: config.settings.twoFactor.trustedDeviceDays });
+  return {
+    config, logger, database, redis, secretBox, passwords, passwordPolicy, users, signingKeys, clients, mailer, emailVerification, registration,
+    twoFactor, trustedDevices,
+  };
 }
 
 export type AppContext = ReturnType<typeof createContext>;

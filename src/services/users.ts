@@ -75,6 +75,13 @@ export function createUserService(deps: { database: Database; passwords: Passwor
       return row ? toUser(row) : undefined;
     },
 
+    /** For operators (CLI, admin), not sign-in: answers differently for unknown addresses. */
+    async findByEmail(email: string): Promise<User | undefined> {
+      const parsed = emailSchema.safeParse(email);
+      const row = parsed.success ? await findUserByEmail(database, parsed.data) : undefined;
+      return row ? toUser(row) : undefined;
+    },
+
     /**
      * Checks an email and password. Unknown email, disabled account and wrong password all cost
      * one argon2 verification and give the same undefined, so timing does not reveal which.

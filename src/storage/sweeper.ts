@@ -1,11 +1,12 @@
-// Periodically deletes expired oidc_payloads rows, email verification and password reset tokens and ended rate-limit
-// windows. Reads already ignore expired rows, so the
+// Periodically deletes expired oidc_payloads rows, email verification and password reset tokens,
+// ended rate-limit windows and expired trusted devices. Reads already ignore expired rows, so the
 // sweeper only reclaims space; a missed or failed run costs nothing but disk.
 import type { Queryable } from './db.js';
 import { deleteExpiredEmailVerificationTokens } from './repositories/email-verification-tokens.js';
 import { deleteExpiredPayloads } from './repositories/oidc-payloads.js';
 import { deleteExpiredPasswordResetTokens } from './repositories/password-reset-tokens.js';
 import { deleteEndedHits } from './repositories/rate-limit-hits.js';
+import { deleteExpiredTrustedDevices } from './repositories/trusted-devices.js';
 
 export interface SweeperOptions {
   database: Queryable;
@@ -36,7 +37,8 @@ export function startSweeper(options: SweeperOptions): Sweeper {
     const tokens = await deleteExpiredEmailVerificationTokens(database, batchSize);
     const resetTokens = await deleteExpiredPasswordResetTokens(database, batchSize);
     const hits = await deleteEndedHits(database, batchSize);
-    return payloads + tokens + resetTokens + hits;
+    const devices = await deleteExpiredTrustedDevices(database, batchSize);
+    return payloads + tokens + resetTokens + hits + devices;
   }
 
   function sweepOnce(): Promise<number> {
