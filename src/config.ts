@@ -61,6 +61,8 @@ const settingsSchema = z.object({
   passwordPolicy: z.object({ minLength: z.number().int().min(8), maxLength: z.number().int().min(64).max(128) }).strict()
     .refine((policy) => policy.minLength <= policy.maxLength, { message: 'minLength must not exceed maxLength', path: ['minLength'] }),
   sweeper: z.object({ intervalSeconds: positiveInt, batchSize: positiveInt }).strict(),
+  // Audit trail: rows older than this are deleted by the sweeper (services/audit.ts).
+  audit: z.object({ retentionDays: positiveInt.max(3650) }).strict(),
   // How long SIGTERM waits for requests in flight before cutting connections.
   shutdown: z.object({ drainTimeoutMs: positiveInt }).strict(),
   database: z.object({ poolSize: positiveInt, statementTimeoutMs: positiveInt, connectionTimeoutMs: positiveInt }).strict(),
@@ -70,8 +72,9 @@ const settingsSchema = z.object({
   clientCacheSeconds: z.coerce.number().int().min(0).max(300),
   // Mail: tries in all and the first backoff (doubled each time); each SMTP step's timeout.
   mail: z.object({ retry: z.object({ attempts: positiveInt, baseDelayMs: z.number().int().min(0) }).strict(), smtpTimeoutMs: positiveInt }).strict(),
-  // Self-service sign-up: open, invite-only (refused until invitations exist), or off (404).
-  registration: z.object({ policy: z.enum(['open', 'invite-only', 'off']) }).strict(),
+  // Self-service sign-up: open, invite-only (an admin's invitation link is needed), or off (404);
+  // how long an invitation link works.
+  registration: z.object({ policy: z.enum(['open', 'invite-only', 'off']), invitationTtlSeconds: positiveInt }).strict(),
   // Email verification: link lifetime, whether unverified accounts may sign in, resend limits.
   emailVerification: z.object({
     tokenTtlSeconds: positiveInt,
@@ -82,6 +85,13 @@ const settingsSchema = z.object({
   passwordReset: z.object({
     tokenTtlSeconds: positiveInt,
     requestLimits: z.object({ perAddress: rateLimitSchema, perIp: rateLimitSchema }).strict(),
+  }).strict(),
+  // The signed-in account pages: who may undo a deactivation (the person by signing in again, or
+  // only an admin), and how often the password may be asked again per account (a stolen session
+  // must not become a password-guessing oracle).
+  accounts: z.object({
+    reactivation: z.enum(['sign-in', 'admin']),
+    reauthenticationLimit: rateLimitSchema,
   }).strict(),
   // Two-factor sign-in: the issuer shown in authenticator apps (a colon would split the otpauth
   // label), wrong codes before a lock (NIST 800-63B §3.2.2 allows at most 100) and its length,

@@ -32,6 +32,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       database,
       intervalSeconds: config.settings.sweeper.intervalSeconds,
       batchSize: config.settings.sweeper.batchSize,
+      auditRetentionDays: config.settings.audit.retentionDays,
       onError: (error) => logger.warn({ err: { message: (error as Error).message } }, 'sweeper failed; will retry'),
     });
     const server = createServer(app.callback);

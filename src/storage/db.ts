@@ -82,6 +82,20 @@ export function createPoolDatabase(options: PoolOptions, onClose?: () => Promise
   };
 }
 
+/**
+ * Runs a DELETE whose subquery takes `LIMIT $1` rows until a statement deletes fewer than
+ * batchSize, so no single statement holds locks for long; `rest` fills $2 onwards. The total deleted.
+ */
+export async function deleteInBatches(db: Queryable, sql: string, rest: readonly unknown[], batchSize: number): Promise<number> {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
+  let total = 0;
+  for (;;) {
+    const { rowCount } = await db.query(sql, [batchSize, ...rest]);
+    total += rowCount;
+    if (rowCount < batchSize) return total;
+  }
+}
+
 /** True when the error is a unique-constraint violation (SQLSTATE 23505). */
 export function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';

@@ -1,8 +1,12 @@
 // Periodically deletes expired oidc_payloads rows, email verification and password reset tokens,
-// ended rate-limit windows and expired trusted devices. Reads already ignore expired rows, so the
-// sweeper only reclaims space; a missed or failed run costs nothing but disk.
+// ended rate-limit windows, expired trusted devices, session index entries and invitations. Reads already ignore expired rows, so the
+// sweeper only reclaims space; a missed or failed run costs nothing but disk. It also deletes audit
+// events older than the retention period (settings.audit.retentionDays).
 import type { Queryable } from './db.js';
+import { deleteExpiredAccountSessions } from './repositories/account-sessions.js';
+import { deleteAuditEventsOlderThan } from './repositories/audit-events.js';
 import { deleteExpiredEmailVerificationTokens } from './repositories/email-verification-tokens.js';
+import { deleteExpiredInvitations } from './repositories/invitations.js';
 import { deleteExpiredPayloads } from './repositories/oidc-payloads.js';
 import { deleteExpiredPasswordResetTokens } from './repositories/password-reset-tokens.js';
 import { deleteEndedHits } from './repositories/rate-limit-hits.js';
@@ -15,6 +19,8 @@ export interface SweeperOptions {
   batchSize: number;
   /** Failures of timer-driven sweeps; a direct sweepOnce() rejects instead. */
   onError: (error: unknown) => void;
+  /** Audit events older than this many days are deleted; undefined keeps them all. */
+  auditRetentionDays?: number | undefined;
 }
 
 export interface Sweeper {
@@ -25,7 +31,7 @@ export interface Sweeper {
 }
 
 export function startSweeper(options: SweeperOptions): Sweeper {
-  const { database, intervalSeconds, batchSize, onError } = options;
+  const { database, intervalSeconds, batchSize, onError, auditRetentionDays } = options;
   if (!(intervalSeconds > 0)) throw new RangeError('intervalSeconds must be positive');
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
 
@@ -38,7 +44,11 @@ export function startSweeper(options: SweeperOptions): Sweeper {
     const resetTokens = await deleteExpiredPasswordResetTokens(database, batchSize);
     const hits = await deleteEndedHits(database, batchSize);
     const devices = await deleteExpiredTrustedDevices(database, batchSize);
-    return payloads + tokens + resetTokens + hits + devices;
+    const sessionEntries = await deleteExpiredAccountSessions(database, batchSize);
+    const invitations = await deleteExpiredInvitations(database, batchSize);
+    // In batches until done: a busy server writes more audit rows per interval than one batch.
+    const auditEvents = auditRetentionDays === undefined ? 0 : await deleteAuditEventsOlderThan(database, auditRetentionDays, batchSize);
+    return payloads + tokens + resetTokens + hits + devices + sessionEntries + invitations + auditEvents;
   }
 
   function sweepOnce(): Promise<number> {

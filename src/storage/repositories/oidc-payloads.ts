@@ -1,7 +1,7 @@
 // The only SQL for the oidc_payloads table: every oidc-provider model except Client, one row per
 // (model, id) with real columns for each lookup. Expiry is computed and compared on the database
 // clock, so nodes with skewed clocks agree on what has expired.
-import type { Queryable } from '../db.js';
+import { deleteInBatches, type Queryable } from '../db.js';
 
 export type Payload = Record<string, unknown>;
 
@@ -147,16 +147,6 @@ export async function deleteExpiredPayloads(db: Queryable, batchSize: number): P
     [],
     batchSize,
   );
-}
-
-async function deleteInBatches(db: Queryable, sql: string, rest: unknown[], batchSize: number): Promise<number> {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
-  let total = 0;
-  for (;;) {
-    const { rowCount } = await db.query(sql, [batchSize, ...rest]);
-    total += rowCount;
-    if (rowCount < batchSize) return total;
-  }
 }
 
 /** Ids of one model's live rows whose payload names this account (Grant, Session). */
