@@ -13,13 +13,12 @@ import { createRenderer } from './http/render.js';
 import { retryAfterOnUnavailable } from './http/retry-after.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createInteractionRouter } from './interactions/router.js';
-import { createAccountRevoker } from './oidc/account-revocation.js';
 import { createAdapterFactory } from './oidc/adapters/index.js';
 import { withStorageFaults } from './oidc/adapters/storage-faults.js';
+import { auditProviderEvents } from './oidc/audit-provider-events.js';
 import { createProviderPages } from './oidc/pages.js';
 import { createProvider } from './oidc/provider.js';
-import { createFixedWindowLimiter } from './services/fixed-window-limiter.js';
-import { createPasswordResetService } from './services/password-reset.js';
+import { createProviderBoundServices } from './provider-bound-services.js';
 
 export interface App {
   provider: Provider;
@@ -40,6 +39,7 @@ export async function createApp(context: AppContext): Promise<App> {
     signingKeys: await signingKeys.loadPrivateJwks(),
     pages: createProviderPages(renderer),
   });
+  auditProviderEvents(provider, context.audit, logger);
   const csrf = createCsrf({ secrets: config.cookieSecrets, secure: config.issuer.startsWith('https://') });
 
   provider.use(retryAfterOnUnavailable());
@@ -48,22 +48,15 @@ export async function createApp(context: AppContext): Promise<App> {
   provider.use(serveAssets({ dir: path.join(PROJECT_ROOT, 'public'), prefix: '/assets/' }));
   const health = createHealthRouter({ database, redis });
   provider.use(health.routes());
-  const interactions = createInteractionRouter({ provider, users, renderer, csrf, loginPolicy: config.settings.emailVerification.loginPolicy });
+  const interactions = createInteractionRouter({
+    provider, users, audit: context.audit, renderer, csrf, loginPolicy: config.settings.emailVerification.loginPolicy,
+    twoFactor: context.twoFactor, trustedDevices: context.trustedDevices, twoFactorSettings: config.settings.twoFactor,
+    secureCookies: config.issuer.startsWith('https://'),
+  });
   provider.use(interactions.routes());
   provider.use(interactions.allowedMethods());
-  // Built here, not in context.ts: a reset ends the account's grants and sessions through the provider.
-  const passwordReset = createPasswordResetService({
-    database,
-    mailer: context.mailer,
-    limiter: createFixedWindowLimiter({ database }),
-    passwords: context.passwords,
-    passwordPolicy: context.passwordPolicy,
-    revokeAccountTokens: createAccountRevoker(provider, database),
-    logger,
-    issuer: config.issuer,
-    settings: config.settings.passwordReset,
-  });
-  provider.use(createAccountRouter({ ...context, passwordReset, renderer, csrf }).routes());
+  const accountServices = createProviderBoundServices(context, provider);
+  provider.use(createAccountRouter({ ...context, ...accountServices, provider, issuer: config.issuer, renderer, csrf }).routes());
 
   return { provider, callback: provider.callback() };
 }

@@ -6,6 +6,7 @@ import { formFields, formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { emailField, formProblem, inMinutes, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
+import { requestMeta } from '../http/request-meta.js';
 import type { PasswordResetService } from '../services/password-reset.js';
 import type { AccountContext, AccountStep } from './steps.js';
 
@@ -36,7 +37,7 @@ export function createForgotPasswordSteps(deps: { passwordReset: PasswordResetSe
     const typed = (fields.email ?? '').slice(0, 320);
     const parsed = forgotSchema.safeParse(fields);
     if (!parsed.success) return renderForm(ctx, typed, problemsFromZod(parsed.error, ['email'] as const), 400);
-    const outcome = await passwordReset.request(parsed.data.email, ctx.ip);
+    const outcome = await passwordReset.request(parsed.data.email, requestMeta(ctx));
     if (outcome.limited) {
       ctx.set('Retry-After', String(outcome.retryAfterSeconds));
       const message = `Too many password reset requests. Please try again in ${inMinutes(outcome.retryAfterSeconds)}.`;

@@ -7,8 +7,9 @@ import { formFields, formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { emailField, formProblem, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
+import { requestMeta } from '../http/request-meta.js';
 import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
-import type { RegistrationService } from '../services/registration.js';
+import { InvitationInvalidError, type RegistrationService } from '../services/registration.js';
 import type { AccountContext, AccountStep } from './steps.js';
 
 const FIELDS = ['email', 'name', 'password'] as const;
@@ -23,6 +24,12 @@ const registerSchema = z.object({
 
 interface Typed { email: string; name: string }
 
+/** The invitation token carried by the link (GET) or the form (POST), if any. */
+function invitationOf(ctx: AccountContext): string | undefined {
+  const value = ctx.method === 'GET' ? ctx.query.invitation : formOf(ctx).get('invitation');
+  return typeof value === 'string' && value !== '' ? value.slice(0, 64) : undefined;
+}
+
 function fieldOf(error: ValidationError): Field {
   const prefix = /^(email|name):/.exec(error.message)?.[1];
   return prefix === 'email' || prefix === 'name' ? prefix : 'password';
@@ -36,6 +43,7 @@ export function createRegisterSteps(deps: { registration: RegistrationService; r
       title: 'Create an account',
       action: ACCOUNT_PATHS.register,
       csrfToken: csrf.issue(ctx),
+      invitation: invitationOf(ctx),
       email: typed.email,
       name: typed.name,
       errors: problems.summary,
@@ -43,31 +51,52 @@ export function createRegisterSteps(deps: { registration: RegistrationService; r
     }, status);
   }
 
-  const requireRegistrationOpen: AccountStep = async function requireRegistrationOpen(_ctx, next) {
-    registration.ensureOpen();
+  async function renderInvitationInvalid(ctx: AccountContext): Promise<void> {
+    await renderer.render(ctx, 'account/invitation-invalid', { title: 'This invitation does not work', message: new InvitationInvalidError().message }, 400);
+  }
+
+  /** Runs after the form is read, so an invitation in a POSTed form counts too. */
+  const requireRegistrationOpen: AccountStep = async function requireRegistrationOpen(ctx, next) {
+    registration.ensureOpen(invitationOf(ctx) !== undefined);
     await next();
   };
 
   const showRegister: AccountStep = async function showRegister(ctx) {
-    await renderForm(ctx, { email: '', name: '' }, noProblems(), 200);
+    const invitation = invitationOf(ctx);
+    const invitedEmail = invitation ? await registration.invitedEmail(invitation) : '';
+    if (invitedEmail === undefined) return renderInvitationInvalid(ctx);
+    await renderForm(ctx, { email: invitedEmail, name: '' }, noProblems(), 200);
   };
 
   const handleRegister: AccountStep = async function handleRegister(ctx) {
     const fields = formFields(formOf(ctx));
+    const invitation = invitationOf(ctx);
+    if (invitation) {
+      // The invited address is the one registered, whatever the (read-only) field says.
+      const invitedEmail = await registration.invitedEmail(invitation);
+      if (!invitedEmail) return renderInvitationInvalid(ctx);
+      fields.email = invitedEmail;
+    }
     const typed = { email: (fields.email ?? '').slice(0, 320), name: (fields.name ?? '').slice(0, 200) };
     const parsed = registerSchema.safeParse(fields);
     if (!parsed.success) return renderForm(ctx, typed, problemsFromZod(parsed.error, FIELDS), 400);
     let outcome;
     try {
-      outcome = await registration.register(parsed.data);
+      outcome = await registration.register(parsed.data, requestMeta(ctx), invitation);
     } catch (error) {
+      if (error instanceof InvitationInvalidError) return renderInvitationInvalid(ctx);
       if (error instanceof ValidationError) return renderForm(ctx, typed, formProblem(error.message, fieldOf(error)), 400);
       if (!(error instanceof BusyError)) throw error;
       ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
       return renderForm(ctx, typed, formProblem(error.message), 503);
     }
     ctx.status = 303;
-    ctx.redirect(outcome.mailSent ? ACCOUNT_PATHS.registerSent : `${ACCOUNT_PATHS.registerSent}?mail=failed`);
+    if (outcome.invited) ctx.redirect(ACCOUNT_PATHS.registerDone);
+    else ctx.redirect(outcome.mailSent ? ACCOUNT_PATHS.registerSent : `${ACCOUNT_PATHS.registerSent}?mail=failed`);
+  };
+
+  const showRegisterDone: AccountStep = async function showRegisterDone(ctx) {
+    await renderer.render(ctx, 'account/register-done', { title: 'Your account is ready', homePath: ACCOUNT_PATHS.home });
   };
 
   const showCheckInbox: AccountStep = async function showCheckInbox(ctx) {
@@ -78,5 +107,5 @@ export function createRegisterSteps(deps: { registration: RegistrationService; r
     });
   };
 
-  return { requireRegistrationOpen, showRegister, handleRegister, showCheckInbox };
+  return { requireRegistrationOpen, showRegister, handleRegister, showCheckInbox, showRegisterDone };
 }

@@ -4,15 +4,13 @@ import { BusyError } from '../errors.js';
 import { ACCOUNT_PATHS } from '../http/account-paths.js';
 import { formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
-import { formProblem, noProblems, type FormProblems } from '../http/form-problems.js';
+import { formProblem, LONGEST_SUBMITTED_PASSWORD, noProblems, type FormProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
+import { requestMeta } from '../http/request-meta.js';
 import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
 import { WeakPasswordError } from '../services/password-policy.js';
 import type { PasswordResetService } from '../services/password-reset.js';
 import type { AccountContext, AccountStep } from './steps.js';
-
-/** A hashing cap only; the password policy says what is acceptable. */
-const LONGEST_SUBMITTED_PASSWORD = 1024;
 
 export function createResetPasswordSteps(deps: { passwordReset: PasswordResetService; renderer: Renderer; csrf: Csrf }) {
   const { passwordReset, renderer, csrf } = deps;
@@ -50,7 +48,7 @@ export function createResetPasswordSteps(deps: { passwordReset: PasswordResetSer
     if (password.length > LONGEST_SUBMITTED_PASSWORD) return renderForm(ctx, token, formProblem('Choose a shorter password.', 'password'), 400);
     let done;
     try {
-      done = await passwordReset.reset(token, password);
+      done = await passwordReset.reset(token, password, requestMeta(ctx));
     } catch (error) {
       if (error instanceof WeakPasswordError) return renderForm(ctx, token, formProblem(error.message, 'password'), 400);
       if (!(error instanceof BusyError)) throw error;

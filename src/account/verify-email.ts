@@ -4,6 +4,7 @@ import { ACCOUNT_PATHS } from '../http/account-paths.js';
 import { formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import type { Renderer } from '../http/render.js';
+import { requestMeta } from '../http/request-meta.js';
 import type { EmailVerificationService } from '../services/email-verification.js';
 import { isWellFormedToken } from '../services/link-tokens.js';
 import type { AccountContext, AccountStep } from './steps.js';
@@ -31,7 +32,7 @@ export function createVerifyEmailSteps(deps: { emailVerification: EmailVerificat
 
   const handleConfirm: AccountStep = async function handleConfirm(ctx) {
     const token = formOf(ctx).get('token') ?? '';
-    if (!(await emailVerification.verify(token))) return renderInvalidLink(ctx);
+    if (!(await emailVerification.verify(token, requestMeta(ctx)))) return renderInvalidLink(ctx);
     ctx.status = 303;
     ctx.redirect(ACCOUNT_PATHS.verified);
   };

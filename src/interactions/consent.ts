@@ -3,7 +3,9 @@
 import type Provider from 'oidc-provider';
 import type { Csrf } from '../http/csrf.js';
 import type { Renderer } from '../http/render.js';
+import { requestMeta } from '../http/request-meta.js';
 import { allowFormTarget } from '../http/security-headers.js';
+import type { AuditLog } from '../services/audit.js';
 import type { UserService } from '../services/users.js';
 import { finishInteraction } from './finish.js';
 import { InteractionExpiredError, interactionOf, type InteractionStep } from './load-interaction.js';
@@ -16,8 +18,8 @@ function resourceScopesOf(value: unknown): Record<string, string[]> {
   return Object.fromEntries(Object.entries(value).map(([resource, scopes]) => [resource, stringList(scopes)]));
 }
 
-export function createConsentSteps(deps: { provider: Provider; users: UserService; renderer: Renderer; csrf: Csrf }) {
-  const { provider, users, renderer, csrf } = deps;
+export function createConsentSteps(deps: { provider: Provider; users: UserService; audit: AuditLog; renderer: Renderer; csrf: Csrf }) {
+  const { provider, users, audit, renderer, csrf } = deps;
 
   const showConsent: InteractionStep = async function showConsent(ctx) {
     const interaction = interactionOf(ctx);
@@ -59,6 +61,16 @@ export function createConsentSteps(deps: { provider: Provider; users: UserServic
       grant.addResourceScope(indicator, scopes.join(' '));
     }
     const grantId = await grant.save();
+    const resourceScopes = Object.values(resourceScopesOf(details.missingResourceScopes)).flat();
+    await audit.record({
+      type: 'consent.granted',
+      outcome: 'success',
+      accountId,
+      clientId: grant.clientId,
+      ...requestMeta(ctx),
+      // What this answer added; an earlier consent of the same grant has its own row.
+      detail: { grantId, scope: [...missingScope, ...resourceScopes].join(' '), claims: missingClaims.join(' '), extended: Boolean(interaction.grantId) },
+    });
     // Merged with the login result of the earlier step: with prompt=login, a consent result
     // alone would leave the login prompt unresolved and ask for the password again.
     await finishInteraction(ctx, provider, { consent: { grantId } }, { mergeWithLastSubmission: true });

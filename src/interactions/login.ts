@@ -7,9 +7,10 @@ import { formFields, formOf } from '../http/body.js';
 import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
 import type { Csrf } from '../http/csrf.js';
 import type { Renderer } from '../http/render.js';
+import { requestMeta } from '../http/request-meta.js';
 import { allowFormTarget } from '../http/security-headers.js';
-import type { UserService } from '../services/users.js';
-import { finishInteraction } from './finish.js';
+import type { AuditLog } from '../services/audit.js';
+import type { User, UserService } from '../services/users.js';
 import { interactionOf, type InteractionStep, type StepContext } from './load-interaction.js';
 import { clientDisplayName, interactionPaths } from './view-models.js';
 
@@ -17,6 +18,8 @@ import { clientDisplayName, interactionPaths } from './view-models.js';
 // not reveal which accounts exist (ASVS 5.0 V6.3.8; the service does the same work for each).
 export const LOGIN_FAILED = 'Incorrect email or password.';
 export const EMAIL_NOT_CONFIRMED = 'Confirm your email address first.';
+// Shown when accounts.reactivation is 'admin'; with 'sign-in' the password alone reactivates.
+export const ACCOUNT_DEACTIVATED = 'This account was deactivated. Ask the administrator to reactivate it.';
 
 // NIST 800-63B §3.1.1.2: accept long passwords (64+); the upper bound only caps hashing work.
 const loginSchema = z.object({
@@ -44,8 +47,28 @@ function problemsFrom(error: z.ZodError): LoginProblems {
   return problems;
 }
 
-export function createLoginSteps(deps: { provider: Provider; users: UserService; renderer: Renderer; csrf: Csrf; loginPolicy: 'block' | 'allow' }) {
-  const { provider, users, renderer, csrf, loginPolicy } = deps;
+/** Why a password sign-in failed, as the audit trail records it (never the password itself). */
+type LoginFailureReason = 'bad_credentials' | 'unverified_email' | 'deactivated' | 'busy';
+
+export function createLoginSteps(deps: {
+  provider: Provider; users: UserService; audit: AuditLog; renderer: Renderer; csrf: Csrf; loginPolicy: 'block' | 'allow';
+  afterPassword: (ctx: StepContext, user: User) => Promise<void>;
+}) {
+  const { provider, users, audit, renderer, csrf, loginPolicy, afterPassword } = deps;
+
+  /** The typed address goes in the row, so failures for unknown addresses can be found too. */
+  function recordLogin(ctx: StepContext, email: string, accountId: string | undefined, reason?: LoginFailureReason): Promise<void> {
+    const clientId = interactionOf(ctx).params.client_id;
+    return audit.record({
+      type: reason ? 'login.failure' : 'login.success',
+      outcome: reason ? 'failure' : 'success',
+      accountId,
+      email,
+      clientId: typeof clientId === 'string' ? clientId : null,
+      ...requestMeta(ctx),
+      detail: reason ? { method: 'password', reason } : { method: 'password' },
+    });
+  }
 
   async function renderLogin(ctx: StepContext, email: string, problems: LoginProblems, status: number): Promise<void> {
     const interaction = interactionOf(ctx);
@@ -81,23 +104,36 @@ export function createLoginSteps(deps: { provider: Provider; users: UserService;
       user = await users.authenticateWithPassword(parsed.data.email, parsed.data.password);
     } catch (error) {
       if (!(error instanceof BusyError)) throw error;
+      await recordLogin(ctx, parsed.data.email, undefined, 'busy');
       // Overloaded: keep the person on the form with what they typed (but the password).
       ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
       await renderLogin(ctx, typedEmail, { summary: [{ field: null, message: error.message }], fields: {} }, 503);
       return;
     }
     if (!user) {
+      await recordLogin(ctx, parsed.data.email, undefined, 'bad_credentials');
       // 400 rather than 401: a 401 must carry a WWW-Authenticate challenge (RFC 9110 §15.5.2),
       // and this is a form to correct, not an HTTP authentication scheme.
       await renderLogin(ctx, typedEmail, { summary: [{ field: null, message: LOGIN_FAILED }], fields: {} }, 400);
       return;
     }
-    // Only after the password matched, so the message reveals nothing to someone without it.
+    // Only after the password matched, so these messages reveal nothing to someone without it.
+    if (user.reactivated) {
+      await audit.record({ type: 'account.reactivated', outcome: 'success', accountId: user.id, email: user.email, ...requestMeta(ctx), detail: { by: 'sign-in' } });
+    }
+    if (user.status === 'deactivated') {
+      await recordLogin(ctx, parsed.data.email, user.id, 'deactivated');
+      await renderLogin(ctx, typedEmail, { summary: [{ field: null, message: ACCOUNT_DEACTIVATED }], fields: {} }, 403);
+      return;
+    }
     if (loginPolicy === 'block' && !user.emailVerified) {
+      await recordLogin(ctx, parsed.data.email, user.id, 'unverified_email');
       await renderLogin(ctx, typedEmail, { summary: [{ field: null, message: EMAIL_NOT_CONFIRMED }], fields: {} }, 403);
       return;
     }
-    await finishInteraction(ctx, provider, { login: { accountId: user.id, amr: ['pwd'] } }, { mergeWithLastSubmission: false });
+    // The password was right: sign in now, or go on to the second factor (second-factor.ts).
+    await afterPassword(ctx, user);
+    await recordLogin(ctx, parsed.data.email, user.id);
   };
 
   return { showLogin, handleLogin };

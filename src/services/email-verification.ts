@@ -2,7 +2,8 @@
 // a resend limited per address and per IP, and the same answer for every address on resend.
 import type { Database } from '../storage/db.js';
 import { consumeEmailVerificationToken, insertEmailVerificationToken } from '../storage/repositories/email-verification-tokens.js';
-import { findUserByEmail, markEmailVerified } from '../storage/repositories/users.js';
+import { findUserByEmail, findUserById, markEmailVerified } from '../storage/repositories/users.js';
+import type { AuditLog, RequestOrigin } from './audit.js';
 import type { Mailer } from './email.js';
 import { hitAddressAndIp, type AddressAndIpLimits, type LimitOutcome, type RateLimiter } from './fixed-window-limiter.js';
 import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
@@ -26,11 +27,12 @@ export type ResendOutcome = LimitOutcome;
 export function createEmailVerificationService(deps: {
   database: Database;
   mailer: Mailer;
+  audit: AuditLog;
   limiter: RateLimiter;
   issuer: string;
   settings: EmailVerificationSettings;
 }) {
-  const { database, mailer, limiter, issuer, settings } = deps;
+  const { database, mailer, audit, limiter, issuer, settings } = deps;
   const expiresInHours = Math.max(1, Math.round(settings.tokenTtlSeconds / 3600));
 
   /** Stores a new token and mails its link; throws MailDeliveryError (the token row stays, unused). */
@@ -42,12 +44,14 @@ export function createEmailVerificationService(deps: {
   }
 
   /** Uses a token once and marks its account's email verified; false for unknown, used or expired. */
-  async function verify(token: string): Promise<boolean> {
+  async function verify(token: string, origin: RequestOrigin): Promise<boolean> {
     if (!isWellFormedToken(token)) return false;
     return database.transaction(async (tx) => {
       const userId = await consumeEmailVerificationToken(tx, hashToken(token));
       if (!userId) return false;
       await markEmailVerified(tx, userId);
+      const user = await findUserById(tx, userId);
+      await audit.record({ type: 'email.verified', outcome: 'success', accountId: userId, email: user?.email, ...origin }, tx);
       return true;
     });
   }

@@ -1,13 +1,15 @@
 // Password reset (issue 4): the same answer for every address, single-use links whose token is
 // stored only as a SHA-256 hash, and a reset that ends every session and grant of the account.
-import { MailDeliveryError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Database } from '../storage/db.js';
 import {
   consumeAllPasswordResetTokens, consumePasswordResetToken, findLivePasswordResetTokenUser, insertPasswordResetToken,
 } from '../storage/repositories/password-reset-tokens.js';
+import { revokeTrustedDevices } from '../storage/repositories/trusted-devices.js';
 import { findUserByEmail, findUserById, markEmailVerified, updatePasswordHash } from '../storage/repositories/users.js';
-import type { Mailer } from './email.js';
+import type { RevokeAccountTokens } from './account-revocation.js';
+import type { AuditLog, RequestOrigin } from './audit.js';
+import { sendNotice, type Mailer } from './email.js';
 import { hitAddressAndIp, type AddressAndIpLimits, type LimitOutcome, type RateLimiter } from './fixed-window-limiter.js';
 import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
 import { WeakPasswordError, type PasswordPolicy } from './password-policy.js';
@@ -24,8 +26,6 @@ export interface PasswordResetSettings {
 
 export type ResetRequestOutcome = LimitOutcome;
 
-/** Ends every session and revokes every token of an account, in whichever store holds them. */
-export type RevokeAccountTokens = (accountId: string) => Promise<void>;
 
 export function createPasswordResetService(deps: {
   database: Database;
@@ -34,11 +34,12 @@ export function createPasswordResetService(deps: {
   passwords: PasswordService;
   passwordPolicy: PasswordPolicy;
   revokeAccountTokens: RevokeAccountTokens;
+  audit: AuditLog;
   logger: Logger;
   issuer: string;
   settings: PasswordResetSettings;
 }) {
-  const { database, mailer, limiter, passwords, passwordPolicy, revokeAccountTokens, logger, issuer, settings } = deps;
+  const { database, mailer, limiter, passwords, passwordPolicy, revokeAccountTokens, audit, logger, issuer, settings } = deps;
   const expiresInMinutes = Math.max(1, Math.round(settings.tokenTtlSeconds / 60));
 
   /**
@@ -46,23 +47,28 @@ export function createPasswordResetService(deps: {
    * for every address. Limits count every request, known address or not, so the 429 does not
    * reveal which addresses exist. A mail that cannot be delivered is logged, not reported.
    */
-  async function request(email: string, ip: string): Promise<ResetRequestOutcome> {
+  async function request(email: string, origin: RequestOrigin): Promise<ResetRequestOutcome> {
     const address = email.trim().toLowerCase();
-    const limit = await hitAddressAndIp(limiter, 'password-reset', address, ip, settings.requestLimits, hashToken);
-    if (limit.limited) return limit;
+    const requested = { type: 'password.reset_requested', email: address, ...origin } as const;
+    const limit = await hitAddressAndIp(limiter, 'password-reset', address, origin.ip, settings.requestLimits, hashToken);
+    if (limit.limited) {
+      await audit.record({ ...requested, outcome: 'failure', detail: { reason: 'rate_limited' } });
+      return limit;
+    }
     const parsed = emailSchema.safeParse(address);
     const row = parsed.success ? await findUserByEmail(database, parsed.data) : undefined;
-    if (!row || row.status !== 'active') return { limited: false };
+    if (!row || row.status !== 'active') {
+      await audit.record({ ...requested, outcome: 'failure', accountId: row?.id, detail: { reason: row ? 'account_not_active' : 'unknown_address' } });
+      return { limited: false };
+    }
+    await audit.record({ ...requested, outcome: 'success', accountId: row.id });
     const { token, tokenHash } = newLinkToken();
     await insertPasswordResetToken(database, { userId: row.id, tokenHash, ttlSeconds: settings.tokenTtlSeconds });
     const link = `${issuer}${RESET_PASSWORD_PATH}?token=${token}`;
-    try {
-      await mailer.send({ to: row.email, template: 'password-reset', data: { name: row.name ?? undefined, link, expiresInMinutes } });
-    } catch (error) {
-      if (!(error instanceof MailDeliveryError)) throw error;
-      // The mailer has logged the transport's error; the page stays the same for every address.
-      logger.error({ userId: row.id }, 'password reset mail not delivered');
-    }
+    // The page stays the same for every address, delivered or not.
+    await sendNotice(mailer, logger, {
+      to: row.email, template: 'password-reset', data: { name: row.name ?? undefined, link, expiresInMinutes },
+    }, { userId: row.id, what: 'password reset mail' });
     return { limited: false };
   }
 
@@ -75,9 +81,10 @@ export function createPasswordResetService(deps: {
   /**
    * Sets a new password with a live token. False for an unknown, used or expired token; throws
    * WeakPasswordError (token kept) when the policy refuses the password. On success every
-   * session and token of the account ends and the owner is told by mail.
+   * session and token of the account ends, every remembered device must give a code again, and
+   * the owner is told by mail.
    */
-  async function reset(token: string, newPassword: string): Promise<boolean> {
+  async function reset(token: string, newPassword: string, origin: RequestOrigin): Promise<boolean> {
     if (!isWellFormedToken(token)) return false;
     const tokenHash = hashToken(token);
     const userId = await findLivePasswordResetTokenUser(database, tokenHash);
@@ -93,20 +100,21 @@ export function createPasswordResetService(deps: {
       // Following the link proved control of the mailbox.
       await markEmailVerified(tx, user.id);
       await consumeAllPasswordResetTokens(tx, user.id);
+      // Whoever had the old password may have remembered a device with it (issue 5).
+      const devices = await revokeTrustedDevices(tx, user.id);
+      if (devices > 0) {
+        await audit.record({ type: 'trusted_device.revoked', outcome: 'success', accountId: user.id, email: user.email, ...origin, detail: { count: devices, during: 'password_reset' } }, tx);
+      }
+      await audit.record({ type: 'password.reset', outcome: 'success', accountId: user.id, email: user.email, ...origin }, tx);
       return true;
     });
     if (!spent) return false;
     await revokeAccountTokens(user.id);
-    try {
-      await mailer.send({
-        to: user.email,
-        template: 'password-changed',
-        data: { name: user.name ?? undefined, changedAt: new Date(), resetLink: `${issuer}${FORGOT_PASSWORD_PATH}` },
-      });
-    } catch (error) {
-      if (!(error instanceof MailDeliveryError)) throw error;
-      logger.error({ userId: user.id }, 'password changed notification not delivered');
-    }
+    await sendNotice(mailer, logger, {
+      to: user.email,
+      template: 'password-changed',
+      data: { name: user.name ?? undefined, changedAt: new Date(), resetLink: `${issuer}${FORGOT_PASSWORD_PATH}` },
+    }, { userId: user.id, what: 'password changed notification' });
     return true;
   }
 

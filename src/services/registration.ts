@@ -3,9 +3,11 @@
 // "someone tried to register" mail to its owner, and both cost the same argon2 hash.
 import { AppError, ConflictError, MailDeliveryError, NotFoundError } from '../errors.js';
 import type { Database } from '../storage/db.js';
-import { findUserByEmail } from '../storage/repositories/users.js';
+import { findUserByEmail, type UserRow } from '../storage/repositories/users.js';
+import type { AuditLog, RequestOrigin } from './audit.js';
 import type { Mailer } from './email.js';
 import type { EmailVerificationService } from './email-verification.js';
+import type { InvitationService } from './invitations.js';
 import type { UserService } from './users.js';
 
 export type RegistrationPolicy = 'open' | 'invite-only' | 'off';
@@ -22,15 +24,25 @@ export class InvitationRequiredError extends AppError {
   }
 }
 
+export class InvitationInvalidError extends AppError {
+  constructor() {
+    super('This invitation link has expired, was already used, or is incomplete. Ask for a new invitation.', { status: 400, code: 'invitation_invalid' });
+  }
+}
+
 export interface RegistrationInput {
   email: string;
   name: string;
   password: string;
 }
 
-/** mailSent false: the account (if new) is kept, but the mail could not be handed over; resend later. */
+/**
+ * mailSent false: the account (if new) is kept, but the mail could not be handed over; resend
+ * later. invited: the account was made from an invitation and is ready to sign in.
+ */
 export interface RegistrationOutcome {
   mailSent: boolean;
+  invited?: boolean;
 }
 
 export function createRegistrationService(deps: {
@@ -38,19 +50,43 @@ export function createRegistrationService(deps: {
   users: UserService;
   emailVerification: EmailVerificationService;
   mailer: Mailer;
+  audit: AuditLog;
+  invitations: InvitationService;
   issuer: string;
   policy: RegistrationPolicy;
 }) {
-  const { database, users, emailVerification, mailer, issuer, policy } = deps;
+  const { database, users, emailVerification, mailer, audit, invitations, issuer, policy } = deps;
 
-  function ensureOpen(): void {
+  /** Whether the form may be shown at all; an invitation opens an invite-only server. */
+  function ensureOpen(withInvitation = false): void {
     if (policy === 'off') throw new RegistrationClosedError();
-    if (policy === 'invite-only') throw new InvitationRequiredError();
+    if (policy === 'invite-only' && !withInvitation) throw new InvitationRequiredError();
   }
 
-  async function notifyOwner(email: string): Promise<void> {
-    const owner = await findUserByEmail(database, email);
-    if (!owner) return;
+  /**
+   * Registration from an invitation: the invited address (not what was typed) gets an account
+   * whose email is verified, since following the link proved the mailbox. The invitation is
+   * spent in the same transaction as the insert, so a refused password keeps it usable and two
+   * concurrent uses make one account.
+   */
+  async function registerInvited(input: RegistrationInput, invitation: string, origin: RequestOrigin): Promise<RegistrationOutcome> {
+    if (!(await invitations.invitedEmail(invitation))) throw new InvitationInvalidError();
+    const user = await database.transaction(async (tx) => {
+      const email = await invitations.spend(invitation, tx);
+      if (!email) throw new InvitationInvalidError();
+      try {
+        return await users.create({ email, name: input.name, password: input.password, emailVerified: true }, tx);
+      } catch (error) {
+        // The address registered some other way since the invitation was sent.
+        if (error instanceof ConflictError) throw new InvitationInvalidError();
+        throw error;
+      }
+    });
+    await audit.record({ type: 'registration', outcome: 'success', accountId: user.id, email: user.email, ...origin, detail: { invited: true } });
+    return { mailSent: true, invited: true };
+  }
+
+  async function notifyOwner(owner: UserRow): Promise<void> {
     await mailer.send({
       to: owner.email,
       template: 'registration-attempt',
@@ -63,17 +99,21 @@ export function createRegistrationService(deps: {
    * address fails with ConflictError only after the same argon2 work as a new one. Validation
    * errors come out the same for both and are for the form.
    */
-  async function register(input: RegistrationInput): Promise<RegistrationOutcome> {
-    ensureOpen();
+  async function register(input: RegistrationInput, origin: RequestOrigin, invitation?: string): Promise<RegistrationOutcome> {
+    ensureOpen(invitation !== undefined);
+    if (invitation !== undefined) return registerInvited(input, invitation, origin);
     try {
       let user;
       try {
         user = await users.create({ email: input.email, name: input.name, password: input.password, emailVerified: false });
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
-        await notifyOwner(input.email);
+        const owner = await findUserByEmail(database, input.email);
+        await audit.record({ type: 'registration', outcome: 'failure', accountId: owner?.id, email: input.email, ...origin, detail: { reason: 'email_taken' } });
+        if (owner) await notifyOwner(owner);
         return { mailSent: true };
       }
+      await audit.record({ type: 'registration', outcome: 'success', accountId: user.id, email: user.email, ...origin });
       await emailVerification.sendVerification(user);
       return { mailSent: true };
     } catch (error) {
@@ -82,7 +122,7 @@ export function createRegistrationService(deps: {
     }
   }
 
-  return { policy, ensureOpen, register };
+  return { policy, ensureOpen, invitedEmail: invitations.invitedEmail, register };
 }
 
 export type RegistrationService = ReturnType<typeof createRegistrationService>;
