@@ -1,15 +1,16 @@
 // The `gatehouse` command: finds the command named on the command line and runs it, turning every
 // failure into one line on stderr and an exit code (0 ok, 1 failed, 2 usage). Command modules load
 // their heavy dependencies lazily, so `--help` stays fast.
+import { auditCommand } from './cli/audit.js';
 import { clientsAddCommand, clientsListCommand } from './cli/clients.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpRequested, toOneLine, UsageError, type CliIo, type Command } from './cli/args.js';
 import { keysListCommand } from './cli/keys.js';
 import { migrateCommand } from './cli/migrate.js';
 import { serveCommand } from './cli/serve.js';
 import { usersResetTwoFactorCommand } from './cli/two-factor.js';
-import { usersAddCommand } from './cli/users.js';
+import { usersActivateCommand, usersAddCommand, usersInviteCommand } from './cli/users.js';
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand, keysListCommand];
+const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersInviteCommand, usersActivateCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand, keysListCommand, auditCommand];
 
 const HELP = `Usage: gatehouse <command> [options]
 

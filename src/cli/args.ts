@@ -56,6 +56,17 @@ export function requireFlag<T>(command: Command, value: T | undefined, flag: str
   return value;
 }
 
+/** Runs a check of the command line's values: its ValidationError becomes a UsageError (exit 2). */
+export async function checkInput(command: Command, check: () => unknown): Promise<void> {
+  const { ValidationError } = await import('../errors.js');
+  try {
+    check();
+  } catch (error) {
+    if (error instanceof ValidationError) throw new UsageError(`${command.name}: ${error.message}`);
+    throw error;
+  }
+}
+
 /** Reads the first line of stdin (without its line ending), so a password stays out of shell history. */
 export async function readFirstLine(stdin: NodeJS.ReadableStream): Promise<string> {
   const lines = createInterface({ input: stdin, terminal: false, crlfDelay: Infinity });

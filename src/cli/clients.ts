@@ -1,6 +1,6 @@
 // `gatehouse clients add|list`: registers OAuth clients and shows them (never their secrets).
 import type { ClientInput } from '../services/clients.js';
-import { parseFlags, requireFlag, UsageError, type Command } from './args.js';
+import { checkInput, parseFlags, requireFlag, type Command } from './args.js';
 
 const addOptions = {
   name: { type: 'string' },
@@ -39,7 +39,6 @@ Options:
   async run(argv, io) {
     const flags = parseFlags(this, addOptions, argv);
     const { parseClientInput } = await import('../services/clients.js');
-    const { ValidationError } = await import('../errors.js');
     const input: ClientInput = {
       name: requireFlag(this, flags.name, '--name'),
       redirectUris: flags['redirect-uri'] ?? [],
@@ -50,12 +49,7 @@ Options:
       ...(flags.scope !== undefined ? { scope: flags.scope } : {}),
     };
     // Everything is checked before the database is opened, so a refused client leaves no trace.
-    try {
-      parseClientInput(input);
-    } catch (error) {
-      if (error instanceof ValidationError) throw new UsageError(`${this.name}: ${error.message}`);
-      throw error;
-    }
+    await checkInput(this, () => parseClientInput(input));
 
     const { withSession } = await import('./session.js');
     const client = await withSession(({ context }) => context.clients.register(input));
