@@ -32,7 +32,8 @@ function clientMetadata(input: Parameters<typeof parseClientInput>[0]) {
 }
 
 export async function startBareTarget(spec: TargetSpec): Promise<{ ready: TargetReady; stop(): Promise<void> }> {
-  const ttl = loadSettings().ttlSeconds;
+  const settings = loadSettings();
+  const ttl = settings.ttlSeconds;
   const machine = clientMetadata(machineClientInput(true));
   const web = clientMetadata(WEB_CLIENT_INPUT);
   const issuer = `http://127.0.0.1:${spec.port}`;
@@ -66,7 +67,7 @@ export async function startBareTarget(spec: TargetSpec): Promise<{ ready: Target
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     ttl: {
       AccessToken: ttl.accessToken, AuthorizationCode: ttl.authorizationCode, ClientCredentials: ttl.clientCredentials,
-      IdToken: ttl.idToken, Interaction: ttl.interaction, Session: ttl.session, Grant: ttl.grant, RefreshToken: ttl.refreshToken,
+      IdToken: ttl.idToken, Interaction: ttl.interaction, Session: settings.sessions.rememberMeSeconds, Grant: ttl.grant, RefreshToken: ttl.refreshToken,
     },
   };
   const provider = new Provider(issuer, configuration);

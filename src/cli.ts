@@ -7,15 +7,17 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpRequested, toOneLine, UsageError,
 import { keysListCommand } from './cli/keys.js';
 import { migrateCommand } from './cli/migrate.js';
 import { serveCommand } from './cli/serve.js';
+import { logoutDeliveriesCommand, sessionsListCommand, sessionsRevokeCommand } from './cli/sessions.js';
 import { usersResetTwoFactorCommand } from './cli/two-factor.js';
-import { usersActivateCommand, usersAddCommand, usersInviteCommand } from './cli/users.js';
+import { usersActivateCommand, usersAddCommand, usersInviteCommand, usersUnlockCommand } from './cli/users.js';
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersInviteCommand, usersActivateCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand, keysListCommand, auditCommand];
+const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersInviteCommand, usersActivateCommand, usersUnlockCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand, keysListCommand, auditCommand,
+  sessionsListCommand, sessionsRevokeCommand, logoutDeliveriesCommand];
 
 const HELP = `Usage: gatehouse <command> [options]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(17)}${c.summary}`).join('\n')}
+${COMMANDS.map((c) => `  ${c.name.padEnd(19)}${c.summary}`).join('\n')}
 
 Run \`gatehouse <command> --help\` for a command's options.
 
@@ -43,7 +45,7 @@ function resolve(argv: string[]): { command: Command; rest: string[] } {
   if (single) return { command: single, rest: argv.slice(1) };
   const group = COMMANDS.filter((c) => c.name.startsWith(`${first} `));
   if (group.length === 0) throw new UsageError(`unknown command "${first}" (see \`gatehouse --help\`)`);
-  const groupHelp = `Usage: gatehouse ${first} <command> [options]\n\nCommands:\n${group.map((c) => `  ${c.name.padEnd(17)}${c.summary}`).join('\n')}`;
+  const groupHelp = `Usage: gatehouse ${first} <command> [options]\n\nCommands:\n${group.map((c) => `  ${c.name.padEnd(19)}${c.summary}`).join('\n')}`;
   if (isHelp(second)) throw new HelpRequested(groupHelp);
   const command = group.find((c) => c.name === `${first} ${second}`);
   if (!command) {

@@ -4,11 +4,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { positiveInt, settingsSchema, type Settings } from './settings-schema.js';
+
+export type { ResourceServerSettings, Settings } from './settings-schema.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MIN_SECRET_BYTES = 32;
 
-const positiveInt = z.coerce.number().int().positive();
 const DEV_MAIL_FROM = 'Gatehouse <no-reply@localhost>';
 // One mailbox, optionally with a display name: `a@b.example` or `Name <a@b.example>`.
 const MAILBOX = /^(?:[^<>@\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/;
@@ -22,92 +24,6 @@ function isSmtpUrl(value: string): boolean {
   }
 }
 
-// An API that accepts Gatehouse access tokens, named by its resource indicator (RFC 8707).
-const resourceServerSchema = z.object({
-  scope: z.string().trim().min(1),
-  accessTokenFormat: z.enum(['opaque', 'jwt']).default('jwt'),
-  jwtAlgorithm: z.enum(['RS256', 'ES256', 'EdDSA']).default('ES256'),
-  accessTokenTtlSeconds: positiveInt.optional(),
-}).strict();
-
-export type ResourceServerSettings = z.infer<typeof resourceServerSchema>;
-
-const rateLimitSchema = z.object({ points: positiveInt, windowSeconds: positiveInt }).strict();
-
-// Non-secret, declarative settings; config/defaults.json holds the shipped values and
-// SETTINGS_FILE may name a JSON file whose values override them.
-const settingsSchema = z.object({
-  resourceServers: z.record(z.url({ protocol: /^https?$/ }), resourceServerSchema).default({}),
-  ttlSeconds: z.object({
-    accessToken: positiveInt,
-    authorizationCode: positiveInt,
-    clientCredentials: positiveInt,
-    idToken: positiveInt,
-    refreshToken: positiveInt,
-    grant: positiveInt,
-    interaction: positiveInt,
-    session: positiveInt,
-  }).strict(),
-  argon2: z.object({
-    // OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1 as the floor.
-    memoryKiB: positiveInt.min(19456),
-    iterations: positiveInt.min(2),
-    parallelism: positiveInt,
-  }).strict(),
-  // Password hashing queue: at most maxConcurrent at once (0 = one per core), maxQueued waiting.
-  passwordHashing: z.object({ maxConcurrent: z.number().int().min(0), maxQueued: z.number().int().min(0) }).strict(),
-  // New passwords (NIST 800-63B §3.1.1.2): at least 8 characters, and at least 64 must be allowed;
-  // 128 bounds the work per request. Counted in code points after NFKC. See services/password-policy.ts.
-  passwordPolicy: z.object({ minLength: z.number().int().min(8), maxLength: z.number().int().min(64).max(128) }).strict()
-    .refine((policy) => policy.minLength <= policy.maxLength, { message: 'minLength must not exceed maxLength', path: ['minLength'] }),
-  sweeper: z.object({ intervalSeconds: positiveInt, batchSize: positiveInt }).strict(),
-  // Audit trail: rows older than this are deleted by the sweeper (services/audit.ts).
-  audit: z.object({ retentionDays: positiveInt.max(3650) }).strict(),
-  // How long SIGTERM waits for requests in flight before cutting connections.
-  shutdown: z.object({ drainTimeoutMs: positiveInt }).strict(),
-  database: z.object({ poolSize: positiveInt, statementTimeoutMs: positiveInt, connectionTimeoutMs: positiveInt }).strict(),
-  redis: z.object({ connectTimeoutMs: positiveInt, commandTimeoutMs: positiveInt }).strict(),
-  // How long a node serves a client's registration from memory (0: read it on every request); a
-  // client changed or deleted elsewhere is seen within this time. See oidc/adapters/clients.ts.
-  clientCacheSeconds: z.coerce.number().int().min(0).max(300),
-  // Mail: tries in all and the first backoff (doubled each time); each SMTP step's timeout.
-  mail: z.object({ retry: z.object({ attempts: positiveInt, baseDelayMs: z.number().int().min(0) }).strict(), smtpTimeoutMs: positiveInt }).strict(),
-  // Self-service sign-up: open, invite-only (an admin's invitation link is needed), or off (404);
-  // how long an invitation link works.
-  registration: z.object({ policy: z.enum(['open', 'invite-only', 'off']), invitationTtlSeconds: positiveInt }).strict(),
-  // Email verification: link lifetime, whether unverified accounts may sign in, resend limits.
-  emailVerification: z.object({
-    tokenTtlSeconds: positiveInt,
-    loginPolicy: z.enum(['block', 'allow']),
-    resendLimits: z.object({ perAddress: rateLimitSchema, perIp: rateLimitSchema }).strict(),
-  }).strict(),
-  // Password reset: link lifetime and request limits (every request counts, known address or not).
-  passwordReset: z.object({
-    tokenTtlSeconds: positiveInt,
-    requestLimits: z.object({ perAddress: rateLimitSchema, perIp: rateLimitSchema }).strict(),
-  }).strict(),
-  // The signed-in account pages: who may undo a deactivation (the person by signing in again, or
-  // only an admin), and how often the password may be asked again per account (a stolen session
-  // must not become a password-guessing oracle).
-  accounts: z.object({
-    reactivation: z.enum(['sign-in', 'admin']),
-    reauthenticationLimit: rateLimitSchema,
-  }).strict(),
-  // Two-factor sign-in: the issuer shown in authenticator apps (a colon would split the otpauth
-  // label), wrong codes before a lock (NIST 800-63B §3.2.2 allows at most 100) and its length,
-  // how long "remember this device" lasts, and who must have a second factor.
-  twoFactor: z.object({
-    issuerLabel: z.string().trim().min(1).max(64).regex(/^[^:]+$/, 'must not contain ":"'),
-    maxFailures: positiveInt.max(100),
-    lockoutSeconds: positiveInt,
-    trustedDeviceDays: positiveInt.max(365),
-    policy: z.object({
-      mode: z.enum(['optional', 'required']),
-      requiredForRoles: z.array(z.string().trim().min(1)).default([]),
-      requiredForClients: z.array(z.string().trim().min(1)).default([]),
-    }).strict(),
-  }).strict(),
-}).strict();
 
 const secretSchema = (name: string) =>
   z.string().refine((value) => Buffer.byteLength(value) >= MIN_SECRET_BYTES, {
@@ -134,6 +50,12 @@ const envSchema = z.object({
   SMTP_URL: z.string().refine(isSmtpUrl, 'SMTP_URL must be an smtp:// or smtps:// URL with a host').optional(),
   MAIL_FROM: z.string().regex(MAILBOX, 'MAIL_FROM must be an address such as "Gatehouse <no-reply@example.com>"').optional(),
   MAIL_TRANSPORT: z.enum(['smtp', 'outbox']).optional(),
+  GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+  MICROSOFT_CLIENT_ID: z.string().min(1).optional(),
+  MICROSOFT_CLIENT_SECRET: z.string().min(1).optional(),
+  // A tenant id or domain, or common / organizations / consumers.
+  MICROSOFT_TENANT: z.string().regex(/^[A-Za-z0-9.-]{1,100}$/, 'MICROSOFT_TENANT must be a tenant id, a domain, common, organizations or consumers').default('common'),
 });
 
 // DESIGN.md §5: production refuses dev mail. Writing mail to DATA_DIR/outbox is allowed there only
@@ -153,7 +75,41 @@ function resolveMail(env: z.infer<typeof envSchema>, production: boolean, dataDi
   return { transport, smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? DEV_MAIL_FROM, outboxDir };
 }
 
-export type Settings = z.infer<typeof settingsSchema>;
+
+/** A configured upstream identity provider, its secret resolved from the environment. */
+export type UpstreamConfig =
+  | { kind: 'google'; id: 'google'; displayName: string; clientId: string; clientSecret: string }
+  | { kind: 'microsoft'; id: 'microsoft'; displayName: string; clientId: string; clientSecret: string; tenant: string }
+  | {
+    kind: 'oidc'; id: string; displayName: string; issuer: string; clientId: string; clientSecret: string | undefined;
+    scopes: string[]; trustUpstreamMfa: boolean;
+  };
+
+/** Both variables of a pair, or neither: half a client registration is a typo, not a choice. */
+function pairOf(idName: string, id: string | undefined, secretName: string, secret: string | undefined): { clientId: string; clientSecret: string } | undefined {
+  if (id === undefined && secret === undefined) return undefined;
+  if (id === undefined || secret === undefined) throw new ConfigError(`${id === undefined ? idName : secretName}: required when ${id === undefined ? secretName : idName} is set`);
+  return { clientId: id, clientSecret: secret };
+}
+
+function resolveUpstreams(env: z.infer<typeof envSchema>, source: Record<string, string | undefined>, settings: Settings, production: boolean): UpstreamConfig[] {
+  const upstreams: UpstreamConfig[] = [];
+  const google = pairOf('GOOGLE_CLIENT_ID', env.GOOGLE_CLIENT_ID, 'GOOGLE_CLIENT_SECRET', env.GOOGLE_CLIENT_SECRET);
+  if (google) upstreams.push({ kind: 'google', id: 'google', displayName: 'Google', ...google });
+  const microsoft = pairOf('MICROSOFT_CLIENT_ID', env.MICROSOFT_CLIENT_ID, 'MICROSOFT_CLIENT_SECRET', env.MICROSOFT_CLIENT_SECRET);
+  if (microsoft) upstreams.push({ kind: 'microsoft', id: 'microsoft', displayName: 'Microsoft', tenant: env.MICROSOFT_TENANT, ...microsoft });
+  settings.federation.providers.forEach((upstream, index) => {
+    const at = `federation.providers.${index}`;
+    if (production && !upstream.issuer.startsWith('https://')) throw new ConfigError(`${at}.issuer: must be an https:// URL in production`);
+    const clientSecret = upstream.clientSecretEnv ? source[upstream.clientSecretEnv] : undefined;
+    if (upstream.clientSecretEnv && clientSecret === undefined) throw new ConfigError(`${upstream.clientSecretEnv}: required by ${at}.clientSecretEnv`);
+    upstreams.push({
+      kind: 'oidc', id: upstream.id, displayName: upstream.displayName, issuer: upstream.issuer, clientId: upstream.clientId,
+      clientSecret, scopes: upstream.scopes, trustUpstreamMfa: upstream.trustUpstreamMfa,
+    });
+  });
+  return upstreams;
+}
 
 /** smtp: SMTP_URL; outbox: every message written as an .eml file to outboxDir (DATA_DIR/outbox). */
 export type MailConfig =
@@ -174,6 +130,8 @@ export interface Config {
   logLevel: string;
   trustProxy: boolean;
   mail: MailConfig;
+  /** Upstream identity providers with a sign-in button, in the order shown. */
+  upstreams: UpstreamConfig[];
   settings: Settings;
 }
 
@@ -275,6 +233,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
   const mail = resolveMail(env, production, dataDir);
   const settings = options.settings ?? loadSettings(env.SETTINGS_FILE ? path.resolve(env.SETTINGS_FILE) : undefined);
+  // A client's backchannel_logout_uri is its own to choose: production keeps the SSRF guard.
+  if (production && settings.sessions.backchannelLogout.allowPrivateAddresses) {
+    throw new ConfigError('sessions.backchannelLogout.allowPrivateAddresses: must be false in production');
+  }
   const argon2 = {
     memoryKiB: env.ARGON2_MEMORY_KIB ?? settings.argon2.memoryKiB,
     iterations: env.ARGON2_ITERATIONS ?? settings.argon2.iterations,
@@ -295,6 +257,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     logLevel: env.LOG_LEVEL,
     trustProxy: env.TRUST_PROXY === 'true',
     mail,
+    upstreams: resolveUpstreams(env, blankAsUnset, settings, production),
     settings: { ...settings, argon2 },
   };
 }

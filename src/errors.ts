@@ -63,3 +63,13 @@ export class MailDeliveryError extends AppError {
     });
   }
 }
+
+/** A rate limit refused the request; it may be retried after retryAfterSeconds. */
+export class RateLimitedError extends AppError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message, { status: 429, code: 'too_many_requests', expose: true });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

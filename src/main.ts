@@ -33,6 +33,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       intervalSeconds: config.settings.sweeper.intervalSeconds,
       batchSize: config.settings.sweeper.batchSize,
       auditRetentionDays: config.settings.audit.retentionDays,
+      logoutDeliveryRetentionDays: config.settings.sessions.backchannelLogout.retentionDays,
       onError: (error) => logger.warn({ err: { message: (error as Error).message } }, 'sweeper failed; will retry'),
     });
     const server = createServer(app.callback);
@@ -48,6 +49,9 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       url,
       context,
       async stop() {
+        // Live event streams never finish on their own, and the outbox worker must not start
+        // a delivery it cannot record: both stop before the drain.
+        await app.close();
         const { forced } = await closeGracefully(server, config.settings.shutdown.drainTimeoutMs);
         if (forced) logger.warn('requests still open after the drain time were cut');
         await sweeper.stop();

@@ -1,11 +1,11 @@
 // /account/register: email, name and password; then "check your inbox". The answer is the same
 // for a new and a taken address (the service sends the owner a different mail instead).
 import { z } from 'zod';
-import { BusyError, ValidationError } from '../errors.js';
+import { BusyError, RateLimitedError, ValidationError } from '../errors.js';
 import { ACCOUNT_PATHS } from '../http/account-paths.js';
 import { formFields, formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
-import { emailField, formProblem, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
+import { emailField, formProblem, inMinutes, isWithinPasswordByteLimit, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
 import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
@@ -19,7 +19,7 @@ type Field = (typeof FIELDS)[number];
 const registerSchema = z.object({
   email: emailField,
   name: z.string().trim().min(1, 'Enter your name.').max(200, 'Enter a name of at most 200 characters.'),
-  password: z.string().min(1, 'Choose a password.').max(1024, 'Choose a shorter password.'),
+  password: z.string().min(1, 'Choose a password.').refine(isWithinPasswordByteLimit, 'Choose a shorter password.'),
 });
 
 interface Typed { email: string; name: string }
@@ -85,6 +85,10 @@ export function createRegisterSteps(deps: { registration: RegistrationService; r
       outcome = await registration.register(parsed.data, requestMeta(ctx), invitation);
     } catch (error) {
       if (error instanceof InvitationInvalidError) return renderInvitationInvalid(ctx);
+      if (error instanceof RateLimitedError) {
+        ctx.set('Retry-After', String(error.retryAfterSeconds));
+        return renderForm(ctx, typed, formProblem(`${error.message} Try again in ${inMinutes(error.retryAfterSeconds)}.`), 429);
+      }
       if (error instanceof ValidationError) return renderForm(ctx, typed, formProblem(error.message, fieldOf(error)), 400);
       if (!(error instanceof BusyError)) throw error;
       ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));

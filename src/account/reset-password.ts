@@ -4,7 +4,7 @@ import { BusyError } from '../errors.js';
 import { ACCOUNT_PATHS } from '../http/account-paths.js';
 import { formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
-import { formProblem, LONGEST_SUBMITTED_PASSWORD, noProblems, type FormProblems } from '../http/form-problems.js';
+import { formProblem, type FormProblems, isWithinPasswordByteLimit, noProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
 import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
@@ -45,7 +45,7 @@ export function createResetPasswordSteps(deps: { passwordReset: PasswordResetSer
     const password = form.get('password') ?? '';
     if (!(await passwordReset.isUsable(token))) return renderInvalidLink(ctx);
     if (password === '') return renderForm(ctx, token, formProblem('Choose a password.', 'password'), 400);
-    if (password.length > LONGEST_SUBMITTED_PASSWORD) return renderForm(ctx, token, formProblem('Choose a shorter password.', 'password'), 400);
+    if (!isWithinPasswordByteLimit(password)) return renderForm(ctx, token, formProblem('Choose a shorter password.', 'password'), 400);
     let done;
     try {
       done = await passwordReset.reset(token, password, requestMeta(ctx));

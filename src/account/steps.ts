@@ -1,7 +1,25 @@
 // Types shared by the self-service routes.
 import type { RouterMiddleware } from '@koa/router';
 import type { FormState } from '../http/body.js';
+import type { User } from '../services/users.js';
 
-export type AccountState = FormState;
+export interface SignedInAccount {
+  user: User;
+  /** The oidc-provider session this browser is signed in with. */
+  sessionId: string;
+}
+
+export interface AccountState extends FormState {
+  /** Set by requireSignedIn on the pages of a signed-in person. */
+  account?: SignedInAccount;
+}
+
 export type AccountStep = RouterMiddleware<AccountState>;
 export type AccountContext = Parameters<AccountStep>[0];
+
+/** The signed-in person; only for steps that run after requireSignedIn. */
+export function accountOf(ctx: AccountContext): SignedInAccount {
+  const { account } = ctx.state;
+  if (!account) throw new TypeError('accountOf() needs requireSignedIn earlier in the route');
+  return account;
+}

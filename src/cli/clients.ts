@@ -10,6 +10,8 @@ const addOptions = {
   grant: { type: 'string', multiple: true },
   'no-pkce': { type: 'boolean' },
   scope: { type: 'string' },
+  'backchannel-logout-uri': { type: 'string' },
+  'backchannel-logout-session-required': { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
@@ -35,6 +37,12 @@ Options:
   --no-pkce                      let a confidential client skip PKCE (legacy apps only)
   --scope S                      space-separated scopes the client may ask for
                                  (default: "openid offline_access profile email")
+  --backchannel-logout-uri U     where Gatehouse POSTs a logout token (OpenID Back-Channel
+                                 Logout 1.0) whenever a session that used this client ends;
+                                 https, or http on a loopback host
+  --backchannel-logout-session-required
+                                 the client needs the session id (sid) in every logout token
+                                 (Gatehouse sends it anyway)
   --json                         print one JSON object (RFC 7591 style) instead of text`,
   async run(argv, io) {
     const flags = parseFlags(this, addOptions, argv);
@@ -47,6 +55,8 @@ Options:
       requirePkce: !flags['no-pkce'],
       ...(flags.grant ? { grants: flags.grant as ClientInput['grants'] } : {}),
       ...(flags.scope !== undefined ? { scope: flags.scope } : {}),
+      ...(flags['backchannel-logout-uri'] !== undefined ? { backchannelLogoutUri: flags['backchannel-logout-uri'] } : {}),
+      backchannelLogoutSessionRequired: flags['backchannel-logout-session-required'] ?? false,
     };
     // Everything is checked before the database is opened, so a refused client leaves no trace.
     await checkInput(this, () => parseClientInput(input));

@@ -1,6 +1,7 @@
 // `gatehouse users reset-2fa`: an operator turns off a person's second factor (a lost phone and
 // no backup codes), after checking who they are by other means.
-import { parseFlags, requireFlag, UsageError, type Command } from './args.js';
+import type { Command } from './args.js';
+import { parseEmailFlag, withUserByEmail } from './user-by-email.js';
 
 export const usersResetTwoFactorCommand: Command = {
   name: 'users reset-2fa',
@@ -9,22 +10,17 @@ export const usersResetTwoFactorCommand: Command = {
 
 Removes the user's authenticator app, backup codes and remembered devices, and clears a lock
 after wrong codes. They then sign in with their password alone (or are asked to enrol again
-where policy requires two-factor). Check who is asking before you run this.
+where policy requires two-factor). Check who is asking before you run this. The reset is
+recorded in the audit trail (two_factor.reset).
 
 Options:
   --email E   the user's sign-in email address (required)`,
   async run(argv, io) {
-    const flags = parseFlags(this, { email: { type: 'string' } }, argv);
-    const email = requireFlag(this, flags.email, '--email');
-    const { emailSchema } = await import('../services/users.js');
-    if (!emailSchema.safeParse(email).success) throw new UsageError(`${this.name}: --email "${email}" is not a valid email address`);
-
-    const { withSession } = await import('./session.js');
-    const { NotFoundError } = await import('../errors.js');
-    const wasOn = await withSession(async ({ context }) => {
-      const user = await context.users.findByEmail(email);
-      if (!user) throw new NotFoundError(`no user with email ${email}`);
-      return context.twoFactor.reset(user.id);
+    const email = await parseEmailFlag(this, argv);
+    const wasOn = await withUserByEmail(email, async (context, user) => {
+      const removed = await context.twoFactor.reset(user.id);
+      await context.audit.record({ type: 'two_factor.reset', outcome: 'success', accountId: user.id, email: user.email, detail: { by: 'admin-cli', wasOn: removed } });
+      return removed;
     });
     io.stdout(wasOn ? `two-factor sign-in removed for <${email}>\n` : `<${email}> had no two-factor sign-in to remove\n`);
   },

@@ -1,5 +1,6 @@
 // `gatehouse users add`: creates a person who can sign in with a password.
 import { markSecret, parseFlags, readFirstLine, requireFlag, UsageError, type Command } from './args.js';
+import { parseEmailFlag, withUserByEmail } from './user-by-email.js';
 
 const options = {
   email: { type: 'string' },
@@ -57,5 +58,78 @@ Options:
       email, password, emailVerified: flags.verified ?? false, ...(flags.name !== undefined ? { name: flags.name } : {}),
     }));
     io.stdout(`created user ${user.id} <${user.email}>${user.emailVerified ? ' (email verified)' : ''}\n`);
+  },
+};
+
+export const usersActivateCommand: Command = {
+  name: 'users activate',
+  summary: 'reactivate a deactivated or disabled user',
+  help: `Usage: gatehouse users activate --email E
+
+Lets the user sign in again: undoes a deactivation (chosen by the person on their account page)
+or a disable. Needed when accounts.reactivation is "admin"; with "sign-in" a deactivated person
+can also come back by signing in.
+
+Options:
+  --email E          the user's email address (required)`,
+  async run(argv, io) {
+    const email = await parseEmailFlag(this, argv);
+    const { withSession } = await import('./session.js');
+    const user = await withSession(async ({ context }) => {
+      const activated = await context.users.activate(email);
+      await context.audit.record({ type: 'account.reactivated', outcome: 'success', accountId: activated.id, email: activated.email, detail: { by: 'admin-cli' } });
+      return activated;
+    });
+    io.stdout(`activated user ${user.id} <${user.email}>\n`);
+  },
+};
+
+export const usersInviteCommand: Command = {
+  name: 'users invite',
+  summary: 'mail an invitation to register',
+  help: `Usage: gatehouse users invite --email E [--from NAME]
+
+Mails the address a link to create its account (name and password chosen by the person). The
+link works once, for that address only, for registration.invitationTtlSeconds (7 days), and the
+account starts with its email address verified. Needed when registration.policy is
+"invite-only"; under "open" it skips the confirmation email.
+
+Options:
+  --email E          the address to invite (required)
+  --from NAME        who is inviting, as shown in the mail ("NAME invited you …")`,
+  async run(argv, io) {
+    const flags = parseFlags(this, { email: { type: 'string' }, from: { type: 'string' } } as const, argv);
+    const email = requireFlag(this, flags.email, '--email');
+    const { emailSchema } = await import('../services/users.js');
+    if (!emailSchema.safeParse(email).success) throw new UsageError(`${this.name}: --email "${email}" is not a valid email address`);
+    if (flags.from !== undefined && (flags.from.trim() === '' || flags.from.length > 100)) {
+      throw new UsageError(`${this.name}: --from must be 1 to 100 characters`);
+    }
+    const { loadSettingsFromEnvironment } = await import('../config.js');
+    if (loadSettingsFromEnvironment().registration.policy === 'off') {
+      throw new UsageError(`${this.name}: registration.policy is "off", so an invitation could not be used; set it to "invite-only" or "open"`);
+    }
+    const { withSession } = await import('./session.js');
+    const { expiresAt } = await withSession(({ context }) => context.invitations.invite(email, flags.from?.trim()));
+    io.stdout(`invited <${email}>; the link expires ${expiresAt.toISOString()}\n`);
+  },
+};
+
+export const usersUnlockCommand: Command = {
+  name: 'users unlock',
+  summary: 'end a lockout after failed sign-ins',
+  help: `Usage: gatehouse users unlock --email E
+
+Ends the lock put on an account after repeated wrong passwords (lockout.maxFailures within
+lockout.windowSeconds) and forgets the failed attempts, so the person can sign in at once.
+Recorded in the audit trail.
+
+Options:
+  --email E          the user's email address (required)`,
+  async run(argv, io) {
+    const email = await parseEmailFlag(this, argv);
+    const outcome = await withUserByEmail(email, async (context, user) => (
+      { user, wasLocked: await context.loginGuard.unlock(user.id, user.email, {}, 'admin-cli') }));
+    io.stdout(`${outcome.wasLocked ? 'unlocked' : 'was not locked:'} user ${outcome.user.id} <${outcome.user.email}>\n`);
   },
 };

@@ -2,6 +2,7 @@
 export const ACCOUNT_PATHS = {
   register: '/account/register',
   registerSent: '/account/register/check-inbox',
+  registerDone: '/account/register/done',
   verifyEmail: '/account/verify-email',
   verified: '/account/verify-email/done',
   resend: '/account/verify-email/resend',
@@ -10,4 +11,45 @@ export const ACCOUNT_PATHS = {
   forgotPasswordSent: '/account/forgot-password/sent',
   resetPassword: '/account/reset-password',
   resetPasswordDone: '/account/reset-password/done',
+  home: '/account',
+  signIn: '/account/sign-in',
+  signedIn: '/account/signed-in',
+  profile: '/account/profile',
+  password: '/account/password',
+  email: '/account/email',
+  emailSent: '/account/email/sent',
+  confirmEmail: '/account/email/confirm',
+  emailChanged: '/account/email/changed',
+  close: '/account/close',
+  deactivate: '/account/deactivate',
+  delete: '/account/delete',
+  closed: '/account/closed',
+  unlock: '/account/unlock',
+  unlocked: '/account/unlock/done',
+  notMe: '/account/not-me',
+  notMeDone: '/account/not-me/done',
+  twoFactor: '/account/two-factor',
+  twoFactorEnrol: '/account/two-factor/enrol',
+  twoFactorConfirm: '/account/two-factor/enrol/confirm',
+  backupCodes: '/account/two-factor/backup-codes',
+  twoFactorDisable: '/account/two-factor/disable',
+  forgetDevice: '/account/two-factor/devices/forget',
+  forgetAllDevices: '/account/two-factor/devices/forget-all',
+  sessions: '/account/sessions',
+  endSession: '/account/sessions/end',
+  endOtherSessions: '/account/sessions/end-others',
+  events: '/account/events',
+  signInMethods: '/account/sign-in-methods',
+  linkProvider: '/account/sign-in-methods/link',
+  unlinkProvider: '/account/sign-in-methods/unlink',
 } as const;
+
+/**
+ * The account pages sign people in through Gatehouse itself, as a relying party of its own: a
+ * built-in public client (PKCE, no secret) whose only redirect is the account callback.
+ */
+export const ACCOUNT_CLIENT_ID = 'gatehouse-account';
+
+export function accountCallbackUrl(issuer: string): string {
+  return `${issuer}${ACCOUNT_PATHS.signedIn}`;
+}

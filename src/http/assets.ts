@@ -8,6 +8,7 @@ import type Koa from 'koa';
 const FILE_NAME = /^[a-z0-9][a-z0-9_-]*(\.[a-z0-9]+)+$/i;
 const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.ico': 'image/x-icon',

@@ -2,7 +2,7 @@
 // for clients that prefer it, 503 + Retry-After for storage faults, 500 for bugs. oidc-provider's
 // protocol routes catch their own errors (RFC 6749 §5.2 JSON or renderError) before they get here.
 import type Koa from 'koa';
-import { AppError } from '../errors.js';
+import { AppError, RateLimitedError } from '../errors.js';
 import { isStorageUnavailable } from '../storage/faults.js';
 import { RETRY_AFTER_SECONDS } from './retry-after.js';
 import type { Logger } from '../logger.js';
@@ -62,6 +62,7 @@ export function createErrorHandler(deps: { logger: Logger; renderer: Renderer })
       if (ctx.headerSent || !ctx.writable) return;
       ctx.remove('Location');
       if (answer.status === 503) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      if (error instanceof RateLimitedError) ctx.set('Retry-After', String(error.retryAfterSeconds));
       ctx.set('Cache-Control', 'no-store');
 
       if (ctx.accepts('html', 'json') === 'json') {

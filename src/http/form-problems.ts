@@ -1,6 +1,7 @@
 // What is wrong with a submitted form, shaped for views/partials/form-errors.ejs: a summary at the
 // top (each linking to its field) and one message beside each field.
 import { z } from 'zod';
+import { MAX_PASSWORD_BYTES } from '../services/passwords.js';
 
 export interface FormProblems<F extends string = string> {
   summary: { field: F | null; message: string }[];
@@ -36,4 +37,9 @@ export const emailField = z.string().trim().min(1, 'Enter your email address.').
 export function inMinutes(seconds: number): string {
   const minutes = Math.ceil(seconds / 60);
   return minutes === 1 ? 'a minute' : `${minutes} minutes`;
+}
+
+/** Whether a submitted password is within the hashing cap, in UTF-8 bytes (what argon2 hashes). */
+export function isWithinPasswordByteLimit(password: string): boolean {
+  return Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES;
 }

@@ -4,12 +4,15 @@ import { z } from 'zod';
 import { BusyError } from '../errors.js';
 import { ACCOUNT_PATHS } from '../http/account-paths.js';
 import { formFields, formOf } from '../http/body.js';
+import { inMinutes, isWithinPasswordByteLimit } from '../http/form-problems.js';
 import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
 import type { Csrf } from '../http/csrf.js';
 import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
 import { allowFormTarget } from '../http/security-headers.js';
 import type { AuditLog } from '../services/audit.js';
+import type { Upstream } from '../services/federation.js';
+import type { LoginGuard } from '../services/login-guard.js';
 import type { User, UserService } from '../services/users.js';
 import { interactionOf, type InteractionStep, type StepContext } from './load-interaction.js';
 import { clientDisplayName, interactionPaths } from './view-models.js';
@@ -21,10 +24,20 @@ export const EMAIL_NOT_CONFIRMED = 'Confirm your email address first.';
 // Shown when accounts.reactivation is 'admin'; with 'sign-in' the password alone reactivates.
 export const ACCOUNT_DEACTIVATED = 'This account was deactivated. Ask the administrator to reactivate it.';
 
+/** The same words for a right and a wrong password, and for an address without an account. */
+export function lockedMessage(retryAfterSeconds: number): string {
+  return `Too many failed sign-in attempts for this account. Try again in ${inMinutes(retryAfterSeconds)}, or use the unlock link sent to its email address.`;
+}
+
+export function ipLimitedMessage(retryAfterSeconds: number): string {
+  return `Too many sign-in attempts from your network. Try again in ${inMinutes(retryAfterSeconds)}.`;
+}
+
 // NIST 800-63B §3.1.1.2: accept long passwords (64+); the upper bound only caps hashing work.
 const loginSchema = z.object({
   email: z.string().trim().min(1, 'Enter your email address.').max(320, 'Enter a shorter email address.'),
-  password: z.string().min(1, 'Enter your password.').max(1024, 'Enter a shorter password.'),
+  // Bytes, not characters: the cap bounds argon2's input (issue 6 item 6).
+  password: z.string().min(1, 'Enter your password.').refine(isWithinPasswordByteLimit, 'Enter a shorter password.'),
 });
 
 type LoginField = 'email' | 'password';
@@ -48,13 +61,16 @@ function problemsFrom(error: z.ZodError): LoginProblems {
 }
 
 /** Why a password sign-in failed, as the audit trail records it (never the password itself). */
-type LoginFailureReason = 'bad_credentials' | 'unverified_email' | 'deactivated' | 'busy';
+type LoginFailureReason = 'bad_credentials' | 'unverified_email' | 'deactivated' | 'busy' | 'locked' | 'rate_limited';
 
 export function createLoginSteps(deps: {
   provider: Provider; users: UserService; audit: AuditLog; renderer: Renderer; csrf: Csrf; loginPolicy: 'block' | 'allow';
-  afterPassword: (ctx: StepContext, user: User) => Promise<void>;
+  loginGuard: LoginGuard;
+  afterPassword: (ctx: StepContext, user: User, options: { remember: boolean }) => Promise<void>;
+  /** Configured upstream identity providers: a "Continue with …" button each (federated.ts). */
+  upstreams: readonly Upstream[];
 }) {
-  const { provider, users, audit, renderer, csrf, loginPolicy, afterPassword } = deps;
+  const { provider, users, audit, renderer, csrf, loginPolicy, loginGuard, afterPassword, upstreams } = deps;
 
   /** The typed address goes in the row, so failures for unknown addresses can be found too. */
   function recordLogin(ctx: StepContext, email: string, accountId: string | undefined, reason?: LoginFailureReason): Promise<void> {
@@ -74,7 +90,10 @@ export function createLoginSteps(deps: {
     const interaction = interactionOf(ctx);
     // The form posts here and ends in a redirect to the client (see security-headers.ts).
     allowFormTarget(ctx, interaction.params.redirect_uri as string | undefined);
+    // The provider buttons post here and end in a redirect to the upstream.
+    for (const upstream of upstreams) allowFormTarget(ctx, upstream.formTarget());
     await renderer.render(ctx, 'interaction/login', {
+      upstreams: upstreams.map(({ id, displayName }) => ({ id, displayName })),
       title: 'Sign in',
       clientName: await clientDisplayName(provider, interaction),
       paths: interactionPaths(interaction.uid),
@@ -82,6 +101,8 @@ export function createLoginSteps(deps: {
       email,
       errors: problems.summary,
       fieldErrors: problems.fields,
+      // "Remember me" stays as it was ticked when the form comes back with a problem.
+      remember: ctx.state.form?.get('remember') === 'yes',
       resendPath: problems.summary.some((problem) => problem.message === EMAIL_NOT_CONFIRMED) ? ACCOUNT_PATHS.resend : undefined,
     }, status);
   }
@@ -99,6 +120,16 @@ export function createLoginSteps(deps: {
       await renderLogin(ctx, typedEmail, problemsFrom(parsed.error), 400);
       return;
     }
+    // Counted before the password is checked (login-guard.ts), so parallel guesses cannot outrun it.
+    const origin = requestMeta(ctx);
+    const verdict = await loginGuard.beforeAttempt(parsed.data.email, origin);
+    if (!verdict.allowed) {
+      await recordLogin(ctx, parsed.data.email, undefined, verdict.reason === 'locked' ? 'locked' : 'rate_limited');
+      ctx.set('Retry-After', String(verdict.retryAfterSeconds));
+      const message = verdict.reason === 'locked' ? lockedMessage(verdict.retryAfterSeconds) : ipLimitedMessage(verdict.retryAfterSeconds);
+      await renderLogin(ctx, typedEmail, { summary: [{ field: null, message }], fields: {} }, 429);
+      return;
+    }
     let user;
     try {
       user = await users.authenticateWithPassword(parsed.data.email, parsed.data.password);
@@ -111,12 +142,14 @@ export function createLoginSteps(deps: {
       return;
     }
     if (!user) {
+      await loginGuard.afterFailure(parsed.data.email, origin);
       await recordLogin(ctx, parsed.data.email, undefined, 'bad_credentials');
       // 400 rather than 401: a 401 must carry a WWW-Authenticate challenge (RFC 9110 §15.5.2),
       // and this is a form to correct, not an HTTP authentication scheme.
       await renderLogin(ctx, typedEmail, { summary: [{ field: null, message: LOGIN_FAILED }], fields: {} }, 400);
       return;
     }
+    await loginGuard.afterSuccess(parsed.data.email);
     // Only after the password matched, so these messages reveal nothing to someone without it.
     if (user.reactivated) {
       await audit.record({ type: 'account.reactivated', outcome: 'success', accountId: user.id, email: user.email, ...requestMeta(ctx), detail: { by: 'sign-in' } });
@@ -132,7 +165,8 @@ export function createLoginSteps(deps: {
       return;
     }
     // The password was right: sign in now, or go on to the second factor (second-factor.ts).
-    await afterPassword(ctx, user);
+    // Without "remember me" the session cookie ends with the browser (oidc-provider `transient`).
+    await afterPassword(ctx, user, { remember: fields.remember === 'yes' });
     await recordLogin(ctx, parsed.data.email, user.id);
   };
 

@@ -6,14 +6,20 @@ import type Provider from 'oidc-provider';
 import { AppError } from '../errors.js';
 import { parseForm } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
+import type { FederationCookies } from '../http/federation-cookie.js';
 import type { Renderer } from '../http/render.js';
 import type { AuditLog } from '../services/audit.js';
+import type { FederatedAccounts } from '../services/federated-accounts.js';
+import type { Upstream } from '../services/federation.js';
 import type { TrustedDeviceService } from '../services/trusted-devices.js';
 import type { TwoFactorService, TwoFactorSettings } from '../services/two-factor.js';
+import type { LoginGuard } from '../services/login-guard.js';
+import type { RateLimit, RateLimiter } from '../services/rate-limiter.js';
 import type { UserService } from '../services/users.js';
 import { createConsentSteps } from './consent.js';
+import { createFederatedSteps, createIdentityLinker } from './federated.js';
 import { finishInteraction } from './finish.js';
-import { expectPrompt, interactionOf, loadInteraction, type InteractionState, type InteractionStep } from './load-interaction.js';
+import { expectPrompt, interactionOf, loadInteraction, type InteractionState, type InteractionStep, type StepContext } from './load-interaction.js';
 import { createLoginSteps } from './login.js';
 import { createSecondFactorSteps } from './second-factor.js';
 import { createTrustedDeviceCookie } from './trusted-device-cookie.js';
@@ -26,18 +32,30 @@ export interface InteractionRouterDeps {
   csrf: Csrf;
   /** emailVerification.loginPolicy: whether an account with an unconfirmed email may sign in. */
   loginPolicy: 'block' | 'allow';
+  loginGuard: LoginGuard;
   twoFactor: TwoFactorService;
   trustedDevices: TrustedDeviceService;
   twoFactorSettings: TwoFactorSettings;
   /** The issuer is https: cookies get Secure and the __Host- prefix. */
   secureCookies: boolean;
+  limiter: RateLimiter;
+  secondFactorPerIp: RateLimit;
+  /** After every completed sign-in: new-device alerts (services/sign-in-alerts.ts). */
+  onSignedIn: (ctx: StepContext, accountId: string) => Promise<void>;
+  /** Configured upstream identity providers (issue 7): one button each on the login page. */
+  upstreams: readonly Upstream[];
+  federatedAccounts: FederatedAccounts;
+  federationCookies: FederationCookies;
 }
 
 export function createInteractionRouter(deps: InteractionRouterDeps): Router<InteractionState> {
   const { provider, csrf } = deps;
-  const secondFactor = createSecondFactorSteps({ ...deps, deviceCookie: createTrustedDeviceCookie({ secure: deps.secureCookies }) });
+  const secondFactor = createSecondFactorSteps({
+    ...deps, deviceCookie: createTrustedDeviceCookie({ secure: deps.secureCookies }), linkIdentity: createIdentityLinker(deps),
+  });
+  const federated = createFederatedSteps({ ...deps, cookies: deps.federationCookies, afterFirstFactor: secondFactor.afterFirstFactor });
   const { showLogin, handleLogin } = createLoginSteps({ ...deps, afterPassword: secondFactor.afterPassword });
-  const showLoginPrompt = secondFactor.showLoginPrompt(showLogin);
+  const showLoginPrompt = federated.showLinkOr(secondFactor.showLoginPrompt(showLogin));
   const { showConsent, handleConsent } = createConsentSteps(deps);
   const load = loadInteraction(provider);
   const readForm = parseForm();
@@ -62,5 +80,9 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router<Int
   router.post('/interaction/:uid/second-factor', readForm, csrf.verify, load, expectPrompt('login'), secondFactor.handleSecondFactor);
   router.post('/interaction/:uid/confirm', readForm, csrf.verify, load, expectPrompt('consent'), handleConsent);
   router.post('/interaction/:uid/abort', readForm, csrf.verify, load, abortInteraction);
+  router.post('/interaction/:uid/federated', readForm, csrf.verify, load, expectPrompt('login'), federated.startFederatedLogin);
+  router.get('/interaction/:uid/federated', load, expectPrompt('login'), federated.continueFederatedLogin);
+  router.post('/interaction/:uid/federated/link', readForm, csrf.verify, load, expectPrompt('login'), federated.handleLink);
+  router.post('/interaction/:uid/federated/cancel', readForm, csrf.verify, load, expectPrompt('login'), federated.cancelLink);
   return router;
 }

@@ -48,7 +48,23 @@ export async function clientDisplayName(provider: Provider, interaction: Interac
   return client?.clientName ?? clientId;
 }
 
-export function interactionPaths(uid: string): { login: string; confirm: string; abort: string } {
+export interface InteractionPaths {
+  /** The page of whatever step the interaction is at. */
+  prompt: string;
+  login: string;
+  secondFactor: string;
+  confirm: string;
+  abort: string;
+  /** Sign-in through an upstream: start (POST), continue after its callback (GET), link, cancel a link. */
+  federated: string;
+  federatedLink: string;
+  federatedCancel: string;
+}
+
+export function interactionPaths(uid: string): InteractionPaths {
   const base = `/interaction/${encodeURIComponent(uid)}`;
-  return { login: `${base}/login`, confirm: `${base}/confirm`, abort: `${base}/abort` };
+  return {
+    prompt: base, login: `${base}/login`, secondFactor: `${base}/second-factor`, confirm: `${base}/confirm`, abort: `${base}/abort`,
+    federated: `${base}/federated`, federatedLink: `${base}/federated/link`, federatedCancel: `${base}/federated/cancel`,
+  };
 }

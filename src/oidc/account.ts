@@ -14,15 +14,33 @@ export function userClaims(user: User): Record<string, unknown> {
   };
 }
 
-export function createFindAccount(users: UserService): FindAccount {
-  return async (_ctx, sub): Promise<Account | undefined> => {
+/** The upstream a session signed in through (services/federated-accounts.ts), by session uid. */
+export type IdpOfSession = (sessionUid: string) => Promise<string | undefined>;
+
+type FindAccountArgs = Parameters<FindAccount>;
+
+/**
+ * The `idp` claim of an ID token: which upstream the person signed in through, for sign-ins whose
+ * amr says 'fed'. At the token endpoint the code or refresh token names the session; at the
+ * authorization endpoint the session is the browser's.
+ */
+async function idpOf(idpOfSession: IdpOfSession, ctx: FindAccountArgs[0], token: FindAccountArgs[2]): Promise<string | undefined> {
+  const source = (token ?? ctx.oidc?.session) as { amr?: unknown; sessionUid?: unknown; uid?: unknown } | undefined;
+  if (!Array.isArray(source?.amr) || !source.amr.includes('fed')) return undefined;
+  const sessionUid = source.sessionUid ?? source.uid;
+  return typeof sessionUid === 'string' ? idpOfSession(sessionUid) : undefined;
+}
+
+export function createFindAccount(users: UserService, idpOfSession?: IdpOfSession): FindAccount {
+  return async (ctx, sub, token): Promise<Account | undefined> => {
     const user = await users.findById(sub);
     // A disabled account's existing tokens stop yielding claims at once.
     if (!user || user.status !== 'active') return undefined;
     return {
       accountId: user.id,
-      async claims() {
-        return userClaims(user) as Awaited<ReturnType<Account['claims']>>;
+      async claims(use) {
+        const idp = use === 'id_token' && idpOfSession ? await idpOf(idpOfSession, ctx, token) : undefined;
+        return { ...userClaims(user), ...(idp ? { idp } : {}) } as Awaited<ReturnType<Account['claims']>>;
       },
     };
   };

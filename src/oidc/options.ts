@@ -3,26 +3,33 @@
 import { errors, type Configuration, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { ResourceServerSettings, Settings } from '../config.js';
+import { ACCOUNT_CLIENT_ID, accountCallbackUrl } from '../http/account-paths.js';
 import { supportedScopes } from './scopes.js';
+import { ACR_VALUES, buildInteractionPolicy } from './two-factor-policy.js';
 
 /** Custom client metadata: `require_pkce: false` opts a legacy confidential client out of PKCE. */
 export const REQUIRE_PKCE = 'require_pkce';
 
 
 export const STANDARD_CLAIMS = {
-  // amr rides on openid so every ID token says how the person signed in (OIDC Core §2).
-  openid: ['sub', 'amr'],
+  // amr and acr ride on openid so every ID token says how the person signed in (OIDC Core §2);
+  // idp names the upstream of a federated sign-in (amr 'fed', RFC 8176).
+  openid: ['sub', 'amr', 'acr', 'idp'],
   profile: ['name', 'given_name', 'family_name', 'updated_at'],
   email: ['email', 'email_verified'],
 };
 
 export interface ProviderOptionsInput {
+  issuer: string;
   adapter: NonNullable<Configuration['adapter']>;
   findAccount: NonNullable<Configuration['findAccount']>;
   signingKeys: JWK[];
   cookieSecrets: string[];
   ttlSeconds: Settings['ttlSeconds'];
+  sessions: Pick<Settings['sessions'], 'rememberMeSeconds' | 'browserSessionSeconds' | 'idleTimeoutSeconds'>;
   resourceServers: Record<string, ResourceServerSettings>;
+  /** twoFactor.policy.requiredForClients: clients whose sign-ins always include a second factor. */
+  twoFactorClients: readonly string[];
   pages: {
     renderError: NonNullable<Configuration['renderError']>;
     logoutSource: (ctx: KoaContextWithOIDC, form: string) => Promise<void>;
@@ -53,10 +60,50 @@ export function resourceServerInfo(resourceServers: Record<string, ResourceServe
   };
 }
 
+/**
+ * A session's lifetime from now, computed on every save (every use at the provider): the idle
+ * timeout, but never past the absolute limit counted from the sign-in — rememberMeSeconds when
+ * the person chose "remember me", browserSessionSeconds when not (OWASP Session Management Cheat
+ * Sheet: idle and absolute timeouts).
+ */
+export function sessionTtlSeconds(
+  sessions: ProviderOptionsInput['sessions'],
+  session: { loginTs?: number | undefined; transient?: boolean | undefined },
+  nowSeconds: number,
+): number {
+  const absolute = session.transient ? sessions.browserSessionSeconds : sessions.rememberMeSeconds;
+  const startedAt = session.loginTs ?? nowSeconds;
+  return Math.max(1, Math.min(sessions.idleTimeoutSeconds, startedAt + absolute - nowSeconds));
+}
+
+/**
+ * oidc-provider's default (the grant the session or the consent step names), plus one for the
+ * account pages: they are part of Gatehouse, so there is nothing to consent to.
+ */
+export const loadExistingGrant: NonNullable<Configuration['loadExistingGrant']> = async (ctx) => {
+  const { client, session, result, provider } = ctx.oidc;
+  const grantId = result?.consent?.grantId ?? session?.grantIdFor(client!.clientId);
+  if (grantId) return provider.Grant.find(grantId);
+  if (client?.clientId !== ACCOUNT_CLIENT_ID || !session?.accountId) return undefined;
+  const grant = new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+  grant.addOIDCScope('openid');
+  await grant.save();
+  return grant;
+};
+
 export function buildProviderOptions(input: ProviderOptionsInput): Configuration {
   const { ttlSeconds } = input;
   return {
     adapter: input.adapter,
+    clients: [{
+      client_id: ACCOUNT_CLIENT_ID,
+      client_name: 'your Gatehouse account',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: [accountCallbackUrl(input.issuer)],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+    }],
+    loadExistingGrant,
     findAccount: input.findAccount,
     jwks: { keys: input.signingKeys as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
@@ -69,6 +116,7 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
     pkce: { required: (_ctx, client) => isPkceRequired(client as unknown as ClientLike) },
     scopes: supportedScopes(input.resourceServers),
     claims: STANDARD_CLAIMS,
+    acrValues: [...ACR_VALUES],
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
@@ -106,13 +154,19 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, resource) => resourceServerInfo(input.resourceServers, resource),
       },
+      // OpenID Back-Channel Logout 1.0: clients may register backchannel_logout_uri; every
+      // notice goes through the outbox (see backchannel-logout.ts), never a single direct attempt.
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: input.pages.logoutSource,
         postLogoutSuccessSource: input.pages.postLogoutSuccessSource,
       },
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: {
+      policy: buildInteractionPolicy(input.twoFactorClients),
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
     renderError: input.pages.renderError,
     ttl: {
       // An API's own lifetime, when it sets one, wins over the default for its tokens.
@@ -121,7 +175,7 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
       ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? ttlSeconds.clientCredentials,
       IdToken: ttlSeconds.idToken,
       Interaction: ttlSeconds.interaction,
-      Session: ttlSeconds.session,
+      Session: (_ctx, session) => sessionTtlSeconds(input.sessions, session, Math.floor(Date.now() / 1000)),
       Grant: ttlSeconds.grant,
       RefreshToken: ttlSeconds.refreshToken,
     },

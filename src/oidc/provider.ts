@@ -4,7 +4,7 @@ import type { JWK } from 'jose';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { UserService } from '../services/users.js';
-import { createFindAccount } from './account.js';
+import { createFindAccount, type IdpOfSession } from './account.js';
 import { buildProviderOptions, type ProviderOptionsInput } from './options.js';
 import { revokeGrantOnConcurrentReuse } from './reuse-revocation.js';
 
@@ -15,16 +15,21 @@ export interface ProviderDeps {
   users: UserService;
   signingKeys: JWK[];
   pages: ProviderOptionsInput['pages'];
+  /** The upstream of a federated session, for the ID token's `idp` claim. */
+  idpOfSession?: IdpOfSession;
 }
 
 export function createProvider(deps: ProviderDeps): Provider {
   const options = buildProviderOptions({
+    issuer: deps.config.issuer,
     adapter: deps.adapter,
-    findAccount: createFindAccount(deps.users),
+    findAccount: createFindAccount(deps.users, deps.idpOfSession),
     signingKeys: deps.signingKeys,
     cookieSecrets: deps.config.cookieSecrets,
     ttlSeconds: deps.config.settings.ttlSeconds,
+    sessions: deps.config.settings.sessions,
     resourceServers: deps.config.settings.resourceServers,
+    twoFactorClients: deps.config.settings.twoFactor.policy.requiredForClients,
     pages: deps.pages,
   });
   const provider = new Provider(deps.config.issuer, options);

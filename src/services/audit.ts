@@ -17,6 +17,7 @@ export const AUDIT_EVENT_TYPES = [
   'two_factor.enrolled', 'two_factor.disabled', 'two_factor.reset', 'two_factor.backup_codes_regenerated', 'trusted_device.revoked',
   'consent.granted', 'consent.revoked', 'token.issued', 'token.revoked', 'logout', 'session.ended',
   'account.deactivated', 'account.reactivated', 'account.deleted', 'admin.user_changed', 'admin.client_changed',
+  'federation.linked', 'federation.unlinked',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -25,6 +25,9 @@ const clientInputSchema = z.object({
   grants: z.array(z.enum(CLIENT_GRANTS)).min(1).optional(),
   requirePkce: z.boolean().default(true),
   scope: z.string().trim().min(1).max(1000).optional(),
+  // OpenID Back-Channel Logout 1.0 §2.2: where Gatehouse POSTs a logout token when a session ends.
+  backchannelLogoutUri: z.string().max(2000).optional(),
+  backchannelLogoutSessionRequired: z.boolean().default(false),
 }).strict();
 
 export type ClientInput = z.input<typeof clientInputSchema>;
@@ -46,7 +49,18 @@ export interface RegisteredClient {
 const FIELD_NAMES: Record<string, string> = {
   name: 'client_name', redirectUris: 'redirect_uris', postLogoutRedirectUris: 'post_logout_redirect_uris',
   grants: 'grant_types', scope: 'scope', public: 'public', requirePkce: 'require_pkce',
+  backchannelLogoutUri: 'backchannel_logout_uri', backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
 };
+
+/** Back-Channel Logout 1.0 §2.2: an absolute URI without a fragment; https, or http on loopback. */
+function backchannelLogoutUriProblem(uri: string): string | undefined {
+  const parsed = parseUrl(uri);
+  if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) return 'must be an absolute https URI';
+  if (uri.includes('#')) return 'must not contain a fragment';
+  if (parsed.username || parsed.password) return 'must not contain credentials';
+  if (parsed.protocol === 'http:' && !LOOPBACK_HOSTS.has(parsed.hostname)) return 'http is allowed only for loopback hosts; use https';
+  return undefined;
+}
 
 function parseUrl(uri: string): URL | undefined {
   try {
@@ -111,6 +125,12 @@ function checkRules(input: z.output<typeof clientInputSchema>, grants: string[])
   // RFC 9700 §2.1.1: a public client has nothing but PKCE to bind its code to.
   if (!input.requirePkce && input.public) return 'require_pkce: PKCE cannot be turned off for a public client';
   if (!input.requirePkce && !code) return 'require_pkce: PKCE applies only to the authorization_code grant';
+  if (input.backchannelLogoutUri !== undefined) {
+    const problem = backchannelLogoutUriProblem(input.backchannelLogoutUri);
+    if (problem) return `backchannel_logout_uri: "${withoutCredentials(input.backchannelLogoutUri)}" ${problem}`;
+  } else if (input.backchannelLogoutSessionRequired) {
+    return 'backchannel_logout_session_required: needs a backchannel_logout_uri';
+  }
   const badScope = input.scope?.split(/\s+/).find((token) => !SCOPE_TOKEN.test(token));
   if (badScope !== undefined) return `scope: "${badScope}" is not a valid scope token`;
   return undefined;
@@ -141,6 +161,9 @@ export function parseClientInput(input: ClientInput): ClientRegistration {
     ...(postLogout.length > 0 ? { post_logout_redirect_uris: postLogout } : {}),
     scope: [...new Set((data.scope ?? DEFAULT_CLIENT_SCOPE).split(/\s+/))].join(' '),
     ...(data.requirePkce ? {} : { require_pkce: false }),
+    ...(data.backchannelLogoutUri !== undefined ? {
+      backchannel_logout_uri: data.backchannelLogoutUri, backchannel_logout_session_required: data.backchannelLogoutSessionRequired,
+    } : {}),
   };
   return { confidential: !data.public, metadata };
 }

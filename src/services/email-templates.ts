@@ -10,12 +10,19 @@ export interface EmailTemplateData {
   'password-changed': { name?: string; changedAt: Date; resetLink: string };
   'registration-attempt': { name?: string; signInLink: string; resetLink: string };
   'email-changed': { name?: string; newEmail: string; changedAt: Date; resetLink: string };
+  'confirm-email-change': { name?: string; link: string; expiresInHours: number };
+  'email-change-attempt': { name?: string; resetLink: string };
+  'account-closed': { name?: string; action: 'deactivated' | 'deleted'; closedAt: Date; reactivation: string };
+  invitation: { link: string; expiresInDays: number; invitedBy?: string };
+  'account-locked': { name?: string; lockedUntil: Date; unlockLink: string; resetLink: string };
+  'new-sign-in': { name?: string; signedInAt: Date; device: string; ip: string; notMeLink: string };
 }
 
 export type EmailTemplateName = keyof EmailTemplateData;
 
 export const EMAIL_TEMPLATE_NAMES: readonly EmailTemplateName[] = [
   'verify-email', 'password-reset', 'password-changed', 'registration-attempt', 'email-changed',
+  'confirm-email-change', 'email-change-attempt', 'account-closed', 'invitation', 'account-locked', 'new-sign-in',
 ];
 
 export interface RenderedEmail {

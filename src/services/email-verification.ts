@@ -5,7 +5,7 @@ import { consumeEmailVerificationToken, insertEmailVerificationToken } from '../
 import { findUserByEmail, findUserById, markEmailVerified } from '../storage/repositories/users.js';
 import type { AuditLog, RequestOrigin } from './audit.js';
 import type { Mailer } from './email.js';
-import { hitAddressAndIp, type AddressAndIpLimits, type LimitOutcome, type RateLimiter } from './fixed-window-limiter.js';
+import { hitAddressAndIp, type AddressAndIpLimits, type LimitOutcome, type RateLimiter } from './rate-limiter.js';
 import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
 import { emailSchema } from './users.js';
 

@@ -118,6 +118,21 @@ export function mailerOptions(config: Config, logger: Logger): CreateMailerOptio
   const { mail, settings } = config;
   const transport: MailTransport = mail.transport === 'smtp'
     ? { kind: 'smtp', url: mail.smtpUrl, timeoutMs: settings.mail.smtpTimeoutMs }
-    : { kind: 'outbox', logLinks: config.env !== 'production' };
+    : { kind: 'outbox', logLinks: config.env === 'development' };
   return { transport, from: mail.from, logger, outboxDir: mail.outboxDir, retry: settings.mail.retry };
+}
+
+/**
+ * Sends a notice whose loss must not undo what it reports (password changed, address changed):
+ * a delivery failure is logged under `what` with the account id only, never thrown.
+ */
+export async function sendNotice<T extends EmailTemplateName>(
+  mailer: Mailer, logger: Logger, message: MailMessage<T>, context: { userId: string; what: string },
+): Promise<void> {
+  try {
+    await mailer.send(message);
+  } catch (error) {
+    if (!(error instanceof MailDeliveryError)) throw error;
+    logger.error({ userId: context.userId }, `${context.what} not delivered`);
+  }
 }

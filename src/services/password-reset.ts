@@ -10,7 +10,7 @@ import { findUserByEmail, findUserById, markEmailVerified, updatePasswordHash } 
 import type { RevokeAccountTokens } from './account-revocation.js';
 import type { AuditLog, RequestOrigin } from './audit.js';
 import { sendNotice, type Mailer } from './email.js';
-import { hitAddressAndIp, type AddressAndIpLimits, type LimitOutcome, type RateLimiter } from './fixed-window-limiter.js';
+import { hitAddressAndIp, type AddressAndIpLimits, type LimitOutcome, type RateLimiter } from './rate-limiter.js';
 import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
 import { WeakPasswordError, type PasswordPolicy } from './password-policy.js';
 import type { PasswordService } from './passwords.js';
@@ -109,7 +109,7 @@ export function createPasswordResetService(deps: {
       return true;
     });
     if (!spent) return false;
-    await revokeAccountTokens(user.id);
+    await revokeAccountTokens(user.id, { reason: 'password-reset' });
     await sendNotice(mailer, logger, {
       to: user.email,
       template: 'password-changed',

@@ -1,7 +1,7 @@
 // Password hashing with argon2id (OWASP Password Storage Cheat Sheet; NIST 800-63B §5.1.1.2).
 import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
-import { BusyError } from '../errors.js';
+import { BusyError, ValidationError } from '../errors.js';
 import { createBoundedQueue, QueueFullError } from './bounded-queue.js';
 
 export interface Argon2Settings {
@@ -29,6 +29,9 @@ export interface PasswordService {
   verify(storedHash: string | null | undefined, password: string): Promise<PasswordCheck>;
 }
 
+/** Passwords longer than this (UTF-8 bytes) are refused before hashing: it bounds argon2's input. */
+export const MAX_PASSWORD_BYTES = 1024;
+
 export const SIGN_IN_BUSY = 'Too many sign-ins are in progress. Please try again in a few seconds.';
 
 export function createPasswordService(settings: Argon2Settings, limits: HashingLimits = { maxConcurrent: 0, maxQueued: 64 }): PasswordService {
@@ -55,9 +58,12 @@ export function createPasswordService(settings: Argon2Settings, limits: HashingL
 
   return {
     hash(password) {
+      if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return Promise.reject(new ValidationError(`password: longer than ${MAX_PASSWORD_BYTES} bytes`));
       return limited(() => argon2.hash(password, options));
     },
     async verify(storedHash, password) {
+      // Refused before any hashing, so huge inputs cannot be used to burn CPU (issue 6 item 6).
+      if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return { valid: false, needsRehash: false };
       const candidate = storedHash ?? (await dummyHash);
       // A malformed stored hash counts as a mismatch, not an error the caller must handle.
       const valid = await limited(() => argon2.verify(candidate, password).catch(() => false));

@@ -1,13 +1,14 @@
 // Self-service sign-up (issue 4). The answer is the same whether or not the address is taken
 // (ASVS 5.0 V6.3.8): a new address gets an account and a verification link, a taken one gets a
 // "someone tried to register" mail to its owner, and both cost the same argon2 hash.
-import { AppError, ConflictError, MailDeliveryError, NotFoundError } from '../errors.js';
+import { AppError, ConflictError, MailDeliveryError, NotFoundError, RateLimitedError } from '../errors.js';
 import type { Database } from '../storage/db.js';
 import { findUserByEmail, type UserRow } from '../storage/repositories/users.js';
 import type { AuditLog, RequestOrigin } from './audit.js';
 import type { Mailer } from './email.js';
 import type { EmailVerificationService } from './email-verification.js';
 import type { InvitationService } from './invitations.js';
+import type { RateLimit, RateLimiter } from './rate-limiter.js';
 import type { UserService } from './users.js';
 
 export type RegistrationPolicy = 'open' | 'invite-only' | 'off';
@@ -52,10 +53,13 @@ export function createRegistrationService(deps: {
   mailer: Mailer;
   audit: AuditLog;
   invitations: InvitationService;
+  limiter: RateLimiter;
+  /** Registrations per IP, known address or not (rateLimits.registrationPerIp). */
+  perIp: RateLimit;
   issuer: string;
   policy: RegistrationPolicy;
 }) {
-  const { database, users, emailVerification, mailer, audit, invitations, issuer, policy } = deps;
+  const { database, users, emailVerification, mailer, audit, invitations, limiter, perIp, issuer, policy } = deps;
 
   /** Whether the form may be shown at all; an invitation opens an invite-only server. */
   function ensureOpen(withInvitation = false): void {
@@ -101,6 +105,9 @@ export function createRegistrationService(deps: {
    */
   async function register(input: RegistrationInput, origin: RequestOrigin, invitation?: string): Promise<RegistrationOutcome> {
     ensureOpen(invitation !== undefined);
+    // Counted before any work, so a flood of sign-ups costs one counter write each, not a hash.
+    const limit = await limiter.hit(`registration:ip:${origin.ip}`, perIp);
+    if (!limit.allowed) throw new RateLimitedError('Too many accounts were created from your network.', limit.retryAfterSeconds);
     if (invitation !== undefined) return registerInvited(input, invitation, origin);
     try {
       let user;

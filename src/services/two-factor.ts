@@ -4,8 +4,8 @@
 import { ConflictError } from '../errors.js';
 import type { Database } from '../storage/db.js';
 import {
-  advanceTotpStep, clearAttempts, confirmTotpCredential, consumeBackupCode, countTwoFactor, deleteTwoFactor, findTotpCredential,
-  lockAttempts, putPendingTotpCredential, replaceBackupCodes, reserveAttempt, type TwoFactorCounts,
+  advanceTotpStep, clearAttempts, confirmTotpCredential, consumeBackupCode, countTwoFactor, deleteTwoFactor, findRecentPendingTotpSecret,
+  findTotpCredential, lockAttempts, putPendingTotpCredential, replaceBackupCodes, reserveAttempt, type TwoFactorCounts,
 } from '../storage/repositories/two-factor.js';
 import { canonicalBackupCode, newBackupCodes, type BackupCodeHasher } from './backup-codes.js';
 import type { SecretBox } from './secrets.js';
@@ -27,6 +27,10 @@ export interface TwoFactorSettings {
 }
 
 export type TwoFactorStatus = TwoFactorCounts;
+
+// How long an unconfirmed secret is shown again rather than replaced: enough to scan it and type a
+// code, short enough that a secret someone else saw earlier (a borrowed session) is not reused.
+const ENROLMENT_REUSE_SECONDS = 30 * 60;
 
 export interface Enrolment {
   /** The secret for typing in by hand, in groups of four. */
@@ -78,6 +82,19 @@ export function createTwoFactorService(deps: {
     if (!(await putPendingTotpCredential(database, userId, secretBox.encrypt(secret)))) {
       throw new ConflictError('two-factor sign-in is already on for this account');
     }
+    return enrolmentFor(secret, email);
+  }
+
+  /**
+   * The enrolment begun in the last ENROLMENT_REUSE_SECONDS with the same secret (the person may
+   * have scanned it already, e.g. before a mistyped code), else a new one. ConflictError when enrolled.
+   */
+  async function currentEnrolment(userId: string, email: string): Promise<Enrolment> {
+    const sealed = await findRecentPendingTotpSecret(database, userId, ENROLMENT_REUSE_SECONDS);
+    return sealed ? enrolmentFor(secretBox.decrypt(sealed), email) : beginEnrolment(userId, email);
+  }
+
+  async function enrolmentFor(secret: string, email: string): Promise<Enrolment> {
     const otpauthUri = totp.keyUri(secret, email, settings.issuerLabel);
     return { secretText: secret.match(/.{1,4}/g)!.join(' '), otpauthUri, qrSvg: await totp.qrSvg(otpauthUri) };
   }
@@ -155,7 +172,7 @@ export function createTwoFactorService(deps: {
     return database.transaction((tx) => deleteTwoFactor(tx, userId));
   }
 
-  return { status, beginEnrolment, confirmEnrolment, regenerateBackupCodes, verifySecondFactor, disable, reset: disable };
+  return { status, beginEnrolment, currentEnrolment, confirmEnrolment, regenerateBackupCodes, verifySecondFactor, disable, reset: disable };
 }
 
 export type TwoFactorService = ReturnType<typeof createTwoFactorService>;

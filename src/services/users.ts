@@ -1,8 +1,10 @@
 // Business rules for accounts: creation, lookup, and password sign-in.
 import { z } from 'zod';
-import { ConflictError, ValidationError } from '../errors.js';
-import { isUniqueViolation, type Database } from '../storage/db.js';
-import { findUserByEmail, findUserById, insertUser, updatePasswordHash, type UserRow } from '../storage/repositories/users.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { isUniqueViolation, type Database, type Queryable } from '../storage/db.js';
+import {
+  findUserByEmail, findUserById, insertUser, setUserStatus, updatePasswordHash, updateProfile, type UserRow,
+} from '../storage/repositories/users.js';
 import { WeakPasswordError, type PasswordPolicy } from './password-policy.js';
 import type { PasswordService } from './passwords.js';
 
@@ -19,6 +21,17 @@ const newUserSchema = z.object({
 
 export type NewUserInput = z.input<typeof newUserSchema>;
 
+export const profileSchema = z.object({
+  name: z.string().trim().min(1, 'Enter your name.').max(200, 'Enter a name of at most 200 characters.'),
+  givenName: z.string().trim().max(100, 'Enter a first name of at most 100 characters.').nullable().transform((value) => value || null),
+  familyName: z.string().trim().max(100, 'Enter a last name of at most 100 characters.').nullable().transform((value) => value || null),
+});
+
+export type ProfileInput = z.input<typeof profileSchema>;
+
+/** Who may undo a deactivation: the person by signing in again, or only an admin. */
+export type ReactivationPolicy = 'sign-in' | 'admin';
+
 export interface User {
   id: string;
   email: string;
@@ -26,7 +39,7 @@ export interface User {
   name: string | null;
   givenName: string | null;
   familyName: string | null;
-  status: 'active' | 'disabled';
+  status: UserRow['status'];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -47,11 +60,18 @@ function toUser(row: UserRow): User {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function createUserService(deps: { database: Database; passwords: PasswordService; passwordPolicy: PasswordPolicy }) {
+export function createUserService(deps: {
+  database: Database;
+  passwords: PasswordService;
+  passwordPolicy: PasswordPolicy;
+  reactivation?: ReactivationPolicy | undefined;
+}) {
   const { database, passwords, passwordPolicy } = deps;
+  const reactivation = deps.reactivation ?? 'sign-in';
 
   return {
-    async create(input: NewUserInput): Promise<User> {
+    /** Inserts through `db` when given (a caller's transaction). */
+    async create(input: NewUserInput, db: Queryable = database): Promise<User> {
       const parsed = newUserSchema.safeParse(input);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
@@ -61,7 +81,7 @@ export function createUserService(deps: { database: Database; passwords: Passwor
       if (problem) throw new WeakPasswordError(problem);
       const passwordHash = await passwords.hash(parsed.data.password);
       try {
-        const row = await insertUser(database, { ...parsed.data, passwordHash });
+        const row = await insertUser(db, { ...parsed.data, passwordHash });
         return toUser(row);
       } catch (error) {
         if (isUniqueViolation(error)) throw new ConflictError(`a user with email ${parsed.data.email} already exists`);
@@ -84,15 +104,37 @@ export function createUserService(deps: { database: Database; passwords: Passwor
 
     /**
      * Checks an email and password. Unknown email, disabled account and wrong password all cost
-     * one argon2 verification and give the same undefined, so timing does not reveal which.
+     * one argon2 verification and give the same undefined, so timing does not reveal which. A
+     * deactivated account with the right password comes back active when the policy lets signing
+     * in reactivate it, and with status 'deactivated' otherwise (for the caller to explain).
      */
-    async authenticateWithPassword(email: string, password: string): Promise<User | undefined> {
+    async authenticateWithPassword(email: string, password: string): Promise<(User & { reactivated?: true }) | undefined> {
       const parsedEmail = emailSchema.safeParse(email);
       const row = parsedEmail.success ? await findUserByEmail(database, parsedEmail.data) : undefined;
       const check = await passwords.verify(row?.password_hash, password);
-      if (!row || !check.valid || row.status !== 'active') return undefined;
+      if (!row || !check.valid || row.status === 'disabled') return undefined;
       if (check.needsRehash) await updatePasswordHash(database, row.id, await passwords.hash(password));
+      if (row.status === 'deactivated' && reactivation === 'sign-in') {
+        await setUserStatus(database, row.id, 'active');
+        return { ...toUser(row), status: 'active', reactivated: true };
+      }
       return toUser(row);
+    },
+
+    /** Name fields a person may edit themselves; throws ValidationError with a readable message. */
+    async updateProfile(id: string, input: ProfileInput): Promise<void> {
+      const parsed = profileSchema.safeParse(input);
+      if (!parsed.success) throw new ValidationError(`${String(parsed.error.issues[0]!.path[0])}: ${parsed.error.issues[0]!.message}`);
+      await updateProfile(database, id, parsed.data);
+    },
+
+    /** An admin's undo of a deactivation or a disable; throws NotFoundError for an unknown address. */
+    async activate(email: string): Promise<User> {
+      const parsed = emailSchema.safeParse(email);
+      const row = parsed.success ? await findUserByEmail(database, parsed.data) : undefined;
+      if (!row) throw new NotFoundError(`no user with email ${email}`);
+      await setUserStatus(database, row.id, 'active');
+      return { ...toUser(row), status: 'active' };
     },
   };
 }

@@ -3,13 +3,15 @@
 // sweeper only reclaims space; a missed or failed run costs nothing but disk. It also deletes audit
 // events older than the retention period (settings.audit.retentionDays).
 import type { Queryable } from './db.js';
+import { deleteExpiredRateLimits } from './rate-limit-store.js';
 import { deleteExpiredAccountSessions } from './repositories/account-sessions.js';
 import { deleteAuditEventsOlderThan } from './repositories/audit-events.js';
 import { deleteExpiredEmailVerificationTokens } from './repositories/email-verification-tokens.js';
+import { deleteExpiredRows } from './repositories/expired-rows.js';
 import { deleteExpiredInvitations } from './repositories/invitations.js';
+import { deleteFinishedLogoutDeliveries } from './repositories/logout-deliveries.js';
 import { deleteExpiredPayloads } from './repositories/oidc-payloads.js';
 import { deleteExpiredPasswordResetTokens } from './repositories/password-reset-tokens.js';
-import { deleteEndedHits } from './repositories/rate-limit-hits.js';
 import { deleteExpiredTrustedDevices } from './repositories/trusted-devices.js';
 
 export interface SweeperOptions {
@@ -21,6 +23,8 @@ export interface SweeperOptions {
   onError: (error: unknown) => void;
   /** Audit events older than this many days are deleted; undefined keeps them all. */
   auditRetentionDays?: number | undefined;
+  /** Delivered or abandoned back-channel logout notices older than this many days are deleted. */
+  logoutDeliveryRetentionDays?: number | undefined;
 }
 
 export interface Sweeper {
@@ -31,7 +35,7 @@ export interface Sweeper {
 }
 
 export function startSweeper(options: SweeperOptions): Sweeper {
-  const { database, intervalSeconds, batchSize, onError, auditRetentionDays } = options;
+  const { database, intervalSeconds, batchSize, onError, auditRetentionDays, logoutDeliveryRetentionDays } = options;
   if (!(intervalSeconds > 0)) throw new RangeError('intervalSeconds must be positive');
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
 
@@ -42,13 +46,17 @@ export function startSweeper(options: SweeperOptions): Sweeper {
     // One batch each: these tables are small, and the next sweep takes the rest.
     const tokens = await deleteExpiredEmailVerificationTokens(database, batchSize);
     const resetTokens = await deleteExpiredPasswordResetTokens(database, batchSize);
-    const hits = await deleteEndedHits(database, batchSize);
+    const hits = await deleteExpiredRateLimits(database, batchSize);
     const devices = await deleteExpiredTrustedDevices(database, batchSize);
     const sessionEntries = await deleteExpiredAccountSessions(database, batchSize);
     const invitations = await deleteExpiredInvitations(database, batchSize);
+    const unlockLinks = await deleteExpiredRows(database, 'unlock_tokens', batchSize);
+    const alertLinks = await deleteExpiredRows(database, 'sign_in_alert_tokens', batchSize);
+    const federatedSessions = await deleteExpiredRows(database, 'federated_sessions', batchSize);
+    const deliveries = logoutDeliveryRetentionDays === undefined ? 0 : await deleteFinishedLogoutDeliveries(database, logoutDeliveryRetentionDays, batchSize);
     // In batches until done: a busy server writes more audit rows per interval than one batch.
     const auditEvents = auditRetentionDays === undefined ? 0 : await deleteAuditEventsOlderThan(database, auditRetentionDays, batchSize);
-    return payloads + tokens + resetTokens + hits + devices + sessionEntries + invitations + auditEvents;
+    return payloads + tokens + resetTokens + hits + devices + sessionEntries + invitations + unlockLinks + alertLinks + federatedSessions + deliveries + auditEvents;
   }
 
   function sweepOnce(): Promise<number> {

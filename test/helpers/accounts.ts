@@ -5,9 +5,31 @@ import os from 'node:os';
 import path from 'node:path';
 import type * as oidc from 'openid-client';
 import { expect } from 'vitest';
+import type { Browser } from './browser.js';
+import { storageKinds } from './database.js';
 import { latestMailTo, linksIn } from './outbox.js';
-import { discoverIssuer, RP_REDIRECT_URI } from './relying-party.js';
-import type { TestApp } from './start-app.js';
+import { testRedisUrl } from './redis.js';
+import { buildAuthorizationRequest, discoverIssuer, exchangeCode, RP_REDIRECT_URI, signIn } from './relying-party.js';
+import type { StartTestAppOptions, TestApp } from './start-app.js';
+
+/** Every storage the account flows must work on: PGlite, real Postgres, and Postgres + Redis. */
+export const storageVariants: { name: string; options: StartTestAppOptions }[] = [
+  ...storageKinds.map((kind) => ({ name: kind, options: { kind } })),
+  ...(testRedisUrl ? [{ name: 'postgres + redis', options: { redis: true } }] : []),
+];
+
+/** Signs in on the real pages with offline_access and exchanges the code (refresh token included). */
+export async function signInOffline(browser: Browser, rp: oidc.Configuration, email: string, password: string) {
+  const result = await signIn(browser, rp, { email, password, scope: 'openid offline_access', extraParams: { prompt: 'consent' } });
+  return exchangeCode(rp, result);
+}
+
+/** Whether a new authorization request from this browser is asked for a password (no live session). */
+export async function asksForPassword(browser: Browser, rp: oidc.Configuration): Promise<boolean> {
+  const request = await buildAuthorizationRequest(rp, { scope: 'openid' });
+  const page = await browser.get(request.url.href, { followOrigins: [request.url.origin] });
+  return page.status === 200 && page.body.includes('name="password"');
+}
 
 /** Writes SETTINGS_FILE overrides into a temp directory; remove() deletes it. */
 export function createSettingsFiles(prefix: string): { file(name: string, settings: object): string; remove(): void } {

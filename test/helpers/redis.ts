@@ -23,10 +23,11 @@ export async function deleteKeysWithPrefix(redis: RedisClient, keyPrefix: string
   } while (cursor !== '0');
 }
 
-export async function createTestRedis(options: { commandTimeoutMs?: number; url?: string } = {}): Promise<TestRedis> {
+export async function createTestRedis(options: { commandTimeoutMs?: number; url?: string | undefined; keyPrefix?: string | undefined } = {}): Promise<TestRedis> {
   const url = options.url ?? testRedisUrl;
   if (!url) throw new Error('TEST_REDIS_URL is not set');
-  const keyPrefix = `gh-test:${randomBytes(6).toString('hex')}:`;
+  // A given prefix lets several apps share one Redis keyspace, as nodes of one deployment do.
+  const keyPrefix = options.keyPrefix ?? `gh-test:${randomBytes(6).toString('hex')}:`;
   const redis = createRedisClient({ url, connectTimeoutMs: 2000, commandTimeoutMs: options.commandTimeoutMs ?? 2000 });
   await connectRedis(redis);
   return {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createContext, type AppContext } from '../../src/context.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { createTestDatabase, type StorageKind, type TestDatabase } from './database.js';
 import { createTestRedis, type TestRedis } from './redis.js';
 
@@ -30,8 +30,10 @@ export interface StartTestAppOptions {
   env?: Record<string, string>;
   /** Secrets to reuse across a restart; fresh ones otherwise. */
   secrets?: { encryptionKey: string; cookieSecrets: string };
+  /** Where the app logs (default: a logger at TEST_LOG_LEVEL, silent unless set). */
+  logger?: Logger;
   /** Short-lived models in the real Redis (TEST_REDIS_URL, or the given URL) under a random key prefix, removed on close. */
-  redis?: boolean | { url: string };
+  redis?: boolean | { url?: string; keyPrefix?: string };
 }
 
 export function createTestSecrets(): { encryptionKey: string; cookieSecrets: string } {
@@ -47,7 +49,7 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const issuer = `http://127.0.0.1:${port}`;
-  const testRedis = options.redis ? await createTestRedis(typeof options.redis === 'object' ? { url: options.redis.url } : {}) : undefined;
+  const testRedis = options.redis ? await createTestRedis(typeof options.redis === 'object' ? { url: options.redis.url, keyPrefix: options.redis.keyPrefix } : {}) : undefined;
   const config = loadConfig({
     env: {
       NODE_ENV: 'test',
@@ -60,7 +62,7 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
       ...options.env,
     },
   });
-  const context = createContext(config, testDatabase.database, createLogger(config.logLevel), testRedis?.redis);
+  const context = createContext(config, testDatabase.database, options.logger ?? createLogger(config.logLevel), testRedis?.redis);
   const app = await createApp(context);
   server.on('request', app.callback);
   return {
@@ -72,6 +74,7 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
     testRedis,
     secrets,
     async close() {
+      await app.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -20,7 +20,9 @@ describe('sign-in flood', () => {
 
   beforeAll(async () => {
     const settingsFile = path.join(dir, 'settings.json');
-    writeFileSync(settingsFile, JSON.stringify({ passwordHashing: { maxConcurrent: 1, maxQueued: 1 } }));
+    // Six sign-ins to one account at once: the lockout's attempt bound (5) is widened so that only
+    // the hashing queue decides here.
+    writeFileSync(settingsFile, JSON.stringify({ passwordHashing: { maxConcurrent: 1, maxQueued: 1 }, lockout: { maxFailures: 20 } }));
     app = await startTestApp({ env: { SETTINGS_FILE: settingsFile } });
     await app.context.users.create({ email: EMAIL, password: PASSWORD });
     const client = await app.context.clients.register({ name: 'Flooded', redirectUris: [RP_REDIRECT_URI] });

@@ -102,17 +102,43 @@ describe.each(storageKinds)('sweeper on %s', (kind) => {
          ($1, 'sweep@example.test', 'old', now() - interval '1 minute'), ($1, 'sweep@example.test', 'live', now() + interval '1 hour')`,
       [userId],
     );
+    // rate_limits.expire is epoch milliseconds (rate-limiter-flexible's layout).
     await db.database.query(
-      `INSERT INTO rate_limit_hits (key, window_start, count, expires_at) VALUES
-         ('ended', now() - interval '2 hours', 3, now() - interval '1 hour'), ('current', now(), 1, now() + interval '1 hour')`,
+      'INSERT INTO rate_limits (key, points, expire) VALUES ($1, 3, $2), ($3, 1, $4)',
+      ['ended', Date.now() - 3_600_000, 'current', Date.now() + 3_600_000],
     );
     const sweeper = startSweeper({ database: db.database, intervalSeconds: 3600, batchSize: 10, onError: () => undefined });
     try {
       expect(await sweeper.sweepOnce()).toBe(2);
       const tokens = await db.database.query<{ token_hash: string }>('SELECT token_hash FROM email_verification_tokens');
       expect(tokens.rows).toEqual([{ token_hash: 'live' }]);
-      const hits = await db.database.query<{ key: string }>('SELECT key FROM rate_limit_hits');
+      const hits = await db.database.query<{ key: string }>('SELECT key FROM rate_limits');
       expect(hits.rows).toEqual([{ key: 'current' }]);
+    } finally {
+      await sweeper.stop();
+    }
+  });
+
+  it('deletes expired session index entries, invitations, unlock and "this wasn\'t me" links, keeping live ones', async () => {
+    const user = await db.database.query<{ id: string }>("INSERT INTO users (email) VALUES ('sweep2@example.test') RETURNING id");
+    const userId = user.rows[0]!.id;
+    const past = "now() - interval '1 minute'";
+    const future = "now() + interval '1 hour'";
+    await db.database.query(`INSERT INTO account_sessions (session_id, account_id, session_uid, expires_at) VALUES
+      ('old-session', $1, 'u1', ${past}), ('live-session', $1, 'u2', ${future})`, [userId]);
+    await db.database.query(`INSERT INTO invitations (email, token_hash, expires_at) VALUES
+      ('a@example.test', 'old-invitation', ${past}), ('b@example.test', 'live-invitation', ${future})`);
+    for (const table of ['unlock_tokens', 'sign_in_alert_tokens']) {
+      await db.database.query(`INSERT INTO ${table} (user_id, token_hash, expires_at) VALUES ($1, 'old', ${past}), ($1, 'live', ${future})`, [userId]);
+    }
+    const sweeper = startSweeper({ database: db.database, intervalSeconds: 3600, batchSize: 10, onError: () => undefined });
+    try {
+      await sweeper.sweepOnce();
+      expect((await db.database.query('SELECT session_id FROM account_sessions')).rows).toEqual([{ session_id: 'live-session' }]);
+      expect((await db.database.query('SELECT token_hash FROM invitations')).rows).toEqual([{ token_hash: 'live-invitation' }]);
+      for (const table of ['unlock_tokens', 'sign_in_alert_tokens']) {
+        expect((await db.database.query(`SELECT token_hash FROM ${table}`)).rows).toEqual([{ token_hash: 'live' }]);
+      }
     } finally {
       await sweeper.stop();
     }

@@ -101,6 +101,19 @@ describe.each(storageKinds)('two-factor services on %s', (kind) => {
     expect(await twoFactor.verifySecondFactor(userId, totpCode(secret, clock.nowMs + STEP_MS))).toEqual({ ok: true, method: 'otp' });
   });
 
+  it('shows a recent unconfirmed secret again, and a new one once it is half an hour old', async () => {
+    const { twoFactor } = services;
+    const begun = await twoFactor.beginEnrolment(userId, 'ada@example.com');
+    expect((await twoFactor.currentEnrolment(userId, 'ada@example.com')).secretText).toBe(begun.secretText);
+    await db.database.query("UPDATE totp_credentials SET created_at = now() - interval '31 minutes' WHERE user_id = $1", [userId]);
+    const replaced = await twoFactor.currentEnrolment(userId, 'ada@example.com');
+    expect(replaced.secretText).not.toBe(begun.secretText);
+    expect((await twoFactor.currentEnrolment(userId, 'ada@example.com')).secretText).toBe(replaced.secretText);
+    expect(await twoFactor.confirmEnrolment(userId, totpCode(begun.secretText, clock.nowMs))).toEqual({ ok: false, reason: 'invalid' });
+    expect((await twoFactor.confirmEnrolment(userId, totpCode(replaced.secretText, clock.nowMs))).ok).toBe(true);
+    await expect(twoFactor.currentEnrolment(userId, 'ada@example.com')).rejects.toThrow(ConflictError);
+  });
+
   it('keeps the secret encrypted and the backup codes hashed at rest', async () => {
     const { secret, backupCodes } = await enrol(services.twoFactor, userId, clock);
     const stored = JSON.stringify((await db.database.query('SELECT * FROM totp_credentials WHERE user_id = $1', [userId])).rows);
@@ -334,6 +347,8 @@ describe.each(storageKinds)('gatehouse users reset-2fa on %s', (kind) => {
     expect(reset.code).toBe(0);
     expect(reset.stdout).toBe('two-factor sign-in removed for <ADA@example.com>\n');
     expect(await withDatabase((database) => rowsOf(database, userId))).toEqual({ totp_credentials: 0, backup_codes: 0, trusted_devices: 0, second_factor_failures: 0 });
+    const audited = await withDatabase((database) => database.query('SELECT type, outcome, detail FROM audit_events WHERE account_id = $1', [userId]));
+    expect(audited.rows).toEqual([{ type: 'two_factor.reset', outcome: 'success', detail: { by: 'admin-cli', wasOn: true } }]);
 
     const again = await runCli(['users', 'reset-2fa', '--email', 'ada@example.com'], env);
     expect(again.code, again.stderr).toBe(0);

@@ -1,5 +1,6 @@
 // The only SQL for email_verification_tokens.
 import type { Queryable } from '../db.js';
+import { deleteExpiredRows } from './expired-rows.js';
 
 export interface NewEmailVerificationToken {
   userId: string;
@@ -33,12 +34,54 @@ export async function consumeEmailVerificationToken(db: Queryable, tokenHash: st
   return result.rows[0]?.user_id;
 }
 
-/** Deletes up to limit expired tokens (used or not); the number deleted. */
-export async function deleteExpiredEmailVerificationTokens(db: Queryable, limit: number): Promise<number> {
-  const result = await db.query(
-    `DELETE FROM email_verification_tokens WHERE id IN (
-       SELECT id FROM email_verification_tokens WHERE expires_at < now() LIMIT $1)`,
-    [limit],
+export interface NewEmailChangeToken extends NewEmailVerificationToken {
+  /** The account's address when the change was asked for. */
+  previousEmail: string;
+}
+
+export async function insertEmailChangeToken(db: Queryable, token: NewEmailChangeToken): Promise<void> {
+  await db.query(
+    `INSERT INTO email_verification_tokens (user_id, email, previous_email, purpose, token_hash, expires_at)
+     VALUES ($1, $2, $3, 'change', $4, now() + make_interval(secs => $5))`,
+    [token.userId, token.email, token.previousEmail, token.tokenHash, token.ttlSeconds],
   );
-  return result.rowCount;
+}
+
+export interface ConsumedEmailChange {
+  userId: string;
+  newEmail: string;
+  previousEmail: string;
+}
+
+/**
+ * Spends a live email-change token, in one statement as above. Refused (undefined) when the
+ * account's address is no longer the one the change was asked from.
+ */
+export async function consumeEmailChangeToken(db: Queryable, tokenHash: string): Promise<ConsumedEmailChange | undefined> {
+  const result = await db.query<{ user_id: string; email: string; previous_email: string }>(
+    `UPDATE email_verification_tokens AS t SET consumed_at = now()
+     FROM users AS u
+     WHERE t.token_hash = $1 AND t.purpose = 'change' AND t.consumed_at IS NULL AND t.expires_at > now()
+       AND u.id = t.user_id AND lower(u.email) = lower(t.previous_email)
+     RETURNING t.user_id, t.email, t.previous_email`,
+    [tokenHash],
+  );
+  const row = result.rows[0];
+  return row ? { userId: row.user_id, newEmail: row.email, previousEmail: row.previous_email } : undefined;
+}
+
+/** Whether a change token could still be spent, without spending it (for showing the page). */
+export async function isEmailChangeTokenLive(db: Queryable, tokenHash: string): Promise<boolean> {
+  const result = await db.query(
+    `SELECT 1 FROM email_verification_tokens AS t JOIN users AS u ON u.id = t.user_id
+     WHERE t.token_hash = $1 AND t.purpose = 'change' AND t.consumed_at IS NULL AND t.expires_at > now()
+       AND lower(u.email) = lower(t.previous_email)`,
+    [tokenHash],
+  );
+  return result.rowCount > 0;
+}
+
+/** Deletes up to limit expired tokens (used or not); the number deleted. */
+export function deleteExpiredEmailVerificationTokens(db: Queryable, limit: number): Promise<number> {
+  return deleteExpiredRows(db, 'email_verification_tokens', limit);
 }

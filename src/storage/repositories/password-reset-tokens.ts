@@ -1,5 +1,6 @@
 // The only SQL for password_reset_tokens.
 import type { Queryable } from '../db.js';
+import { deleteExpiredRows } from './expired-rows.js';
 
 export interface NewPasswordResetToken {
   userId: string;
@@ -47,11 +48,6 @@ export async function consumeAllPasswordResetTokens(db: Queryable, userId: strin
 }
 
 /** Deletes up to limit expired tokens (used or not); the number deleted. */
-export async function deleteExpiredPasswordResetTokens(db: Queryable, limit: number): Promise<number> {
-  const result = await db.query(
-    `DELETE FROM password_reset_tokens WHERE id IN (
-       SELECT id FROM password_reset_tokens WHERE expires_at < now() LIMIT $1)`,
-    [limit],
-  );
-  return result.rowCount;
+export function deleteExpiredPasswordResetTokens(db: Queryable, limit: number): Promise<number> {
+  return deleteExpiredRows(db, 'password_reset_tokens', limit);
 }

@@ -1,6 +1,7 @@
 // The only SQL for trusted_devices. Expiry is set and compared on the database clock, so nodes with
 // skewed clocks agree on which devices still count.
 import type { Queryable } from '../db.js';
+import { deleteExpiredRows } from './expired-rows.js';
 
 export interface TrustedDeviceRow {
   id: string;
@@ -52,12 +53,7 @@ export async function revokeTrustedDevices(db: Queryable, userId: string, device
   return result.rowCount;
 }
 
-/** Deletes up to limit expired devices (revoked or not); the number deleted. */
-export async function deleteExpiredTrustedDevices(db: Queryable, limit: number): Promise<number> {
-  const result = await db.query(
-    `DELETE FROM trusted_devices WHERE id IN (
-       SELECT id FROM trusted_devices WHERE expires_at < now() LIMIT $1)`,
-    [limit],
-  );
-  return result.rowCount;
+/** Deletes up to limit expired devices; the number deleted. */
+export function deleteExpiredTrustedDevices(db: Queryable, limit: number): Promise<number> {
+  return deleteExpiredRows(db, 'trusted_devices', limit);
 }

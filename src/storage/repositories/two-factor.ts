@@ -19,6 +19,16 @@ export async function findTotpCredential(db: Queryable, userId: string): Promise
   return result.rows[0];
 }
 
+/** The unconfirmed secret when it was stored less than maxAgeSeconds ago (database clock). */
+export async function findRecentPendingTotpSecret(db: Queryable, userId: string, maxAgeSeconds: number): Promise<string | undefined> {
+  const result = await db.query<{ secret_encrypted: string }>(
+    `SELECT secret_encrypted FROM totp_credentials
+     WHERE user_id = $1 AND confirmed_at IS NULL AND created_at > now() - make_interval(secs => $2)`,
+    [userId, maxAgeSeconds],
+  );
+  return result.rows[0]?.secret_encrypted;
+}
+
 /** Stores an unconfirmed secret, replacing an unconfirmed one; false (nothing written) when a confirmed one exists. */
 export async function putPendingTotpCredential(db: Queryable, userId: string, secretEncrypted: string): Promise<boolean> {
   const result = await db.query(

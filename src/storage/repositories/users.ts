@@ -9,7 +9,7 @@ export interface UserRow {
   given_name: string | null;
   family_name: string | null;
   password_hash: string | null;
-  status: 'active' | 'disabled';
+  status: 'active' | 'disabled' | 'deactivated';
   created_at: Date;
   updated_at: Date;
 }
@@ -48,4 +48,36 @@ export async function updatePasswordHash(db: Queryable, id: string, passwordHash
 
 export async function markEmailVerified(db: Queryable, id: string): Promise<void> {
   await db.query('UPDATE users SET email_verified = true, updated_at = now() WHERE id = $1', [id]);
+}
+
+export interface ProfileFields {
+  name: string;
+  givenName: string | null;
+  familyName: string | null;
+}
+
+export async function updateProfile(db: Queryable, id: string, profile: ProfileFields): Promise<void> {
+  await db.query(
+    'UPDATE users SET name = $2, given_name = $3, family_name = $4, updated_at = now() WHERE id = $1',
+    [id, profile.name, profile.givenName, profile.familyName],
+  );
+}
+
+/** Sets a new, confirmed address; throws a unique violation when another account has it. */
+export async function updateEmail(db: Queryable, id: string, email: string): Promise<void> {
+  await db.query('UPDATE users SET email = $2, email_verified = true, updated_at = now() WHERE id = $1', [id, email]);
+}
+
+/** Sets the account's status; a deactivation records when it happened. */
+export async function setUserStatus(db: Queryable, id: string, status: UserRow['status']): Promise<void> {
+  await db.query(
+    `UPDATE users SET status = $2, deactivated_at = CASE WHEN $2::text = 'deactivated' THEN now() END, updated_at = now()
+     WHERE id = $1`,
+    [id, status],
+  );
+}
+
+export async function deleteUser(db: Queryable, id: string): Promise<boolean> {
+  const result = await db.query('DELETE FROM users WHERE id = $1', [id]);
+  return result.rowCount > 0;
 }

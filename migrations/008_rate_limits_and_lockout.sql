@@ -1,0 +1,55 @@
+-- Rate-limit counters when there is no Redis (issue 6): rate-limiter-flexible's Postgres layout.
+-- expire is epoch milliseconds; the sweeper deletes rows past it.
+CREATE TABLE rate_limits (
+  key varchar(255) PRIMARY KEY,
+  points integer NOT NULL DEFAULT 0,
+  expire bigint
+);
+CREATE INDEX rate_limits_expire_idx ON rate_limits (expire);
+
+-- The small fixed-window counters of issue 4 now go through the same store.
+DROP TABLE rate_limit_hits;
+
+-- Account lockout after repeated wrong passwords (issue 6): how many times the account has been
+-- locked (the delay grows with it) and until when. Unlock links are single-use, hashed.
+CREATE TABLE account_lockouts (
+  user_id uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+  lock_count integer NOT NULL DEFAULT 0,
+  locked_until timestamptz,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE unlock_tokens (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  token_hash text NOT NULL,
+  expires_at timestamptz NOT NULL,
+  consumed_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX unlock_tokens_token_hash_key ON unlock_tokens (token_hash);
+CREATE INDEX unlock_tokens_user_id_idx ON unlock_tokens (user_id);
+CREATE INDEX unlock_tokens_expires_at_idx ON unlock_tokens (expires_at);
+
+-- New-device alerts (issue 6 item 5): the browsers each account has signed in from, known by the
+-- SHA-256 of a random id in a long-lived cookie, and the single-use "this wasn't me" links.
+CREATE TABLE known_devices (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  device_hash text NOT NULL,
+  label text NOT NULL,
+  first_seen_at timestamptz NOT NULL DEFAULT now(),
+  last_seen_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX known_devices_user_device_key ON known_devices (user_id, device_hash);
+
+CREATE TABLE sign_in_alert_tokens (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  token_hash text NOT NULL,
+  expires_at timestamptz NOT NULL,
+  consumed_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX sign_in_alert_tokens_token_hash_key ON sign_in_alert_tokens (token_hash);
+CREATE INDEX sign_in_alert_tokens_expires_at_idx ON sign_in_alert_tokens (expires_at);

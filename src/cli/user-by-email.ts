@@ -1,0 +1,25 @@
+// The pattern of every command about one existing person: `--email E`, checked before anything
+// is opened, then the account looked up inside a session (a one-line "no user" when it is missing).
+import type { AppContext } from '../context.js';
+import type { User } from '../services/users.js';
+import { parseFlags, requireFlag, UsageError, type Command } from './args.js';
+
+/** The --email flag of a command whose only option it is; a usage error when missing or malformed. */
+export async function parseEmailFlag(command: Command, argv: string[]): Promise<string> {
+  const flags = parseFlags(command, { email: { type: 'string' } } as const, argv);
+  const email = requireFlag(command, flags.email, '--email');
+  const { emailSchema } = await import('../services/users.js');
+  if (!emailSchema.safeParse(email).success) throw new UsageError(`${command.name}: --email "${email}" is not a valid email address`);
+  return email;
+}
+
+/** Runs fn with the account that has this address; NotFoundError (exit 1) when there is none. */
+export async function withUserByEmail<T>(email: string, fn: (context: AppContext, user: User) => Promise<T>): Promise<T> {
+  const { withSession } = await import('./session.js');
+  const { NotFoundError } = await import('../errors.js');
+  return withSession(async ({ context }) => {
+    const user = await context.users.findByEmail(email);
+    if (!user) throw new NotFoundError(`no user with email ${email}`);
+    return fn(context, user);
+  });
+}

@@ -1,0 +1,131 @@
+// What stands between a password guesser and the argon2 check (issue 6 items 1–2): attempts per
+// IP, wrong passwords per IP across accounts (credential stuffing), and per-account lockout with
+// a growing delay and an unlock link for the owner. Every count is taken before the password is
+// checked, atomically, so 50 parallel wrong passwords get no more tries than the rule allows.
+// The lock message is the same for a right and a wrong password, and for an address without an
+// account (its attempts are counted the same way), so it reveals neither.
+import type { Logger } from '../logger.js';
+import type { Database } from '../storage/db.js';
+import {
+  consumeUnlockToken, findLockByEmail, insertUnlockToken, isUnlockTokenLive, lockAccount, unlockAccount,
+} from '../storage/repositories/account-lockouts.js';
+import { findUserById } from '../storage/repositories/users.js';
+import type { AuditLog, RequestOrigin } from './audit.js';
+import { sendNotice, type Mailer } from './email.js';
+import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
+import type { RateLimit, RateLimiter } from './rate-limiter.js';
+
+export const UNLOCK_PATH = '/account/unlock';
+
+export interface LoginGuardSettings {
+  loginPerIp: RateLimit;
+  loginFailuresPerIp: RateLimit;
+  lockout: { maxFailures: number; windowSeconds: number; lockSeconds: number; maxLockSeconds: number; unlockLinkTtlSeconds: number };
+}
+
+export type AttemptVerdict =
+  | { allowed: true }
+  | { allowed: false; reason: 'ip-limited' | 'locked'; retryAfterSeconds: number };
+
+export function createLoginGuard(deps: {
+  database: Database;
+  limiter: RateLimiter;
+  mailer: Mailer;
+  audit: AuditLog;
+  logger: Logger;
+  issuer: string;
+  settings: LoginGuardSettings;
+}) {
+  const { database, limiter, mailer, audit, logger, issuer, settings } = deps;
+  const perAddress: RateLimit = { points: settings.lockout.maxFailures, windowSeconds: settings.lockout.windowSeconds };
+  const addressHash = (email: string) => hashToken(email.trim().toLowerCase());
+  const attemptKey = (email: string) => `login-attempts:address:${addressHash(email)}`;
+  const failureKey = (email: string) => `login-failures:address:${addressHash(email)}`;
+  const ipFailureKey = (ip: string) => `login-failures:ip:${ip}`;
+
+  async function lockAndTell(email: string, origin: RequestOrigin): Promise<number | undefined> {
+    const account = await findLockByEmail(database, email);
+    if (!account) return undefined;
+    if (account.lockedForSeconds > 0) return account.lockedForSeconds;
+    const lock = await lockAccount(database, account.userId, settings.lockout.lockSeconds, settings.lockout.maxLockSeconds);
+    if (!lock) return (await findLockByEmail(database, email))?.lockedForSeconds;
+    await audit.record({
+      type: 'account.locked', outcome: 'success', accountId: account.userId, email: account.email, ...origin,
+      detail: { lockCount: lock.lockCount, lockedSeconds: lock.seconds },
+    });
+    const { token, tokenHash } = newLinkToken();
+    await insertUnlockToken(database, { userId: account.userId, tokenHash, ttlSeconds: settings.lockout.unlockLinkTtlSeconds });
+    await sendNotice(mailer, logger, {
+      to: account.email,
+      template: 'account-locked',
+      data: {
+        name: account.name ?? undefined,
+        lockedUntil: new Date(Date.now() + lock.seconds * 1000),
+        unlockLink: `${issuer}${UNLOCK_PATH}?token=${token}`,
+        resetLink: `${issuer}/account/forgot-password`,
+      },
+    }, { userId: account.userId, what: 'account locked notice' });
+    return lock.seconds;
+  }
+
+  /**
+   * Counts one attempt; call before checking the password, and stop when it is refused. The
+   * attempt counter (reset by a success) is what bounds parallel guesses; only wrong passwords
+   * lock (afterFailure), so a burst of right ones can be turned away but never locks anyone.
+   */
+  async function beforeAttempt(email: string, origin: RequestOrigin): Promise<AttemptVerdict> {
+    const byIp = await limiter.hit(`login:ip:${origin.ip}`, settings.loginPerIp);
+    if (!byIp.allowed) return { allowed: false, reason: 'ip-limited', retryAfterSeconds: byIp.retryAfterSeconds };
+    if (await limiter.used(ipFailureKey(origin.ip), settings.loginFailuresPerIp) >= settings.loginFailuresPerIp.points) {
+      return { allowed: false, reason: 'ip-limited', retryAfterSeconds: settings.loginFailuresPerIp.windowSeconds };
+    }
+    const lock = await findLockByEmail(database, email.trim());
+    if (lock && lock.lockedForSeconds > 0) return { allowed: false, reason: 'locked', retryAfterSeconds: lock.lockedForSeconds };
+    // An address without an account "locks" on its failure count alone, with the same answer.
+    if (await limiter.used(failureKey(email), perAddress) >= perAddress.points) {
+      return { allowed: false, reason: 'locked', retryAfterSeconds: settings.lockout.windowSeconds };
+    }
+    const byAddress = await limiter.hit(attemptKey(email), perAddress);
+    if (byAddress.allowed) return { allowed: true };
+    return { allowed: false, reason: 'locked', retryAfterSeconds: byAddress.retryAfterSeconds };
+  }
+
+  /** A wrong password: counts for the address (locking at maxFailures) and for the IP across accounts. */
+  async function afterFailure(email: string, origin: RequestOrigin): Promise<void> {
+    await limiter.hit(ipFailureKey(origin.ip), settings.loginFailuresPerIp);
+    await limiter.hit(failureKey(email), perAddress);
+    if (await limiter.used(failureKey(email), perAddress) >= perAddress.points) await lockAndTell(email.trim(), origin);
+  }
+
+  /** The right password: earlier attempts and wrong ones for the address stop counting. */
+  async function afterSuccess(email: string): Promise<void> {
+    await limiter.reset(attemptKey(email), perAddress);
+    await limiter.reset(failureKey(email), perAddress);
+  }
+
+  /** Ends a lock and its count (the unlock link or an admin). */
+  async function unlock(userId: string, email: string, origin: Partial<RequestOrigin>, by: 'link' | 'admin-cli'): Promise<boolean> {
+    const wasLocked = await unlockAccount(database, userId);
+    await afterSuccess(email);
+    await audit.record({ type: 'account.unlocked', outcome: 'success', accountId: userId, email, ...origin, detail: { by, wasLocked } });
+    return wasLocked;
+  }
+
+  async function isUnlockLinkUsable(token: string): Promise<boolean> {
+    return isWellFormedToken(token) && isUnlockTokenLive(database, hashToken(token));
+  }
+
+  /** Spends an unlock link; false for an unknown, used or expired one. */
+  async function unlockWithLink(token: string, origin: RequestOrigin): Promise<boolean> {
+    if (!isWellFormedToken(token)) return false;
+    const userId = await consumeUnlockToken(database, hashToken(token));
+    if (!userId) return false;
+    const user = await findUserById(database, userId);
+    if (user) await unlock(userId, user.email, origin, 'link');
+    return true;
+  }
+
+  return { beforeAttempt, afterFailure, afterSuccess, unlock, isUnlockLinkUsable, unlockWithLink };
+}
+
+export type LoginGuard = ReturnType<typeof createLoginGuard>;

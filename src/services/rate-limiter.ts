@@ -1,0 +1,50 @@
+// The rate limiter the services use: one hit against a key under a rule, answered allowed or
+// "wait this long". Counting is atomic and shared by every node (storage/rate-limit-store.ts:
+// rate-limiter-flexible on Redis or Postgres); the rules live in the settings.
+import type { LimitRule, RateLimitStore } from '../storage/rate-limit-store.js';
+
+export type RateLimit = LimitRule;
+
+export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+export interface RateLimiter {
+  /** Counts one hit against key and says whether it is within the limit. */
+  hit(key: string, limit: RateLimit): Promise<RateLimitDecision>;
+  /** Hits counted against key in its current window. */
+  used(key: string, limit: RateLimit): Promise<number>;
+  /** Forgets key's count (e.g. after a successful sign-in). */
+  reset(key: string, limit: RateLimit): Promise<void>;
+}
+
+export function createRateLimiter(store: RateLimitStore): RateLimiter {
+  return {
+    async hit(key, limit) {
+      const decision = await store.consume(limit, key);
+      return decision.allowed ? { allowed: true } : decision;
+    },
+    used: (key, limit) => store.used(limit, key),
+    reset: (key, limit) => store.reset(limit, key),
+  };
+}
+
+export interface AddressAndIpLimits {
+  perAddress: RateLimit;
+  perIp: RateLimit;
+}
+
+export type LimitOutcome = { limited: false } | { limited: true; retryAfterSeconds: number };
+
+/**
+ * Counts one request against both the address (hashed: no plain addresses in the store) and the
+ * IP. Every request counts, known address or not, so a refusal reveals nothing about accounts.
+ */
+export async function hitAddressAndIp(
+  limiter: RateLimiter, scope: string, address: string, ip: string, limits: AddressAndIpLimits, hashAddress: (value: string) => string,
+): Promise<LimitOutcome> {
+  const decisions = [
+    await limiter.hit(`${scope}:email:${hashAddress(address)}`, limits.perAddress),
+    await limiter.hit(`${scope}:ip:${ip}`, limits.perIp),
+  ];
+  const waits = decisions.flatMap((decision) => (decision.allowed ? [] : [decision.retryAfterSeconds]));
+  return waits.length > 0 ? { limited: true, retryAfterSeconds: Math.max(...waits) } : { limited: false };
+}

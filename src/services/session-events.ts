@@ -1,0 +1,74 @@
+// Live session events (issue 8): a session of an account was created, ended, or is about to
+// expire. Published wherever a session changes and delivered to every open stream of that account
+// (/account/events). One interface, two carriers: in process on a single node, Redis pub/sub
+// across nodes (storage/redis-session-events.ts). Events name a session by its uid, never by its
+// id: the id is the session cookie's value.
+import { EventEmitter } from 'node:events';
+
+export const SESSION_EVENT_TYPES = ['session.created', 'session.ended', 'session.expiring'] as const;
+export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];
+
+export interface SessionEvent {
+  type: SessionEventType;
+  accountId: string;
+  sessionUid: string;
+  /** ISO 8601; for session.expiring, when the session expires. */
+  at: string;
+  /** Why a session ended: logout, signed-out, signed-out-elsewhere, admin, password-reset, … */
+  reason?: string | undefined;
+}
+
+export type SessionEventListener = (event: SessionEvent) => void;
+
+export interface SessionEventBus {
+  /** Delivers to every subscriber of the account, on every node; never throws. */
+  publish(event: SessionEvent): Promise<void>;
+  /** Listens to one account's events until the returned function is called. */
+  subscribe(accountId: string, listener: SessionEventListener): () => void;
+  close(): Promise<void>;
+}
+
+/** Subscribers of this process, by account: what each carrier hands its events to. */
+export function createLocalDispatch() {
+  const emitter = new EventEmitter();
+  // One listener per open stream; a busy account can have many.
+  emitter.setMaxListeners(0);
+  return {
+    dispatch(event: SessionEvent): void {
+      emitter.emit(event.accountId, event);
+    },
+    subscribe(accountId: string, listener: SessionEventListener): () => void {
+      emitter.on(accountId, listener);
+      return () => emitter.off(accountId, listener);
+    },
+    clear(): void {
+      emitter.removeAllListeners();
+    },
+  };
+}
+
+/** One node: events stay in this process. */
+export function createInProcessSessionEvents(): SessionEventBus {
+  const local = createLocalDispatch();
+  return {
+    async publish(event) {
+      local.dispatch(event);
+    },
+    subscribe: local.subscribe,
+    async close() {
+      local.clear();
+    },
+  };
+}
+
+/** Parses an event received from another node; undefined for anything malformed. */
+export function parseSessionEvent(text: string): SessionEvent | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<SessionEvent>;
+    if (!SESSION_EVENT_TYPES.includes(value.type as SessionEventType)) return undefined;
+    if (typeof value.accountId !== 'string' || typeof value.sessionUid !== 'string' || typeof value.at !== 'string') return undefined;
+    return { type: value.type!, accountId: value.accountId, sessionUid: value.sessionUid, at: value.at, reason: typeof value.reason === 'string' ? value.reason : undefined };
+  } catch {
+    return undefined;
+  }
+}

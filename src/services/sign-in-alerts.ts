@@ -1,0 +1,73 @@
+// New-device alerts (issue 6 item 5): a sign-in from a browser the account has not used before
+// mails the owner when, how and from where, with a "this wasn't me" link that ends every session,
+// revokes every refresh token and trusted device, and starts a password reset. An account's very
+// first sign-in is not announced (there is nothing to compare it with).
+import type { Logger } from '../logger.js';
+import type { Database } from '../storage/db.js';
+import {
+  consumeSignInAlertToken, forgetKnownDevices, insertSignInAlertToken, isSignInAlertTokenLive, recordDeviceSignIn,
+} from '../storage/repositories/known-devices.js';
+import { findUserById } from '../storage/repositories/users.js';
+import type { RevokeAccountTokens } from './account-revocation.js';
+import type { AuditLog, RequestOrigin } from './audit.js';
+import { sendNotice, type Mailer } from './email.js';
+import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
+
+export const NOT_ME_PATH = '/account/not-me';
+// As long as a reset link would be worth having: a week to notice the mail.
+const NOT_ME_LINK_TTL_SECONDS = 7 * 24 * 3600;
+
+export interface SignInAlertDeps {
+  database: Database;
+  mailer: Mailer;
+  audit: AuditLog;
+  logger: Logger;
+  issuer: string;
+  revokeAccountTokens: RevokeAccountTokens;
+  revokeTrustedDevices: (userId: string) => Promise<unknown>;
+  /** Mails the owner a password reset link, as the forgot-password page does. */
+  startPasswordReset: (email: string, origin: RequestOrigin) => Promise<unknown>;
+}
+
+export function createSignInAlerts(deps: SignInAlertDeps) {
+  const { database, mailer, audit, logger, issuer, revokeAccountTokens, revokeTrustedDevices, startPasswordReset } = deps;
+
+  /** After a completed sign-in: remembers the device, and mails the owner when it is new. */
+  async function recordSignIn(userId: string, deviceId: string, label: string, origin: RequestOrigin): Promise<{ alerted: boolean }> {
+    const device = await recordDeviceSignIn(database, userId, hashToken(deviceId), label);
+    if (!device.isNew || device.knownBefore === 0) return { alerted: false };
+    const user = await findUserById(database, userId);
+    if (!user) return { alerted: false };
+    const { token, tokenHash } = newLinkToken();
+    await insertSignInAlertToken(database, { userId, tokenHash, ttlSeconds: NOT_ME_LINK_TTL_SECONDS });
+    await sendNotice(mailer, logger, {
+      to: user.email,
+      template: 'new-sign-in',
+      data: { name: user.name ?? undefined, signedInAt: new Date(), device: label, ip: origin.ip, notMeLink: `${issuer}${NOT_ME_PATH}?token=${token}` },
+    }, { userId, what: 'new sign-in notice' });
+    return { alerted: true };
+  }
+
+  async function isNotMeLinkUsable(token: string): Promise<boolean> {
+    return isWellFormedToken(token) && isSignInAlertTokenLive(database, hashToken(token));
+  }
+
+  /** "This wasn't me": signs the account out everywhere and mails a reset link; false for a dead link. */
+  async function notMe(token: string, origin: RequestOrigin): Promise<boolean> {
+    if (!isWellFormedToken(token)) return false;
+    const userId = await consumeSignInAlertToken(database, hashToken(token));
+    const user = userId ? await findUserById(database, userId) : undefined;
+    if (!user) return false;
+    await revokeAccountTokens(user.id);
+    await revokeTrustedDevices(user.id);
+    // Every browser must prove itself again, and each will be announced again.
+    await forgetKnownDevices(database, user.id);
+    await audit.record({ type: 'session.ended', outcome: 'success', accountId: user.id, email: user.email, ...origin, detail: { reason: 'not_me', scope: 'all' } });
+    await startPasswordReset(user.email, origin);
+    return true;
+  }
+
+  return { recordSignIn, isNotMeLinkUsable, notMe };
+}
+
+export type SignInAlerts = ReturnType<typeof createSignInAlerts>;

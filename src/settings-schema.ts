@@ -1,0 +1,166 @@
+// The shape of the non-secret settings (config/defaults.json, overridden by SETTINGS_FILE), with
+// the reason for each block beside it. config.ts reads and validates them; nothing else does.
+import { z } from 'zod';
+
+export const positiveInt = z.coerce.number().int().positive();
+
+// An API that accepts Gatehouse access tokens, named by its resource indicator (RFC 8707).
+const resourceServerSchema = z.object({
+  scope: z.string().trim().min(1),
+  accessTokenFormat: z.enum(['opaque', 'jwt']).default('jwt'),
+  jwtAlgorithm: z.enum(['RS256', 'ES256', 'EdDSA']).default('ES256'),
+  accessTokenTtlSeconds: positiveInt.optional(),
+}).strict();
+
+export type ResourceServerSettings = z.infer<typeof resourceServerSchema>;
+
+const rateLimitSchema = z.object({ points: positiveInt, windowSeconds: positiveInt }).strict();
+
+// A generic OpenID upstream, found by discovery at its issuer; its client secret is read from the
+// environment variable clientSecretEnv names (secrets never sit in settings files).
+const upstreamSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1-32 lowercase letters, digits or dashes'),
+  displayName: z.string().trim().min(1).max(60),
+  issuer: z.url({ protocol: /^https?$/ }),
+  clientId: z.string().min(1).max(256),
+  clientSecretEnv: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must name an environment variable, e.g. OKTA_CLIENT_SECRET').optional(),
+  scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/)).min(1).default(['openid', 'email', 'profile'])
+    .refine((scopes) => scopes.includes('openid'), 'must include openid'),
+  // Whether the upstream's amr containing 'mfa' counts as Gatehouse's second factor.
+  trustUpstreamMfa: z.boolean().default(false),
+}).strict();
+
+const BUILT_IN_UPSTREAMS = ['google', 'microsoft'];
+
+// Non-secret, declarative settings; config/defaults.json holds the shipped values and
+// SETTINGS_FILE may name a JSON file whose values override them.
+export const settingsSchema = z.object({
+  resourceServers: z.record(z.url({ protocol: /^https?$/ }), resourceServerSchema).default({}),
+  ttlSeconds: z.object({
+    accessToken: positiveInt,
+    authorizationCode: positiveInt,
+    clientCredentials: positiveInt,
+    idToken: positiveInt,
+    refreshToken: positiveInt,
+    grant: positiveInt,
+    interaction: positiveInt,
+  }).strict(),
+  argon2: z.object({
+    // OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1 as the floor.
+    memoryKiB: positiveInt.min(19456),
+    iterations: positiveInt.min(2),
+    parallelism: positiveInt,
+  }).strict(),
+  // Password hashing queue: at most maxConcurrent at once (0 = one per core), maxQueued waiting.
+  passwordHashing: z.object({ maxConcurrent: z.number().int().min(0), maxQueued: z.number().int().min(0) }).strict(),
+  // New passwords (NIST 800-63B §3.1.1.2): at least 8 characters, and at least 64 must be allowed;
+  // 128 bounds the work per request. Counted in code points after NFKC. See services/password-policy.ts.
+  passwordPolicy: z.object({ minLength: z.number().int().min(8), maxLength: z.number().int().min(64).max(128) }).strict()
+    .refine((policy) => policy.minLength <= policy.maxLength, { message: 'minLength must not exceed maxLength', path: ['minLength'] }),
+  sweeper: z.object({ intervalSeconds: positiveInt, batchSize: positiveInt }).strict(),
+  // Audit trail: rows older than this are deleted by the sweeper (services/audit.ts).
+  audit: z.object({ retentionDays: positiveInt.max(3650) }).strict(),
+  // Rate limits shared by every node (Redis, or Postgres without it): sign-in attempts per IP,
+  // wrong passwords per IP across accounts (credential stuffing), second-factor codes per IP,
+  // registrations per IP, and token requests per client.
+  rateLimits: z.object({
+    loginPerIp: rateLimitSchema,
+    loginFailuresPerIp: rateLimitSchema,
+    secondFactorPerIp: rateLimitSchema,
+    registrationPerIp: rateLimitSchema,
+    tokenPerClient: rateLimitSchema,
+  }).strict(),
+  // Account lockout (ASVS 5.0 V6.3.5 / NIST 800-63B §5.2.2): maxFailures wrong passwords within
+  // windowSeconds lock the account for lockSeconds, doubled on each further lock up to
+  // maxLockSeconds; the owner is mailed a single-use unlock link valid for unlockLinkTtlSeconds.
+  lockout: z.object({
+    maxFailures: positiveInt.max(100),
+    windowSeconds: positiveInt,
+    lockSeconds: positiveInt,
+    maxLockSeconds: positiveInt,
+    unlockLinkTtlSeconds: positiveInt,
+  }).strict().refine((value) => value.maxLockSeconds >= value.lockSeconds, { message: 'maxLockSeconds must be at least lockSeconds' }),
+  // How long SIGTERM waits for requests in flight before cutting connections.
+  shutdown: z.object({ drainTimeoutMs: positiveInt }).strict(),
+  database: z.object({ poolSize: positiveInt, statementTimeoutMs: positiveInt, connectionTimeoutMs: positiveInt }).strict(),
+  redis: z.object({ connectTimeoutMs: positiveInt, commandTimeoutMs: positiveInt }).strict(),
+  // How long a node serves a client's registration from memory (0: read it on every request); a
+  // client changed or deleted elsewhere is seen within this time. See oidc/adapters/clients.ts.
+  clientCacheSeconds: z.coerce.number().int().min(0).max(300),
+  // Mail: tries in all and the first backoff (doubled each time); each SMTP step's timeout.
+  mail: z.object({ retry: z.object({ attempts: positiveInt, baseDelayMs: z.number().int().min(0) }).strict(), smtpTimeoutMs: positiveInt }).strict(),
+  // Self-service sign-up: open, invite-only (an admin's invitation link is needed), or off (404);
+  // how long an invitation link works.
+  registration: z.object({ policy: z.enum(['open', 'invite-only', 'off']), invitationTtlSeconds: positiveInt }).strict(),
+  // Email verification: link lifetime, whether unverified accounts may sign in, resend limits.
+  emailVerification: z.object({
+    tokenTtlSeconds: positiveInt,
+    loginPolicy: z.enum(['block', 'allow']),
+    resendLimits: z.object({ perAddress: rateLimitSchema, perIp: rateLimitSchema }).strict(),
+  }).strict(),
+  // Password reset: link lifetime and request limits (every request counts, known address or not).
+  passwordReset: z.object({
+    tokenTtlSeconds: positiveInt,
+    requestLimits: z.object({ perAddress: rateLimitSchema, perIp: rateLimitSchema }).strict(),
+  }).strict(),
+  // The signed-in account pages: who may undo a deactivation (the person by signing in again, or
+  // only an admin), and how often the password may be asked again per account (a stolen session
+  // must not become a password-guessing oracle).
+  accounts: z.object({
+    reactivation: z.enum(['sign-in', 'admin']),
+    reauthenticationLimit: rateLimitSchema,
+  }).strict(),
+  // Two-factor sign-in: the issuer shown in authenticator apps (a colon would split the otpauth
+  // label), wrong codes before a lock (NIST 800-63B §3.2.2 allows at most 100) and its length,
+  // how long "remember this device" lasts, and who must have a second factor.
+  twoFactor: z.object({
+    issuerLabel: z.string().trim().min(1).max(64).regex(/^[^:]+$/, 'must not contain ":"'),
+    maxFailures: positiveInt.max(100),
+    lockoutSeconds: positiveInt,
+    trustedDeviceDays: positiveInt.max(365),
+    policy: z.object({
+      mode: z.enum(['optional', 'required']),
+      requiredForRoles: z.array(z.string().trim().min(1)).default([]),
+      requiredForClients: z.array(z.string().trim().min(1)).default([]),
+    }).strict(),
+  }).strict(),
+  // Sign-in through other identity providers (issue 7): whether a first federated sign-in with a
+  // verified email creates an account, how long an upstream round trip may take, and the generic
+  // OpenID upstreams (Google and Microsoft come from GOOGLE_* / MICROSOFT_* variables).
+  federation: z.object({
+    accountCreation: z.enum(['verified-email', 'off']),
+    stateTtlSeconds: positiveInt.max(3600),
+    providers: z.array(upstreamSchema).default([])
+      .refine((list) => new Set(list.map((upstream) => upstream.id)).size === list.length, 'provider ids must be unique')
+      .refine((list) => list.every((upstream) => !BUILT_IN_UPSTREAMS.includes(upstream.id)), 'google and microsoft are configured by environment variables'),
+  }).strict(),
+  // Signed-in sessions (issue 8): how long a session lasts with "remember me" and without it (the
+  // cookie then ends with the browser), the idle timeout (OWASP Session Management Cheat Sheet;
+  // every use at the provider restarts it), the most sessions an account may hold (the oldest is
+  // ended), when /account/events warns of expiry, and whether ending a session revokes a client's
+  // offline_access grant too (per client, or the default). backchannelLogout tunes the outbox.
+  sessions: z.object({
+    rememberMeSeconds: positiveInt,
+    browserSessionSeconds: positiveInt,
+    idleTimeoutSeconds: positiveInt,
+    maxPerAccount: positiveInt.max(1000),
+    expiryWarningSeconds: positiveInt,
+    revokeRefreshTokensOnEnd: z.object({
+      default: z.boolean(),
+      clients: z.record(z.string().min(1), z.boolean()).default({}),
+    }).strict(),
+    backchannelLogout: z.object({
+      timeoutMs: positiveInt.max(60_000),
+      maxAttempts: positiveInt.max(100),
+      baseDelaySeconds: positiveInt,
+      maxDelaySeconds: positiveInt,
+      pollIntervalMs: positiveInt,
+      batchSize: positiveInt.max(1000),
+      retentionDays: positiveInt.max(3650),
+      // Tests only: lets deliveries reach loopback and private addresses (the SSRF guard is off).
+      allowPrivateAddresses: z.boolean(),
+    }).strict(),
+  }).strict(),
+}).strict();
+
+export type Settings = z.infer<typeof settingsSchema>;

@@ -1,0 +1,74 @@
+// The only SQL for account_lockouts and unlock_tokens.
+import type { Queryable } from '../db.js';
+
+export interface LockState {
+  userId: string;
+  email: string;
+  name: string | null;
+  /** Seconds until the lock ends; 0 when not locked. */
+  lockedForSeconds: number;
+}
+
+/** The account with this address and how long it stays locked, or undefined for no account. */
+export async function findLockByEmail(db: Queryable, email: string): Promise<LockState | undefined> {
+  const result = await db.query<{ id: string; email: string; name: string | null; seconds: number | null }>(
+    `SELECT u.id, u.email, u.name, ceil(extract(epoch FROM l.locked_until - now()))::int AS seconds
+     FROM users u LEFT JOIN account_lockouts l ON l.user_id = u.id
+     WHERE lower(u.email) = lower($1)`,
+    [email],
+  );
+  const row = result.rows[0];
+  return row ? { userId: row.id, email: row.email, name: row.name, lockedForSeconds: Math.max(0, row.seconds ?? 0) } : undefined;
+}
+
+/**
+ * Locks the account for baseSeconds × 2^(earlier locks), at most maxSeconds, unless a lock is
+ * already running (concurrent failures lock once). Returns the new lock's length and its
+ * count, or undefined when it was already locked.
+ */
+export async function lockAccount(db: Queryable, userId: string, baseSeconds: number, maxSeconds: number): Promise<{ seconds: number; lockCount: number } | undefined> {
+  const result = await db.query<{ seconds: number; lock_count: number }>(
+    `INSERT INTO account_lockouts AS l (user_id, lock_count, locked_until, updated_at)
+     VALUES ($1, 1, now() + make_interval(secs => $2), now())
+     ON CONFLICT (user_id) DO UPDATE SET
+       lock_count = l.lock_count + 1,
+       locked_until = now() + make_interval(secs => least($3, $2 * power(2, l.lock_count))),
+       updated_at = now()
+     WHERE l.locked_until IS NULL OR l.locked_until <= now()
+     RETURNING ceil(extract(epoch FROM locked_until - now()))::int AS seconds, lock_count`,
+    [userId, baseSeconds, maxSeconds],
+  );
+  const row = result.rows[0];
+  return row ? { seconds: row.seconds, lockCount: row.lock_count } : undefined;
+}
+
+/** Ends a running lock (the delay of the next one still grows); whether one was running. */
+export async function unlockAccount(db: Queryable, userId: string): Promise<boolean> {
+  const result = await db.query(
+    'UPDATE account_lockouts SET locked_until = NULL, updated_at = now() WHERE user_id = $1 AND locked_until > now()',
+    [userId],
+  );
+  return result.rowCount > 0;
+}
+
+export async function insertUnlockToken(db: Queryable, token: { userId: string; tokenHash: string; ttlSeconds: number }): Promise<void> {
+  await db.query(
+    'INSERT INTO unlock_tokens (user_id, token_hash, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))',
+    [token.userId, token.tokenHash, token.ttlSeconds],
+  );
+}
+
+/** Spends a live unlock token in one statement; its account, or undefined. */
+export async function consumeUnlockToken(db: Queryable, tokenHash: string): Promise<string | undefined> {
+  const result = await db.query<{ user_id: string }>(
+    `UPDATE unlock_tokens SET consumed_at = now()
+     WHERE token_hash = $1 AND consumed_at IS NULL AND expires_at > now() RETURNING user_id`,
+    [tokenHash],
+  );
+  return result.rows[0]?.user_id;
+}
+
+export async function isUnlockTokenLive(db: Queryable, tokenHash: string): Promise<boolean> {
+  const result = await db.query('SELECT 1 FROM unlock_tokens WHERE token_hash = $1 AND consumed_at IS NULL AND expires_at > now()', [tokenHash]);
+  return result.rowCount > 0;
+}

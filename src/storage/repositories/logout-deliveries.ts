@@ -1,0 +1,102 @@
+// The only SQL for logout_deliveries: the durable outbox of back-channel logout notices.
+import type { Queryable } from '../db.js';
+
+export interface NewLogoutDelivery {
+  clientId: string;
+  accountId: string;
+  sid: string | undefined;
+  jti: string;
+  reason: string;
+}
+
+export interface LogoutDelivery extends NewLogoutDelivery {
+  id: string;
+  /** Attempts made before this one. */
+  attempts: number;
+}
+
+export interface LogoutDeliveryStatus {
+  clientId: string;
+  pending: number;
+  delivered: number;
+  failed: number;
+  lastError: string | null;
+  lastAttemptAt: Date | null;
+}
+
+/** All rows in one statement: either every client of the session is told, or none is queued. */
+export async function insertLogoutDeliveries(db: Queryable, deliveries: NewLogoutDelivery[]): Promise<void> {
+  if (deliveries.length === 0) return;
+  const values: unknown[] = [];
+  const tuples = deliveries.map((delivery, index) => {
+    values.push(delivery.clientId, delivery.accountId, delivery.sid ?? null, delivery.jti, delivery.reason);
+    const base = index * 5;
+    return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5})`;
+  });
+  await db.query(`INSERT INTO logout_deliveries (client_id, account_id, sid, jti, reason) VALUES ${tuples.join(', ')}`, values);
+}
+
+/**
+ * Claims up to `limit` due deliveries for this worker: they are pushed `leaseSeconds` into the
+ * future in the same statement, so another node skips them (SKIP LOCKED) now and only retries
+ * them if this one dies before recording the outcome.
+ */
+export async function claimDueLogoutDeliveries(db: Queryable, limit: number, leaseSeconds: number): Promise<LogoutDelivery[]> {
+  const result = await db.query<{ id: string; client_id: string; account_id: string; sid: string | null; jti: string; reason: string; attempts: number }>(
+    `UPDATE logout_deliveries SET next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
+     WHERE id IN (
+       SELECT id FROM logout_deliveries WHERE status = 'pending' AND next_attempt_at <= now()
+       ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+     RETURNING id, client_id, account_id, sid, jti, reason, attempts`,
+    [limit, leaseSeconds],
+  );
+  return result.rows.map((row) => ({
+    id: row.id, clientId: row.client_id, accountId: row.account_id, sid: row.sid ?? undefined, jti: row.jti, reason: row.reason, attempts: row.attempts,
+  }));
+}
+
+export async function markLogoutDelivered(db: Queryable, id: string): Promise<void> {
+  await db.query(
+    `UPDATE logout_deliveries SET status = 'delivered', attempts = attempts + 1, last_error = NULL, updated_at = now() WHERE id = $1`,
+    [id],
+  );
+}
+
+/** A failed attempt: retried after `retryInSeconds`, or given up when that is undefined. */
+export async function markLogoutAttemptFailed(db: Queryable, id: string, error: string, retryInSeconds: number | undefined): Promise<void> {
+  await db.query(
+    `UPDATE logout_deliveries SET attempts = attempts + 1, last_error = $2, updated_at = now(),
+       status = CASE WHEN $3::int IS NULL THEN 'failed' ELSE 'pending' END,
+       next_attempt_at = CASE WHEN $3::int IS NULL THEN next_attempt_at ELSE now() + make_interval(secs => $3::int) END
+     WHERE id = $1`,
+    [id, error.slice(0, 300), retryInSeconds ?? null],
+  );
+}
+
+/** Per client, the deliveries queued since `since`: how many are pending, delivered, failed. */
+export async function summarizeLogoutDeliveries(db: Queryable, since: Date): Promise<LogoutDeliveryStatus[]> {
+  const result = await db.query<{ client_id: string; pending: string; delivered: string; failed: string; last_error: string | null; last_attempt_at: Date | null }>(
+    `SELECT client_id,
+       count(*) FILTER (WHERE status = 'pending') AS pending,
+       count(*) FILTER (WHERE status = 'delivered') AS delivered,
+       count(*) FILTER (WHERE status = 'failed') AS failed,
+       (array_agg(last_error ORDER BY updated_at DESC) FILTER (WHERE last_error IS NOT NULL))[1] AS last_error,
+       max(updated_at) FILTER (WHERE attempts > 0) AS last_attempt_at
+     FROM logout_deliveries WHERE created_at >= $1 GROUP BY client_id ORDER BY client_id`,
+    [since],
+  );
+  return result.rows.map((row) => ({
+    clientId: row.client_id, pending: Number(row.pending), delivered: Number(row.delivered), failed: Number(row.failed),
+    lastError: row.last_error, lastAttemptAt: row.last_attempt_at,
+  }));
+}
+
+/** Deletes up to `limit` finished deliveries older than `days`; the number deleted. */
+export async function deleteFinishedLogoutDeliveries(db: Queryable, days: number, limit: number): Promise<number> {
+  const result = await db.query(
+    `DELETE FROM logout_deliveries WHERE id IN (
+       SELECT id FROM logout_deliveries WHERE status <> 'pending' AND updated_at < now() - make_interval(days => $1) LIMIT $2)`,
+    [days, limit],
+  );
+  return result.rowCount;
+}

@@ -1,0 +1,37 @@
+// When an authorization request demands a second factor, and which prompt reasons are a pure step-up.
+import { describe, expect, it } from 'vitest';
+import { ACR_PASSWORD, ACR_TWO_FACTOR, isStepUpOnly, requestsTwoFactor, STEP_UP_REASON } from '../../src/oidc/two-factor-policy.js';
+
+describe('requestsTwoFactor', () => {
+  it('is true for acr_values naming the two-factor value, in any position', () => {
+    expect(requestsTwoFactor({ acr_values: ACR_TWO_FACTOR }, [])).toBe(true);
+    expect(requestsTwoFactor({ acr_values: `${ACR_PASSWORD} ${ACR_TWO_FACTOR}` }, [])).toBe(true);
+    expect(requestsTwoFactor({ acr_values: ACR_PASSWORD }, [])).toBe(false);
+    expect(requestsTwoFactor({}, [])).toBe(false);
+  });
+
+  it('reads the acr claim of the claims parameter, value or values', () => {
+    const claims = (acr: object) => JSON.stringify({ id_token: { acr } });
+    expect(requestsTwoFactor({ claims: claims({ essential: true, value: ACR_TWO_FACTOR }) }, [])).toBe(true);
+    expect(requestsTwoFactor({ claims: claims({ values: [ACR_PASSWORD, ACR_TWO_FACTOR] }) }, [])).toBe(true);
+    expect(requestsTwoFactor({ claims: claims({ values: [ACR_PASSWORD] }) }, [])).toBe(false);
+    expect(requestsTwoFactor({ claims: JSON.stringify({ userinfo: { acr: { value: ACR_TWO_FACTOR } } }) }, [])).toBe(false);
+    expect(requestsTwoFactor({ claims: 'not json' }, [])).toBe(false);
+  });
+
+  it('is true for a client the policy names, whatever it asks', () => {
+    expect(requestsTwoFactor({ client_id: 'payroll' }, ['payroll'])).toBe(true);
+    expect(requestsTwoFactor({ client_id: 'notes' }, ['payroll'])).toBe(false);
+  });
+});
+
+describe('isStepUpOnly', () => {
+  it('holds when every reason is about the acr, and never for a fresh-login reason', () => {
+    expect(isStepUpOnly([STEP_UP_REASON])).toBe(true);
+    expect(isStepUpOnly([STEP_UP_REASON, 'essential_acrs'])).toBe(true);
+    expect(isStepUpOnly([STEP_UP_REASON, 'max_age'])).toBe(false);
+    expect(isStepUpOnly(['login_prompt'])).toBe(false);
+    expect(isStepUpOnly(['no_session'])).toBe(false);
+    expect(isStepUpOnly([])).toBe(false);
+  });
+});
