@@ -11,7 +11,14 @@ import {
 
 export async function startGatehouseTarget(spec: TargetSpec): Promise<{ ready: TargetReady; stop(): Promise<void> }> {
   const settingsFile = path.join(spec.dataDir, 'bench-settings.json');
-  writeFileSync(settingsFile, JSON.stringify({ resourceServers: RESOURCE_SERVERS }));
+  // Every load comes from one IP, a few accounts and one machine client: the rate limits stay on
+  // (their counting is part of what is measured) but wide enough never to refuse.
+  const wide = { points: 1_000_000_000, windowSeconds: 60 };
+  writeFileSync(settingsFile, JSON.stringify({
+    resourceServers: RESOURCE_SERVERS,
+    rateLimits: { loginPerIp: wide, loginFailuresPerIp: wide, secondFactorPerIp: wide, registrationPerIp: wide, tokenPerClient: wide },
+    lockout: { maxFailures: 100 },
+  }));
   const config = loadConfig({
     env: {
       NODE_ENV: 'test',
