@@ -62,7 +62,12 @@ Options:
     await checkInput(this, () => parseClientInput(input));
 
     const { withSession } = await import('./session.js');
-    const client = await withSession(({ context }) => context.clients.register(input));
+    const client = await withSession(async ({ context }) => {
+      const registered = await context.clients.register(input);
+      // Admin changes are part of the audit trail (issue 6 item 4); never the secret.
+      await context.audit.record({ type: 'admin.client_changed', outcome: 'success', clientId: registered.clientId, detail: { action: 'created', by: 'admin-cli' } });
+      return registered;
+    });
     if (flags.json) {
       io.stdout(`${JSON.stringify({ client_id: client.clientId, ...(client.clientSecret ? { client_secret: client.clientSecret } : {}), ...client.metadata })}\n`);
       return;

@@ -54,9 +54,13 @@ Options:
     if (problem) throw new UsageError(`${this.name}: ${problem.message}`);
 
     const { withSession } = await import('./session.js');
-    const user = await withSession(({ context }) => context.users.create({
-      email, password, emailVerified: flags.verified ?? false, ...(flags.name !== undefined ? { name: flags.name } : {}),
-    }));
+    const user = await withSession(async ({ context }) => {
+      const created = await context.users.create({
+        email, password, emailVerified: flags.verified ?? false, ...(flags.name !== undefined ? { name: flags.name } : {}),
+      });
+      await context.audit.record({ type: 'admin.user_changed', outcome: 'success', accountId: created.id, email: created.email, detail: { action: 'created', by: 'admin-cli' } });
+      return created;
+    });
     io.stdout(`created user ${user.id} <${user.email}>${user.emailVerified ? ' (email verified)' : ''}\n`);
   },
 };

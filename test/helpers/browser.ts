@@ -209,6 +209,7 @@ export class Browser {
     omit?: string[];
     followOrigins?: string[];
     followRedirects?: boolean;
+    headers?: Record<string, string>;
   } = {}): Promise<Page> {
     const forms = parseForms(page);
     const matches = (text: string) => (typeof options.button === 'string' ? text === options.button : options.button!.test(text));
@@ -223,7 +224,7 @@ export class Browser {
     if (button?.name) data.set(button.name, button.value ?? '');
     for (const [name, value] of Object.entries(options.fields ?? {})) data.set(name, value);
     for (const name of options.omit ?? []) data.delete(name);
-    const follow = { followOrigins: options.followOrigins, followRedirects: options.followRedirects };
+    const follow = { followOrigins: options.followOrigins, followRedirects: options.followRedirects, headers: options.headers };
     if (form.method === 'POST') return this.request(form.action, { method: 'POST', form: data, ...follow });
     const target = new URL(form.action);
     target.search = data.toString();

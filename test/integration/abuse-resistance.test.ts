@@ -197,3 +197,30 @@ describe('IP throttle, registration, token endpoint', () => {
     expect((await token(machine.clientSecret!, true)).status).toBe(429);
   });
 });
+
+describe.each([
+  { trustProxy: false, expectedIp: '127.0.0.1' },
+  { trustProxy: true, expectedIp: '203.0.113.7' },
+])('X-Forwarded-For with TRUST_PROXY=$trustProxy', ({ trustProxy, expectedIp }) => {
+  let app: TestApp;
+  let rp: oidc.Configuration;
+  beforeAll(async () => {
+    const file = settings.file(`proxy-${trustProxy}`, { rateLimits: { loginFailuresPerIp: { points: 1, windowSeconds: 900 } } });
+    app = await startTestApp({ env: { SETTINGS_FILE: file, TRUST_PROXY: String(trustProxy) } });
+    rp = await relyingParty(app);
+  });
+  afterAll(async () => { await app?.close(); });
+
+  it('records and limits by the client address only when the proxy is trusted', async () => {
+    const from = (ip: string) => ({ 'x-forwarded-for': ip });
+    const browser = new Browser();
+    const first = await browser.submit(await loginPage(app, rp, browser), { button: 'Sign in', fields: { email: 'proxy1@example.test', password: 'wrong guess here' }, headers: from('203.0.113.7') });
+    expect(first.status).toBe(400);
+    const rows = await app.context.database.query<{ ip: string }>("SELECT ip FROM audit_events WHERE type = 'login.failure' AND email = 'proxy1@example.test'");
+    expect(rows.rows).toEqual([{ ip: expectedIp }]);
+    // The failure budget (1) is spent for whatever address was counted; another forwarded
+    // address gets a fresh budget only when the header is trusted.
+    const other = await browser.submit(await loginPage(app, rp, browser), { button: 'Sign in', fields: { email: 'proxy2@example.test', password: 'wrong guess here' }, headers: from('203.0.113.8') });
+    expect(other.status).toBe(trustProxy ? 400 : 429);
+  });
+});

@@ -109,5 +109,19 @@ describe('gatehouse users invite / activate / unlock', () => {
     const activated = await runCli(['users', 'activate', '--email', 'sleeper@example.test'], env);
     expect(activated.stderr).toBe('');
     expect(activated.stdout).toMatch(/^activated user [0-9a-f-]{36} <sleeper@example\.test>\n$/);
+
+    // Every admin change above is in the audit trail.
+    const client = await runCli(['clients', 'add', '--name', 'Batch', '--grant', 'client_credentials', '--json'], env);
+    expect(client.code, client.stderr).toBe(0);
+    const clientId = (JSON.parse(client.stdout) as { client_id: string }).client_id;
+    const audit = await runCli(['audit', '--since', '1h', '--json', '--limit', '100'], env);
+    expect(audit.code, audit.stderr).toBe(0);
+    const rows = audit.stdout.trim().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const types = rows.map((row) => `${String(row.type)} ${String(row.email ?? row.client_id ?? '')}`);
+    expect(types).toEqual(expect.arrayContaining([
+      'admin.user_changed sleeper@example.test', 'account.unlocked sleeper@example.test', 'account.reactivated sleeper@example.test',
+      `admin.client_changed ${clientId}`,
+    ]));
+    expect(audit.stdout).not.toContain(PASSWORD);
   });
 });
