@@ -107,6 +107,7 @@ export async function createApp(context: AppContext): Promise<App> {
     async close() {
       sessionStream.endAll();
       await sessions.close();
+      await context.audit.flush();
     },
   };
 }

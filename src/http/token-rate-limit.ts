@@ -1,7 +1,9 @@
 // Token endpoint limit per client (issue 6 item 1). Only requests that authenticated as the
 // client are counted (after oidc-provider has answered), so nobody can use up a client's budget
-// by sending its client_id with a wrong secret; the check before the request reads that count by
-// the client_id the request claims. Over the limit: 429, an OAuth error body and Retry-After.
+// by sending its client_id with a wrong secret. One counter write per request: the hit that uses
+// a client's last point marks it spent in this node until its window starts over, and requests
+// claiming that client_id are refused before any work. Over the limit: 429, an OAuth error body
+// and Retry-After.
 import { Readable } from 'node:stream';
 import type Koa from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
@@ -50,21 +52,38 @@ export function limitTokenRequestsPerClient(deps: { limiter: RateLimiter; rule: 
   const { limiter, rule } = deps;
   const tokenPath = deps.tokenPath ?? '/token';
   const keyOf = (clientId: string) => `token:client:${clientId}`;
+  // client_id → when its window starts over (epoch ms), for clients whose budget is spent.
+  const spentUntil = new Map<string, number>();
+
+  function secondsLeft(clientId: string | undefined): number {
+    if (!clientId) return 0;
+    const until = spentUntil.get(clientId);
+    if (until === undefined) return 0;
+    if (until <= Date.now()) {
+      spentUntil.delete(clientId);
+      return 0;
+    }
+    return Math.ceil((until - Date.now()) / 1000);
+  }
 
   return async function limitTokenRequests(ctx, next) {
     if (ctx.method !== 'POST' || ctx.path !== tokenPath) return next();
-    const claimed = basicClientId(ctx.get('authorization')) ?? (await peekBodyClientId(ctx));
-    if (claimed && (await limiter.used(keyOf(claimed), rule)) >= rule.points) {
+    // The body is only read for its client_id while some client's budget is spent.
+    const wait = spentUntil.size === 0 ? 0 : secondsLeft(basicClientId(ctx.get('authorization')) ?? (await peekBodyClientId(ctx)));
+    if (wait > 0) {
       ctx.status = 429;
-      ctx.set('Retry-After', String(rule.windowSeconds));
+      ctx.set('Retry-After', String(wait));
       ctx.set('Cache-Control', 'no-store');
-      ctx.body = { error: 'temporarily_unavailable', error_description: `too many token requests for this client; retry after ${rule.windowSeconds} seconds` };
+      ctx.body = { error: 'temporarily_unavailable', error_description: `too many token requests for this client; retry after ${wait} seconds` };
       return undefined;
     }
     await next();
     const { client } = (ctx as unknown as KoaContextWithOIDC).oidc ?? {};
     // 401 is invalid_client: the request did not prove it was this client.
-    if (client && ctx.status !== 401) await limiter.hit(keyOf(client.clientId), rule);
+    if (!client || ctx.status === 401) return undefined;
+    const decision = await limiter.hit(keyOf(client.clientId), rule);
+    const resetSeconds = decision.allowed ? (decision.remaining === 0 ? decision.resetAfterSeconds : undefined) : decision.retryAfterSeconds;
+    if (resetSeconds !== undefined) spentUntil.set(client.clientId, Date.now() + resetSeconds * 1000);
     return undefined;
   };
 }

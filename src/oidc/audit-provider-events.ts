@@ -35,7 +35,8 @@ export function auditProviderEvents(provider: Provider, audit: AuditLog, logger:
     const { entities, params, client } = ctx.oidc;
     const grantType = String(params?.grant_type ?? '');
     const accessToken = entities.AccessToken ?? entities.ClientCredentials;
-    await audit.record({
+    // Every token request writes one: batched (audit.recordSoon), not a commit each.
+    audit.recordSoon({
       type: 'token.issued',
       outcome: 'success',
       accountId: entities.Account?.accountId ?? entities.Grant?.accountId,
@@ -53,7 +54,7 @@ export function auditProviderEvents(provider: Provider, audit: AuditLog, logger:
   listen('grant.error', async (ctx: KoaContextWithOIDC, error: { error?: string }) => {
     const { entities, params, client } = ctx.oidc;
     const source: TokenLike | undefined = entities.AuthorizationCode ?? entities.RefreshToken ?? entities.DeviceCode;
-    await audit.record({
+    audit.recordSoon({
       type: 'token.issued',
       outcome: 'failure',
       accountId: source?.accountId,

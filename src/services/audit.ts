@@ -7,7 +7,7 @@ import { ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Database, Queryable } from '../storage/db.js';
 import {
-  eraseAuditPersonalData, findAuditEvents, insertAuditEvent, type AuditEventRow, type NewAuditEventRow,
+  eraseAuditPersonalData, findAuditEvents, insertAuditEvent, insertAuditEvents, type AuditEventRow, type NewAuditEventRow,
 } from '../storage/repositories/audit-events.js';
 
 export const AUDIT_EVENT_TYPES = [
@@ -92,6 +92,8 @@ const MAX_DETAIL_STRING = 200;
 export const MAX_USER_AGENT_CHARS = 512;
 const MAX_EMAIL = 320;
 const MAX_SHORT_FIELD = 200;
+const BATCH_WINDOW_MS = 50;
+const BATCH_MAX_ROWS = 200;
 const DETAIL_KEY = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
 const SECRET_KEY = new RegExp(SECRET_WORDS.join('|'), 'i');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -159,7 +161,7 @@ export function createAuditLog(deps: { database: Database; logger: Logger; clock
    * and swallowed, so the audit trail never breaks a sign-in; with a caller's transaction it
    * throws, and the change it describes rolls back with it.
    */
-  async function record(event: AuditEventInput, db?: Queryable): Promise<void> {
+  function prepare(event: AuditEventInput): { row: NewAuditEventRow; line: Record<string, unknown> } {
     const { detail, dropped } = sanitizeAuditDetail(event.detail);
     const row: NewAuditEventRow = {
       type: event.type,
@@ -175,6 +177,11 @@ export function createAuditLog(deps: { database: Database; logger: Logger; clock
     // The log line leaves out email and user agent: log files cannot be erased with an account.
     const line = { type: row.type, outcome: row.outcome, accountId: row.accountId, clientId: row.clientId, ip: row.ip, detail };
     if (dropped.length > 0) logger.warn({ audit: { type: row.type, droppedKeys: dropped } }, 'audit detail entries dropped');
+    return { row, line };
+  }
+
+  async function record(event: AuditEventInput, db?: Queryable): Promise<void> {
+    const { row, line } = prepare(event);
     try {
       await insertAuditEvent(db ?? database, row);
     } catch (error) {
@@ -213,7 +220,40 @@ export function createAuditLog(deps: { database: Database; logger: Logger; clock
     return eraseAuditPersonalData(db ?? database, accountId);
   }
 
-  return { record, query, forgetAccount };
+  // Write-behind for high-volume events (every token the provider issues or revokes): rows wait
+  // at most BATCH_WINDOW_MS and go in one multi-row INSERT, one commit per batch instead of one
+  // per token. The log line is written at once, so a crash inside the window loses rows, never
+  // the record of the event. flush() runs at shutdown.
+  const pending: NewAuditEventRow[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> = Promise.resolve();
+
+  function flush(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const rows = pending.splice(0);
+    if (rows.length > 0) {
+      inFlight = inFlight.then(() => insertAuditEvents(database, rows)).catch((error: Error & { code?: string }) => {
+        logger.error({ audit: { count: rows.length, types: [...new Set(rows.map((row) => row.type))] }, err: { name: error.name, code: error.code, message: error.message } }, 'audit events not stored');
+      });
+    }
+    return inFlight;
+  }
+
+  /** Like record(), for events too frequent to cost a commit each; stored within BATCH_WINDOW_MS. */
+  function recordSoon(event: AuditEventInput): void {
+    const { row, line } = prepare(event);
+    logger.info({ audit: line }, row.type);
+    pending.push(row);
+    if (pending.length >= BATCH_MAX_ROWS) {
+      void flush();
+    } else if (!timer) {
+      timer = setTimeout(() => { void flush(); }, BATCH_WINDOW_MS);
+      timer.unref();
+    }
+  }
+
+  return { record, recordSoon, flush, query, forgetAccount };
 }
 
 export type AuditLog = ReturnType<typeof createAuditLog>;

@@ -5,7 +5,10 @@ import type { LimitRule, RateLimitStore } from '../storage/rate-limit-store.js';
 
 export type RateLimit = LimitRule;
 
-export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+/** Allowed hits say how many are left and when the window starts over. */
+export type RateLimitDecision =
+  | { allowed: true; remaining?: number; resetAfterSeconds?: number }
+  | { allowed: false; retryAfterSeconds: number };
 
 export interface RateLimiter {
   /** Counts one hit against key and says whether it is within the limit. */
@@ -19,8 +22,7 @@ export interface RateLimiter {
 export function createRateLimiter(store: RateLimitStore): RateLimiter {
   return {
     async hit(key, limit) {
-      const decision = await store.consume(limit, key);
-      return decision.allowed ? { allowed: true } : decision;
+      return store.consume(limit, key);
     },
     used: (key, limit) => store.used(limit, key),
     reset: (key, limit) => store.reset(limit, key),

@@ -11,7 +11,9 @@ export interface LimitRule {
   windowSeconds: number;
 }
 
-export type LimitDecision = { allowed: true; remaining: number } | { allowed: false; retryAfterSeconds: number };
+export type LimitDecision =
+  | { allowed: true; remaining: number; resetAfterSeconds: number }
+  | { allowed: false; retryAfterSeconds: number };
 
 export interface RateLimitStore {
   /** Counts `points` against key under rule, atomically, and says whether it is within the rule. */
@@ -56,7 +58,7 @@ export function createRateLimitStore(deps: { database: Database; redis?: RedisCl
     async consume(rule, key, points = 1) {
       try {
         const result = await limiterFor(rule).consume(key, points);
-        return { allowed: true, remaining: result.remainingPoints };
+        return { allowed: true, remaining: result.remainingPoints, resetAfterSeconds: Math.max(1, Math.ceil(result.msBeforeNext / 1000)) };
       } catch (rejection) {
         // Over the rule: the library rejects with the counter's state; anything else is a store fault.
         if (!(rejection instanceof RateLimiterRes)) throw rejection;

@@ -191,7 +191,8 @@ describe('IP throttle, registration, token endpoint', () => {
     for (let index = 0; index < 3; index += 1) expect((await token(machine.clientSecret!)).status).toBe(200);
     const limited = await token(machine.clientSecret!);
     expect(limited.status).toBe(429);
-    expect(limited.headers.get('retry-after')).toBe('60');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(60);
     expect(await limited.json()).toMatchObject({ error: 'temporarily_unavailable' });
     // The claimed client_id in the body is checked the same way.
     expect((await token(machine.clientSecret!, true)).status).toBe(429);

@@ -55,6 +55,21 @@ describe.each(storageKinds)('audit trail on %s', (kind) => {
     expect(JSON.stringify(lines)).not.toMatch(/ada@example\.test/i);
   });
 
+  it('stores high-volume events in batches: logged at once, stored by flush() or within the window', async () => {
+    const { audit, entries } = auditLog();
+    const accountId = await newAccount('batch@example.test');
+    for (let index = 0; index < 250; index += 1) {
+      audit.recordSoon({ type: 'token.issued', outcome: 'success', accountId, clientId: 'batch-client', detail: { grantType: 'client_credentials' } });
+    }
+    // 200 rows fill a batch and are on their way; the rest wait for the window or a flush.
+    expect(entries().filter((line) => line.msg === 'token.issued')).toHaveLength(250);
+    await audit.flush();
+    expect(await count(accountId)).toBe(250);
+    audit.recordSoon({ type: 'token.issued', outcome: 'success', accountId, detail: {} });
+    for (let attempt = 0; attempt < 50 && (await count(accountId)) < 251; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await count(accountId)).toBe(251);
+  });
+
   it('lists newest first and pages with a cursor, without gaps or repeats, also among rows of one instant', async () => {
     const accountId = await newAccount('grace@example.test');
     const base = Date.now() - 3 * DAY_MS;

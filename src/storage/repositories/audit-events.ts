@@ -51,6 +51,21 @@ export async function insertAuditEvent(db: Queryable, row: NewAuditEventRow): Pr
   );
 }
 
+/** Several rows in one statement (one commit), for events recorded in batches. */
+export async function insertAuditEvents(db: Queryable, rows: readonly NewAuditEventRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const params: unknown[] = [];
+  const tuples = rows.map((row) => {
+    params.push(row.occurredAt ?? null, row.type, row.outcome, row.accountId, row.email, row.clientId, row.ip, row.userAgent, JSON.stringify(row.detail));
+    const n = params.length - 9;
+    return `(COALESCE($${n + 1}::timestamptz, now()), $${n + 2}, $${n + 3}, $${n + 4}::uuid, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8}, $${n + 9}::jsonb)`;
+  });
+  await db.query(
+    `INSERT INTO audit_events (occurred_at, type, outcome, account_id, email, client_id, ip, user_agent, detail) VALUES ${tuples.join(', ')}`,
+    params,
+  );
+}
+
 export async function findAuditEvents(db: Queryable, filter: AuditEventFilter): Promise<AuditEventRow[]> {
   const params: unknown[] = [filter.since, filter.limit];
   const where = ['e.occurred_at >= $1'];
