@@ -38,6 +38,14 @@ function findForm(html: string, suffixes: string[]): { action: string; fields: U
 class CookieJar {
   #cookies = new Map<string, string>();
 
+  get(name: string): string | undefined {
+    return this.#cookies.get(name);
+  }
+
+  set(name: string, value: string): void {
+    this.#cookies.set(name, value);
+  }
+
   header(): string {
     return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   }
@@ -61,12 +69,23 @@ export interface Authorization {
   codeVerifier: string;
 }
 
+// Gatehouse knows a returning browser by its device cookie (new-device alerts): each account
+// signs in again from the browser it used before, as most sign-ins do, not from a new one.
+const DEVICE_COOKIES = ['gatehouse.device', 'gatehouse.device.sig'];
+const returningBrowsers = new Map<string, Map<string, string>>();
+
 /**
- * One sign-in from a fresh browser: PKCE S256, prompt=consent (oidc-provider issues refresh tokens
+ * One sign-in without a session: PKCE S256, prompt=consent (oidc-provider issues refresh tokens
  * only after an explicit consent to offline_access), the password form, then the consent form.
+ * Only the device cookie carries over from the account's previous sign-in.
  */
 export async function signIn(target: TargetReady, account: { email: string; password: string }): Promise<Authorization> {
   const jar = new CookieJar();
+  for (const [name, value] of returningBrowsers.get(account.email) ?? []) jar.set(name, value);
+  const remember = () => {
+    const kept = new Map(DEVICE_COOKIES.flatMap((name) => { const value = jar.get(name); return value ? [[name, value] as const] : []; }));
+    if (kept.size > 0) returningBrowsers.set(account.email, kept);
+  };
   const codeVerifier = randomBytes(32).toString('base64url');
   const start = new URL('/auth', target.url);
   start.search = new URLSearchParams({
@@ -99,6 +118,7 @@ export async function signIn(target: TargetReady, account: { email: string; pass
       if (location.startsWith(REDIRECT_URI)) {
         const code = new URL(location).searchParams.get('code');
         if (!code) throw new Error(`redirected to the client without a code: ${location}`);
+        remember();
         return { code, codeVerifier };
       }
       url = new URL(location, url).href;
