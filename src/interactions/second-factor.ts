@@ -91,15 +91,17 @@ export function createSecondFactorSteps(deps: SecondFactorDeps) {
 
   /**
    * What this interaction waits for: saved after the password, or — when a signed-in session was
-   * sent back only to add a second factor (step-up) — the session's account. Undefined means the
-   * password form; so does an account that is gone or no longer active.
+   * sent back only to add a second factor (step-up, or to enrol in mode 'required') — the
+   * session's account. Undefined means the password form; so does an account that is gone or no
+   * longer active.
    */
   async function pendingOf(ctx: StepContext): Promise<{ pending: Pending; user: User } | undefined> {
     const interaction = interactionOf(ctx);
     const saved = pendingSchema.safeParse(interaction.result?.[PENDING]);
     let pending: Pending | undefined = saved.success ? saved.data : undefined;
     const sessionAccount = interaction.session?.accountId;
-    if (!pending && sessionAccount && isStepUpOnly(interaction.prompt.reasons) && requestsTwoFactor(interaction.params, requiredForClients)) {
+    const demanded = requestsTwoFactor(interaction.params, requiredForClients) || isTwoFactorRequired(settings.policy, { clientId: clientIdOf(ctx) });
+    if (!pending && sessionAccount && isStepUpOnly(interaction.prompt.reasons) && demanded) {
       const { enrolled } = await twoFactor.status(sessionAccount);
       // A step-up keeps the signed-in session; the interaction does not say whether it was remembered.
       pending = { accountId: sessionAccount, step: enrolled ? 'verify' : 'enrol', amr: interaction.session?.amr ?? ['pwd'], remember: true };

@@ -30,6 +30,8 @@ export interface ProviderOptionsInput {
   resourceServers: Record<string, ResourceServerSettings>;
   /** twoFactor.policy.requiredForClients: clients whose sign-ins always include a second factor. */
   twoFactorClients: readonly string[];
+  /** Set when twoFactor.policy.mode is 'required': whether this account still has no second factor. */
+  lacksRequiredSecondFactor?: (accountId: string) => Promise<boolean>;
   pages: {
     renderError: NonNullable<Configuration['renderError']>;
     logoutSource: (ctx: KoaContextWithOIDC, form: string) => Promise<void>;
@@ -164,7 +166,7 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
       },
     },
     interactions: {
-      policy: buildInteractionPolicy(input.twoFactorClients),
+      policy: buildInteractionPolicy(input.twoFactorClients, input.lacksRequiredSecondFactor),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     renderError: input.pages.renderError,

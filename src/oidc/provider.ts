@@ -3,6 +3,7 @@ import Provider, { type Configuration } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { TwoFactorService } from '../services/two-factor.js';
 import type { UserService } from '../services/users.js';
 import { createFindAccount, type IdpOfSession } from './account.js';
 import { buildProviderOptions, type ProviderOptionsInput } from './options.js';
@@ -13,10 +14,18 @@ export interface ProviderDeps {
   logger: Logger;
   adapter: NonNullable<Configuration['adapter']>;
   users: UserService;
+  /** For twoFactor.policy.mode 'required': a signed-in session without a second factor is sent to enrol. */
+  twoFactor: Pick<TwoFactorService, 'status'>;
   signingKeys: JWK[];
   pages: ProviderOptionsInput['pages'];
   /** The upstream of a federated session, for the ID token's `idp` claim. */
   idpOfSession?: IdpOfSession;
+}
+
+function lacksSecondFactor(twoFactor: Pick<TwoFactorService, 'status'>) {
+  return async function lacksRequiredSecondFactor(accountId: string): Promise<boolean> {
+    return !(await twoFactor.status(accountId)).enrolled;
+  };
 }
 
 export function createProvider(deps: ProviderDeps): Provider {
@@ -30,6 +39,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     sessions: deps.config.settings.sessions,
     resourceServers: deps.config.settings.resourceServers,
     twoFactorClients: deps.config.settings.twoFactor.policy.requiredForClients,
+    ...(deps.config.settings.twoFactor.policy.mode === 'required'
+      ? { lacksRequiredSecondFactor: lacksSecondFactor(deps.twoFactor) }
+      : {}),
     pages: deps.pages,
   });
   const provider = new Provider(deps.config.issuer, options);

@@ -3,6 +3,8 @@
 // factor. A relying party asks for two-factor with acr_values (or an essential acr claim), and a
 // client listed in twoFactor.policy.requiredForClients always gets it: both make the login prompt
 // ask again when the session has only the password level, even though the browser is signed in.
+// With twoFactor.policy.mode 'required', so does a session whose account has no second factor at
+// all (signed in before the policy was turned on): it is led through enrolment, not carried on.
 import { interactionPolicy } from 'oidc-provider';
 
 export const ACR_PASSWORD = 'urn:gatehouse:acr:pwd';
@@ -48,19 +50,26 @@ export function isStepUpOnly(reasons: readonly string[]): boolean {
 /**
  * oidc-provider's default prompts with one more login check. A login result in this very request
  * (ctx.oidc.result) passes, as oidc-provider's own max_age check does: the interaction has just
- * decided, and asking again would loop.
+ * decided, and asking again would loop. lacksRequiredSecondFactor is given only in mode 'required'.
  */
-export function buildInteractionPolicy(requiredForClients: readonly string[]): interactionPolicy.DefaultPolicy {
+export function buildInteractionPolicy(
+  requiredForClients: readonly string[],
+  lacksRequiredSecondFactor?: (accountId: string) => Promise<boolean>,
+): interactionPolicy.DefaultPolicy {
   const policy = interactionPolicy.base();
   policy.get('login')!.checks.add(new interactionPolicy.Check(
     STEP_UP_REASON,
     'two-factor authentication is required',
     // Checks added after construction get no default error; prompt=none answers login_required.
     'login_required',
-    (ctx) => {
+    async (ctx) => {
       const { oidc } = ctx;
-      if (!oidc.session?.accountId || oidc.result?.login || oidc.acr === ACR_TWO_FACTOR) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-      return requestsTwoFactor(oidc.params ?? {}, requiredForClients);
+      const accountId = oidc.session?.accountId;
+      if (!accountId || oidc.result?.login || oidc.acr === ACR_TWO_FACTOR) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      if (requestsTwoFactor(oidc.params ?? {}, requiredForClients)) return interactionPolicy.Check.REQUEST_PROMPT;
+      // An enrolled account's password-level session (a remembered device) carries on: in mode
+      // 'required' everyone must have a second factor, not type a code at every sign-in.
+      return lacksRequiredSecondFactor ? lacksRequiredSecondFactor(accountId) : interactionPolicy.Check.NO_NEED_TO_PROMPT;
     },
   ));
   return policy;

@@ -48,7 +48,10 @@ export type SecondFactorOutcome =
   | { ok: false; reason: 'invalid' | 'replayed' }
   | { ok: false; reason: 'locked'; lockedUntil?: Date };
 
-/** Whether policy demands a second factor of this person signing in to this client. */
+/**
+ * Whether policy demands a second factor of this person signing in to this client. Accounts have
+ * no roles yet and sign-in passes none, so requiredForRoles matches no one until they do.
+ */
 export function isTwoFactorRequired(policy: TwoFactorPolicy, who: { roles?: readonly string[]; clientId?: string }): boolean {
   if (policy.mode === 'required') return true;
   if (who.clientId !== undefined && policy.requiredForClients.includes(who.clientId)) return true;

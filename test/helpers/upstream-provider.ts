@@ -1,9 +1,10 @@
 // A second OpenID provider in the test process, used as a generic upstream: a bare oidc-provider
 // with its development login pages (any password), accounts from a map, on an ephemeral port.
 // The server listens first so the downstream Gatehouse can be configured with its issuer; the
-// client (with the downstream's callback URL) is registered by start().
+// client (with the downstream's callback URLs) is registered by start().
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { text } from 'node:stream/consumers';
 import Provider from 'oidc-provider';
 import { parseForms, type Browser, type Page } from './browser.js';
 
@@ -11,6 +12,8 @@ export interface UpstreamAccount {
   email: string;
   emailVerified: boolean;
   name?: string;
+  /** How the upstream says this person signed in (RFC 8176), e.g. ['pwd', 'mfa']; none by default. */
+  amr?: string[];
 }
 
 export const UPSTREAM_CLIENT_ID = 'gatehouse-downstream';
@@ -19,7 +22,7 @@ export const UPSTREAM_CLIENT_SECRET = 'a-test-only-upstream-client-secret-of-som
 export interface TestUpstream {
   issuer: string;
   accounts: Map<string, UpstreamAccount>;
-  start(redirectUri: string): void;
+  start(redirectUris: string[]): void;
   close(): Promise<void>;
 }
 
@@ -32,10 +35,11 @@ export async function listenUpstream(): Promise<TestUpstream> {
   return {
     issuer,
     accounts,
-    start(redirectUri) {
+    start(redirectUris) {
       const provider = new Provider(issuer, {
-        clients: [{ client_id: UPSTREAM_CLIENT_ID, client_secret: UPSTREAM_CLIENT_SECRET, redirect_uris: [redirectUri], response_types: ['code'], grant_types: ['authorization_code'] }],
-        claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+        clients: [{ client_id: UPSTREAM_CLIENT_ID, client_secret: UPSTREAM_CLIENT_SECRET, redirect_uris: redirectUris, response_types: ['code'], grant_types: ['authorization_code'] }],
+        // amr rides on openid: oidc-provider leaves out of the ID token any claim no requested scope names.
+        claims: { openid: ['sub', 'amr'], email: ['email', 'email_verified'], profile: ['name'] },
         features: { devInteractions: { enabled: true } },
         // Cookies are not kept apart by port (RFC 6265 §8.5): names of its own, so this provider's
         // session on 127.0.0.1 does not overwrite the downstream's.
@@ -47,6 +51,16 @@ export async function listenUpstream(): Promise<TestUpstream> {
           if (!account) return undefined;
           return { accountId: sub, claims: async () => ({ sub, email: account.email, email_verified: account.emailVerified, name: account.name }) };
         },
+      });
+      // The development login page finishes with the account alone; a real upstream also says how
+      // the person signed in, so its login step is answered here with the account's amr.
+      provider.use(async function finishLoginWithAmr(ctx, next) {
+        if (ctx.method !== 'POST' || !/^\/interaction\/[^/]+$/.test(ctx.path)) return next();
+        const { prompt } = await provider.interactionDetails(ctx.req, ctx.res);
+        if (prompt.name !== 'login') return next();
+        const accountId = new URLSearchParams(await text(ctx.req)).get('login') ?? '';
+        ctx.respond = false;
+        await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId, amr: accounts.get(accountId)?.amr } }, { mergeWithLastSubmission: false });
       });
       handler = provider.callback();
     },

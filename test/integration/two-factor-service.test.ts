@@ -347,7 +347,7 @@ describe.each(storageKinds)('gatehouse users reset-2fa on %s', (kind) => {
     expect(reset.code).toBe(0);
     expect(reset.stdout).toBe('two-factor sign-in removed for <ADA@example.com>\n');
     expect(await withDatabase((database) => rowsOf(database, userId))).toEqual({ totp_credentials: 0, backup_codes: 0, trusted_devices: 0, second_factor_failures: 0 });
-    const audited = await withDatabase((database) => database.query('SELECT type, outcome, detail FROM audit_events WHERE account_id = $1', [userId]));
+    const audited = await withDatabase((database) => database.query("SELECT type, outcome, detail FROM audit_events WHERE account_id = $1 AND type = 'two_factor.reset'", [userId]));
     expect(audited.rows).toEqual([{ type: 'two_factor.reset', outcome: 'success', detail: { by: 'admin-cli', wasOn: true } }]);
 
     const again = await runCli(['users', 'reset-2fa', '--email', 'ada@example.com'], env);

@@ -1,8 +1,9 @@
 // Two-factor sign-in through real HTTP (issue 5): enrolling on the account page, signing in to a
 // relying party (openid-client) with password and code, amr/acr in the ID token, clock skew,
 // replay, backup codes, lockout, remembered devices, step-up with acr_values, a client that
-// requires two-factor, max_age and prompt=login, and turning it off. Codes are computed here with
-// our own RFC 6238 generator, as an authenticator app would.
+// requires two-factor, max_age and prompt=login, turning it off, and policy mode "required"
+// (enrolment during sign-in). Codes are computed here with our own RFC 6238 generator, as an
+// authenticator app would.
 import { randomUUID } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -512,5 +513,181 @@ describe.each(storageVariants)('two-factor sign-in on $name', ({ options }) => {
     const flow = await authorize(other, rp);
     const claims = await idTokenClaims(rp, other, flow, await submitPassword(other, flow.page, user.email));
     expect(claims).toMatchObject({ amr: ['pwd'], acr: ACR_PASSWORD });
+  });
+});
+
+describe('two-factor sign-in with policy mode "required"', () => {
+  let testDatabase: TestDatabase;
+  let app: TestApp;
+  let rp: oidc.Configuration;
+  /** Signed in with the password alone while two-factor was still optional. */
+  let before: { browser: Browser; id: string; email: string };
+
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase('pglite');
+    const secrets = createTestSecrets();
+    const optional = await startTestApp({ testDatabase, secrets });
+    const client = await optional.context.clients.register({ name: 'Notebook', redirectUris: [RP_REDIRECT_URI] });
+    const email = `before.${randomUUID()}@example.test`;
+    const { id } = await optional.context.users.create({ email, password: PASSWORD, emailVerified: true });
+    const browser = new Browser();
+    const optionalRp = await discoverIssuer(optional.issuer, client.clientId, client.clientSecret!);
+    const flow = await authorize(browser, optionalRp);
+    expect(await idTokenClaims(optionalRp, browser, flow, await submitPassword(browser, flow.page, email))).toMatchObject({ acr: ACR_PASSWORD });
+    before = { browser, id, email };
+    await optional.close();
+
+    app = await startTestApp({ testDatabase, secrets, env: { SETTINGS_FILE: settings.file('required', { twoFactor: { policy: { mode: 'required', requiredForRoles: ['admin'] } } }) } });
+    rp = await discoverIssuer(app.issuer, client.clientId, client.clientSecret!);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await testDatabase?.close();
+  });
+
+  async function newUser(name: string): Promise<{ id: string; email: string }> {
+    const email = `${name}.${randomUUID()}@example.test`;
+    const user = await app.context.users.create({ email, password: PASSWORD, emailVerified: true });
+    return { id: user.id, email };
+  }
+
+  /** The enrolment page of a sign-in: a QR image and a setup key, and no password field. */
+  function expectEnrolmentPage(page: Page): string {
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<h1>Set up two-factor sign-in</h1>');
+    expect(page.body).toContain('<img class="qr" src="data:image/svg+xml;base64,');
+    expect(page.body).not.toContain('name="password"');
+    return setupKeyOf(page);
+  }
+
+  it('loads the policy from the settings file, requiredForRoles included', () => {
+    // requiredForRoles is accepted (and matches no one until accounts have roles).
+    expect(app.config.settings.twoFactor.policy).toEqual({ mode: 'required', requiredForRoles: ['admin'], requiredForClients: [] });
+  });
+
+  it('leads a person without an authenticator through enrolment during sign-in to a relying party', async () => {
+    const user = await newUser('required');
+    const browser = new Browser();
+    const flow = await authorize(browser, rp);
+    const enrol = await submitPassword(browser, flow.page, user.email);
+    expect(new URL(enrol.url).pathname).toBe(new URL(flow.page.url).pathname);
+    const secret = expectEnrolmentPage(enrol);
+    expect(await app.context.twoFactor.status(user.id)).toMatchObject({ enrolled: false });
+
+    await settleStep();
+    const wrong = await browser.submit(enrol, { button: 'Turn on two-factor sign-in', fields: { code: codeAt(secret, 3) } });
+    expect(wrong.status).toBe(400);
+    expect(errorSummaryOf(wrong)).toContain('That code is not right.');
+    expect(setupKeyOf(wrong)).toBe(secret);
+
+    const ready = await browser.submit(wrong, { button: 'Turn on two-factor sign-in', fields: { code: codeAt(secret, -1) } });
+    expect(ready.status).toBe(200);
+    expect(ready.body).toContain('Save your backup codes');
+    const backupCodes = backupCodesOf(ready);
+    expect(backupCodes).toHaveLength(10);
+    expect(new Set(backupCodes).size).toBe(10);
+    // Shown once: reloading the step shows the button to continue and no codes.
+    const reloaded = await browser.get(flow.page.url);
+    expect(reloaded.body).toContain('<h1>Two-factor sign-in is on</h1>');
+    expect(backupCodesOf(reloaded)).toEqual([]);
+
+    const claims = await idTokenClaims(rp, browser, flow, await browser.submit(reloaded, { button: /^Continue to / }));
+    expect(claims).toMatchObject({ sub: user.id, amr: ['pwd', 'otp'], acr: ACR_TWO_FACTOR });
+    expect(await app.context.twoFactor.status(user.id)).toMatchObject({ enrolled: true, backupCodesLeft: 10 });
+    const audit = await app.context.audit.query({ accountId: user.id, since: new Date(Date.now() - 3_600_000), limit: 100 });
+    expect(audit.events.find((event) => event.type === 'two_factor.enrolled')?.detail).toMatchObject({ during: 'sign-in' });
+
+    // From now on the person is asked for a code, never to enrol again.
+    const other = new Browser();
+    const next = await authorize(other, rp);
+    const codePage = await submitPassword(other, next.page, user.email);
+    expect(isCodePage(codePage)).toBe(true);
+    expect(await idTokenClaims(rp, other, next, await submitCode(other, codePage, backupCodes[0]!))).toMatchObject({ amr: ['pwd', 'otp'], acr: ACR_TWO_FACTOR });
+  });
+
+  it('holds the account pages to the same policy: enrolment before /account opens', async () => {
+    const user = await newUser('account');
+    const browser = new Browser();
+    const signIn = await browser.get(`${app.issuer}/account/two-factor`);
+    const enrol = await submitPassword(browser, signIn, user.email);
+    const secret = expectEnrolmentPage(enrol);
+    expect(await app.context.twoFactor.status(user.id)).toMatchObject({ enrolled: false });
+
+    // The password alone made no session: without interaction there is no one signed in.
+    const silent = await authorize(browser, rp, { prompt: 'none' });
+    expect(new URL(silent.page.location!).searchParams.get('error')).toBe('login_required');
+
+    await settleStep();
+    const ready = await browser.submit(enrol, { button: 'Turn on two-factor sign-in', fields: { code: codeAt(secret) } });
+    expect(backupCodesOf(ready)).toHaveLength(10);
+    const page = await browser.submit(ready, { button: /^Continue to / });
+    expect(new URL(page.url).pathname).toBe('/account/two-factor');
+    expect(page.body).toContain('Two-factor sign-in is on.');
+    expect(page.body).toContain('10 of 10 backup codes left.');
+
+    // Signing in to the account pages again asks for a code.
+    const other = new Browser();
+    const again = await submitPassword(other, await other.get(`${app.issuer}/account`), user.email);
+    expect(isCodePage(again)).toBe(true);
+    const home = await submitCode(other, again, codeAt(secret, 1));
+    expect(new URL(home.url).pathname).toBe('/account');
+  });
+
+  it('sends a password-level session from before the policy through enrolment instead of carrying it on', async () => {
+    const { browser, id } = before;
+    const none = await authorize(browser, rp, { prompt: 'none' });
+    expect(new URL(none.page.location!).searchParams.get('error')).toBe('login_required');
+
+    // Only enrolment is asked for: the session already has the password.
+    const flow = await authorize(browser, rp);
+    const secret = expectEnrolmentPage(flow.page);
+    await settleStep();
+    const ready = await browser.submit(flow.page, { button: 'Turn on two-factor sign-in', fields: { code: codeAt(secret) } });
+    expect(backupCodesOf(ready)).toHaveLength(10);
+    const claims = await idTokenClaims(rp, browser, flow, await browser.submit(ready, { button: /^Continue to / }));
+    expect(claims).toMatchObject({ sub: id, amr: ['pwd', 'otp'], acr: ACR_TWO_FACTOR });
+
+    // Enrolled, the session carries on at the two-factor level.
+    const again = await authorize(browser, rp, { prompt: 'none' });
+    expect(await idTokenClaims(rp, browser, again, again.page)).toMatchObject({ sub: id, acr: ACR_TWO_FACTOR });
+  });
+
+  it('lets a remembered device of an enrolled person skip the code, as in optional mode', async () => {
+    const user = await newUser('device');
+    const browser = new Browser();
+    const flow = await authorize(browser, rp);
+    const enrol = await submitPassword(browser, flow.page, user.email);
+    const secret = expectEnrolmentPage(enrol);
+    await settleStep();
+    const ready = await browser.submit(enrol, { button: 'Turn on two-factor sign-in', fields: { code: codeAt(secret, -1) } });
+    await idTokenClaims(rp, browser, flow, await browser.submit(ready, { button: /^Continue to / }));
+
+    const relogin = await authorize(browser, rp, { prompt: 'login' });
+    const codePage = await submitPassword(browser, relogin.page, user.email);
+    await idTokenClaims(rp, browser, relogin, await submitCode(browser, codePage, codeAt(secret), { remember: true }));
+    const remembered = await authorize(browser, rp, { prompt: 'login' });
+    const skipped = await submitPassword(browser, remembered.page, user.email);
+    expect(await idTokenClaims(rp, browser, remembered, skipped)).toMatchObject({ amr: ['pwd'], acr: ACR_PASSWORD });
+    // That password-level session carries on: the account has its second factor.
+    const sso = await authorize(browser, rp, { prompt: 'none' });
+    expect(await idTokenClaims(rp, browser, sso, sso.page)).toMatchObject({ acr: ACR_PASSWORD });
+  });
+
+  it('answers access_denied to the relying party when the person cancels enrolment', async () => {
+    const user = await newUser('cancel');
+    const browser = new Browser();
+    const flow = await authorize(browser, rp);
+    const enrol = await submitPassword(browser, flow.page, user.email);
+    expectEnrolmentPage(enrol);
+    const cancelled = await browser.submit(enrol, { button: /^Cancel and go back to / });
+    const callback = await callbackOf(browser, cancelled);
+    expect(callback.searchParams.get('error')).toBe('access_denied');
+    expect(callback.searchParams.get('state')).toBe(flow.request.state);
+    expect(callback.searchParams.has('code')).toBe(false);
+    expect(await app.context.twoFactor.status(user.id)).toMatchObject({ enrolled: false });
+
+    // No session was made: the next sign-in asks for the password and then for enrolment again.
+    const retry = await authorize(browser, rp);
+    expectEnrolmentPage(await submitPassword(browser, retry.page, user.email));
   });
 });

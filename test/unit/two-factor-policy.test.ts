@@ -1,6 +1,35 @@
-// When an authorization request demands a second factor, and which prompt reasons are a pure step-up.
+// When an authorization request demands a second factor, which prompt reasons are a pure step-up,
+// and whom twoFactor.policy requires it of.
 import { describe, expect, it } from 'vitest';
 import { ACR_PASSWORD, ACR_TWO_FACTOR, isStepUpOnly, requestsTwoFactor, STEP_UP_REASON } from '../../src/oidc/two-factor-policy.js';
+import { isTwoFactorRequired, type TwoFactorPolicy } from '../../src/services/two-factor.js';
+
+const OPTIONAL: TwoFactorPolicy = { mode: 'optional', requiredForRoles: [], requiredForClients: [] };
+
+describe('isTwoFactorRequired', () => {
+  it('requires it of everyone in mode "required", and of no one by default', () => {
+    expect(isTwoFactorRequired({ ...OPTIONAL, mode: 'required' }, {})).toBe(true);
+    expect(isTwoFactorRequired({ ...OPTIONAL, mode: 'required' }, { clientId: 'notes', roles: [] })).toBe(true);
+    expect(isTwoFactorRequired(OPTIONAL, { clientId: 'notes', roles: ['admin'] })).toBe(false);
+  });
+
+  it('requires it for a person with a listed role and not for one without', () => {
+    const policy = { ...OPTIONAL, requiredForRoles: ['admin'] };
+    expect(isTwoFactorRequired(policy, { roles: ['admin'] })).toBe(true);
+    expect(isTwoFactorRequired(policy, { roles: ['editor', 'admin'], clientId: 'notes' })).toBe(true);
+    expect(isTwoFactorRequired(policy, { roles: ['editor'] })).toBe(false);
+    expect(isTwoFactorRequired(policy, { roles: [] })).toBe(false);
+    // Accounts carry no roles yet, and the sign-in passes none: the setting matches no one today.
+    expect(isTwoFactorRequired(policy, { clientId: 'notes' })).toBe(false);
+  });
+
+  it('requires it for a listed client only', () => {
+    const policy = { ...OPTIONAL, requiredForClients: ['payroll'] };
+    expect(isTwoFactorRequired(policy, { clientId: 'payroll' })).toBe(true);
+    expect(isTwoFactorRequired(policy, { clientId: 'notes' })).toBe(false);
+    expect(isTwoFactorRequired(policy, {})).toBe(false);
+  });
+});
 
 describe('requestsTwoFactor', () => {
   it('is true for acr_values naming the two-factor value, in any position', () => {
