@@ -90,6 +90,14 @@ async function idTokenClaims(rp: oidc.Configuration, browser: Browser, flow: Flo
   return tokens.claims()!;
 }
 
+
+/** A verified account with the test password, under a unique address. */
+async function createUser(app: TestApp, name: string): Promise<{ id: string; email: string }> {
+  const email = `${name}.${randomUUID()}@example.test`;
+  const user = await app.context.users.create({ email, password: PASSWORD, emailVerified: true });
+  return { id: user.id, email };
+}
+
 describe.each(storageVariants)('two-factor sign-in on $name', ({ options }) => {
   let testDatabase: TestDatabase;
   let app: TestApp;
@@ -118,11 +126,7 @@ describe.each(storageVariants)('two-factor sign-in on $name', ({ options }) => {
     await testDatabase?.close();
   });
 
-  async function newUser(name: string): Promise<{ id: string; email: string }> {
-    const email = `${name}.${randomUUID()}@example.test`;
-    const user = await app.context.users.create({ email, password: PASSWORD, emailVerified: true });
-    return { id: user.id, email };
-  }
+  const newUser = (name: string) => createUser(app, name);
 
   /**
    * An account with an authenticator, confirmed with the previous step's code so that the current
@@ -545,11 +549,7 @@ describe('two-factor sign-in with policy mode "required"', () => {
     await testDatabase?.close();
   });
 
-  async function newUser(name: string): Promise<{ id: string; email: string }> {
-    const email = `${name}.${randomUUID()}@example.test`;
-    const user = await app.context.users.create({ email, password: PASSWORD, emailVerified: true });
-    return { id: user.id, email };
-  }
+  const newUser = (name: string) => createUser(app, name);
 
   /** The enrolment page of a sign-in: a QR image and a setup key, and no password field. */
   function expectEnrolmentPage(page: Page): string {
