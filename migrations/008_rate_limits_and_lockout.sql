@@ -19,17 +19,12 @@ CREATE TABLE account_lockouts (
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 
-CREATE TABLE unlock_tokens (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-  token_hash text NOT NULL,
-  expires_at timestamptz NOT NULL,
-  consumed_at timestamptz,
-  created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE UNIQUE INDEX unlock_tokens_token_hash_key ON unlock_tokens (token_hash);
-CREATE INDEX unlock_tokens_user_id_idx ON unlock_tokens (user_id);
-CREATE INDEX unlock_tokens_expires_at_idx ON unlock_tokens (expires_at);
+-- Unlock links, like the "this wasn't me" links below, have the shape of password reset links
+-- (003), and one repository serves all three (user-link-tokens.ts). They stay separate tables so
+-- a link of one kind can never be spent at another kind's page. LIKE … INCLUDING ALL copies the
+-- columns, defaults and indexes but not the foreign key, which is added after.
+CREATE TABLE unlock_tokens (LIKE password_reset_tokens INCLUDING ALL);
+ALTER TABLE unlock_tokens ADD FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE;
 
 -- New-device alerts (issue 6 item 5): the browsers each account has signed in from, known by the
 -- SHA-256 of a random id in a long-lived cookie, and the single-use "this wasn't me" links.
@@ -43,13 +38,5 @@ CREATE TABLE known_devices (
 );
 CREATE UNIQUE INDEX known_devices_user_device_key ON known_devices (user_id, device_hash);
 
-CREATE TABLE sign_in_alert_tokens (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-  token_hash text NOT NULL,
-  expires_at timestamptz NOT NULL,
-  consumed_at timestamptz,
-  created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE UNIQUE INDEX sign_in_alert_tokens_token_hash_key ON sign_in_alert_tokens (token_hash);
-CREATE INDEX sign_in_alert_tokens_expires_at_idx ON sign_in_alert_tokens (expires_at);
+CREATE TABLE sign_in_alert_tokens (LIKE password_reset_tokens INCLUDING ALL);
+ALTER TABLE sign_in_alert_tokens ADD FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE;

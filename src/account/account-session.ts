@@ -4,7 +4,7 @@
 // second factor, federation — applies here exactly as it does for any app.
 import { createHash, randomBytes } from 'node:crypto';
 import type Provider from 'oidc-provider';
-import { ACCOUNT_CLIENT_ID, ACCOUNT_PATHS, accountCallbackUrl } from '../http/account-paths.js';
+import { ACCOUNT_CLIENT_ID, ACCOUNT_PATHS, accountCallbackUrl } from '../account-paths.js';
 import type { Renderer } from '../http/render.js';
 import { safeEqual } from '../services/secrets.js';
 import type { UserService } from '../services/users.js';

@@ -2,7 +2,7 @@
 // new address gets a link, whose GET shows a button and whose POST makes the change, so mail
 // scanners that prefetch links cannot spend it. The old address is told afterwards.
 import { BusyError, MailDeliveryError } from '../errors.js';
-import { ACCOUNT_PATHS } from '../http/account-paths.js';
+import { ACCOUNT_PATHS } from '../account-paths.js';
 import { formFields, formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { emailField, formProblem, type FormProblems, isWithinPasswordByteLimit, noProblems } from '../http/form-problems.js';
@@ -10,6 +10,7 @@ import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
 import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
 import type { EmailChangeService } from '../services/email-change.js';
+import { confirmByButton } from './confirm-by-button.js';
 import { reauthenticationProblem } from './reauthentication-problems.js';
 import { accountOf, type AccountContext, type AccountStep } from './steps.js';
 
@@ -66,33 +67,23 @@ export function createChangeEmailSteps(deps: { emailChange: EmailChangeService; 
     await renderer.render(ctx, 'account/change-email-sent', { title: 'Check your new inbox', homePath: ACCOUNT_PATHS.home });
   };
 
-  async function renderInvalidLink(ctx: AccountContext, message: string): Promise<void> {
-    await renderer.render(ctx, 'account/change-email-invalid', { title: 'This link does not work', message, emailPath: ACCOUNT_PATHS.email }, 400);
-  }
-
-  const INVALID_LINK = 'This confirmation link has expired, was already used, or is incomplete.';
-
-  const showConfirmChange: AccountStep = async function showConfirmChange(ctx) {
-    const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
-    if (!(await emailChange.isUsable(token))) return renderInvalidLink(ctx, INVALID_LINK);
-    await renderer.render(ctx, 'account/confirm-email-change', {
-      title: 'Confirm your new email address',
-      action: ACCOUNT_PATHS.confirmEmail,
-      csrfToken: csrf.issue(ctx),
-      token,
-    });
-  };
-
-  const handleConfirmChange: AccountStep = async function handleConfirmChange(ctx) {
-    const outcome = await emailChange.confirm(formOf(ctx).get('token') ?? '', requestMeta(ctx));
-    if (!outcome.ok) {
-      return renderInvalidLink(ctx, outcome.reason === 'address-taken'
+  const { showButton: showConfirmChange, useLink: handleConfirmChange } = confirmByButton(deps, {
+    view: 'account/confirm-email-change',
+    title: 'Confirm your new email address',
+    action: ACCOUNT_PATHS.confirmEmail,
+    donePath: ACCOUNT_PATHS.emailChanged,
+    isUsable: (token) => emailChange.isUsable(token),
+    async use(token, origin) {
+      const outcome = await emailChange.confirm(token, origin);
+      return outcome.ok || outcome.reason;
+    },
+    async renderInvalid(ctx, failure) {
+      const message = failure === 'address-taken'
         ? 'Another account started using this address in the meantime, so your address was not changed.'
-        : INVALID_LINK);
-    }
-    ctx.status = 303;
-    ctx.redirect(ACCOUNT_PATHS.emailChanged);
-  };
+        : 'This confirmation link has expired, was already used, or is incomplete.';
+      await renderer.render(ctx, 'account/change-email-invalid', { title: 'This link does not work', message, emailPath: ACCOUNT_PATHS.email }, 400);
+    },
+  });
 
   const showEmailChanged: AccountStep = async function showEmailChanged(ctx) {
     await renderer.render(ctx, 'account/email-changed', { title: 'Email address changed', homePath: ACCOUNT_PATHS.home });

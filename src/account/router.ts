@@ -3,7 +3,7 @@
 // before anything else reads it, and every signed-in page starts with requireSignedIn.
 import Router from '@koa/router';
 import type Provider from 'oidc-provider';
-import { ACCOUNT_PATHS } from '../http/account-paths.js';
+import { ACCOUNT_PATHS } from '../account-paths.js';
 import { parseForm } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import type { FederationCookies } from '../http/federation-cookie.js';

@@ -5,7 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import type { SessionEvent, SessionEventBus } from '../services/session-events.js';
 import type { Database } from '../storage/db.js';
-import { listAccountSessions } from '../storage/repositories/account-sessions.js';
+import { findAccountSession } from '../storage/repositories/account-sessions.js';
 import { accountOf, type AccountStep } from './steps.js';
 
 const HEARTBEAT_MS = 25_000;
@@ -19,7 +19,7 @@ export function createSessionStream(deps: { database: Database; events: SessionE
   const open = new Set<ServerResponse>();
 
   async function expiryOf(accountId: string, sessionId: string): Promise<{ uid: string; expiresAt: Date } | undefined> {
-    const row = (await listAccountSessions(database, accountId)).find((candidate) => candidate.sessionId === sessionId);
+    const row = await findAccountSession(database, accountId, sessionId);
     return row ? { uid: row.sessionUid, expiresAt: row.expiresAt } : undefined;
   }
 

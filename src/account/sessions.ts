@@ -3,7 +3,7 @@
 // the SessionEnder, so the apps those sessions used hear of it by back-channel logout, and it is
 // audited. This browser's own session ends through the ordinary sign-out (/session/end).
 import type Provider from 'oidc-provider';
-import { ACCOUNT_CLIENT_ID, ACCOUNT_PATHS } from '../http/account-paths.js';
+import { ACCOUNT_CLIENT_ID, ACCOUNT_PATHS } from '../account-paths.js';
 import { formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { deviceLabel } from '../http/device-label.js';

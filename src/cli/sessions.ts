@@ -8,6 +8,7 @@ import type { SessionEnder } from '../oidc/session-ending.js';
 import type { AppContext } from '../context.js';
 import { parseWhen } from './audit.js';
 import { parseFlags, requireFlag, UsageError, type CliIo, type Command } from './args.js';
+import { checkEmailFlag, findUserByEmail } from './user-by-email.js';
 
 const SESSION_UID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -42,17 +43,10 @@ async function withSessionTools<T>(fn: (tools: SessionTools) => Promise<T>): Pro
   });
 }
 
-async function checkedEmail(command: Command, email: string): Promise<string> {
-  const { emailSchema } = await import('../services/users.js');
-  if (!emailSchema.safeParse(email).success) throw new UsageError(`${command.name}: --email "${email}" is not a valid email address`);
-  return email;
-}
-
-async function sessionsOf(context: AppContext, email: string): Promise<{ accountId: string; rows: AccountSessionRow[] }> {
-  const [{ NotFoundError }, { listAccountSessions }] = await Promise.all([import('../errors.js'), import('../storage/repositories/account-sessions.js')]);
-  const user = await context.users.findByEmail(email);
-  if (!user) throw new NotFoundError(`no user with email ${email}`);
-  return { accountId: user.id, rows: await listAccountSessions(context.database, user.id) };
+async function sessionsOf(context: AppContext, email: string): Promise<AccountSessionRow[]> {
+  const { listAccountSessions } = await import('../storage/repositories/account-sessions.js');
+  const user = await findUserByEmail(context, email);
+  return listAccountSessions(context.database, user.id);
 }
 
 function printTable(io: CliIo, header: string[], rows: string[][]): void {
@@ -74,10 +68,10 @@ Options:
   --json      one JSON object per line instead of a table`,
   async run(argv, io) {
     const flags = parseFlags(this, { email: { type: 'string' }, json: { type: 'boolean' } }, argv);
-    const email = await checkedEmail(this, requireFlag(this, flags.email, '--email'));
+    const email = await checkEmailFlag(this, requireFlag(this, flags.email, '--email'));
     const { withSession } = await import('./session.js');
     const { deviceLabel } = await import('../http/device-label.js');
-    const { rows } = await withSession(({ context }) => sessionsOf(context, email));
+    const rows = await withSession(({ context }) => sessionsOf(context, email));
     if (flags.json) {
       for (const row of rows) {
         io.stdout(`${JSON.stringify({
@@ -116,14 +110,14 @@ Options:
   --session ID   one session, by the id \`sessions list\` shows`,
   async run(argv, io) {
     const flags = parseFlags(this, { email: { type: 'string' }, all: { type: 'boolean' }, session: { type: 'string' } }, argv);
-    const email = await checkedEmail(this, requireFlag(this, flags.email, '--email'));
+    const email = await checkEmailFlag(this, requireFlag(this, flags.email, '--email'));
     if (flags.all && flags.session !== undefined) throw new UsageError(`${this.name}: give either --all or --session, not both`);
     if (!flags.all && flags.session === undefined) {
       throw new UsageError(`${this.name}: --all or --session ID is required (list the sessions with \`gatehouse sessions list --email ${email}\`)`);
     }
     if (flags.session !== undefined && !SESSION_UID.test(flags.session)) throw new UsageError(`${this.name}: --session "${flags.session}" is not a session id`);
     const ended = await withSessionTools(async ({ context, sessionEnder }) => {
-      const { rows } = await sessionsOf(context, email);
+      const rows = await sessionsOf(context, email);
       const chosen = flags.all ? rows : rows.filter((row) => row.sessionUid === flags.session);
       if (!flags.all && chosen.length === 0) {
         const { NotFoundError } = await import('../errors.js');

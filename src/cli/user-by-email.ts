@@ -7,19 +7,26 @@ import { parseFlags, requireFlag, UsageError, type Command } from './args.js';
 /** The --email flag of a command whose only option it is; a usage error when missing or malformed. */
 export async function parseEmailFlag(command: Command, argv: string[]): Promise<string> {
   const flags = parseFlags(command, { email: { type: 'string' } } as const, argv);
-  const email = requireFlag(command, flags.email, '--email');
+  return checkEmailFlag(command, requireFlag(command, flags.email, '--email'));
+}
+
+/** An --email value read with other flags; a usage error when it is not an email address. */
+export async function checkEmailFlag(command: Command, email: string): Promise<string> {
   const { emailSchema } = await import('../services/users.js');
   if (!emailSchema.safeParse(email).success) throw new UsageError(`${command.name}: --email "${email}" is not a valid email address`);
   return email;
 }
 
-/** Runs fn with the account that has this address; NotFoundError (exit 1) when there is none. */
+/** The account that has this address; NotFoundError (exit 1) when there is none. */
+export async function findUserByEmail(context: AppContext, email: string): Promise<User> {
+  const { NotFoundError } = await import('../errors.js');
+  const user = await context.users.findByEmail(email);
+  if (!user) throw new NotFoundError(`no user with email ${email}`);
+  return user;
+}
+
+/** Runs fn with the account that has this address, inside a session. */
 export async function withUserByEmail<T>(email: string, fn: (context: AppContext, user: User) => Promise<T>): Promise<T> {
   const { withSession } = await import('./session.js');
-  const { NotFoundError } = await import('../errors.js');
-  return withSession(async ({ context }) => {
-    const user = await context.users.findByEmail(email);
-    if (!user) throw new NotFoundError(`no user with email ${email}`);
-    return fn(context, user);
-  });
+  return withSession(async ({ context }) => fn(context, await findUserByEmail(context, email)));
 }

@@ -1,6 +1,6 @@
 // `gatehouse users add`: creates a person who can sign in with a password.
 import { markSecret, parseFlags, readFirstLine, requireFlag, UsageError, type Command } from './args.js';
-import { parseEmailFlag, withUserByEmail } from './user-by-email.js';
+import { checkEmailFlag, parseEmailFlag, withUserByEmail } from './user-by-email.js';
 
 const options = {
   email: { type: 'string' },
@@ -40,8 +40,7 @@ Options:
     markSecret(password);
 
     // Refuse bad input before the database is opened: nothing is written, nothing is waited for.
-    const { emailSchema } = await import('../services/users.js');
-    if (!emailSchema.safeParse(email).success) throw new UsageError(`${this.name}: --email "${email}" is not a valid email address`);
+    await checkEmailFlag(this, email);
     if (flags.name !== undefined && (flags.name.trim() === '' || flags.name.length > 200)) {
       throw new UsageError(`${this.name}: --name must be 1 to 200 characters`);
     }
@@ -104,8 +103,7 @@ Options:
   async run(argv, io) {
     const flags = parseFlags(this, { email: { type: 'string' }, from: { type: 'string' } } as const, argv);
     const email = requireFlag(this, flags.email, '--email');
-    const { emailSchema } = await import('../services/users.js');
-    if (!emailSchema.safeParse(email).success) throw new UsageError(`${this.name}: --email "${email}" is not a valid email address`);
+    await checkEmailFlag(this, email);
     if (flags.from !== undefined && (flags.from.trim() === '' || flags.from.length > 100)) {
       throw new UsageError(`${this.name}: --from must be 1 to 100 characters`);
     }

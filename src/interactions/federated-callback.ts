@@ -6,7 +6,7 @@
 import Router, { type RouterMiddleware } from '@koa/router';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
-import { ACCOUNT_PATHS } from '../http/account-paths.js';
+import { ACCOUNT_PATHS } from '../account-paths.js';
 import type { FederationCookies, FederationState } from '../http/federation-cookie.js';
 import { FEDERATION_CALLBACK_PREFIX, federationCallbackPath } from '../http/federation-paths.js';
 import type { Renderer } from '../http/render.js';

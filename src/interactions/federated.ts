@@ -178,7 +178,7 @@ export function createFederatedSteps(deps: FederatedStepsDeps) {
     }
     let checked;
     try {
-      checked = await users.authenticateWithPassword(user.email, password);
+      checked = await users.authenticateWithPassword(user.email, password, verdict);
     } catch (error) {
       if (!(error instanceof BusyError)) throw error;
       ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
@@ -189,7 +189,7 @@ export function createFederatedSteps(deps: FederatedStepsDeps) {
       await recordLogin(ctx, pending.identity, user.id, 'bad_credentials');
       return renderLink(ctx, pending, user, formProblem('Incorrect password.', 'password'), 400);
     }
-    await loginGuard.afterSuccess(user.email);
+    await loginGuard.afterSuccess(user.email, verdict);
     await signInAs(ctx, user, pending.identity, { amr: ['fed', 'pwd'], link: pending.identity, upstreamMfa: false });
     await recordLogin(ctx, pending.identity, user.id);
   };

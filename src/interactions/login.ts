@@ -2,7 +2,7 @@
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { BusyError } from '../errors.js';
-import { ACCOUNT_PATHS } from '../http/account-paths.js';
+import { ACCOUNT_PATHS } from '../account-paths.js';
 import { formFields, formOf } from '../http/body.js';
 import { inMinutes, isWithinPasswordByteLimit } from '../http/form-problems.js';
 import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
@@ -132,7 +132,7 @@ export function createLoginSteps(deps: {
     }
     let user;
     try {
-      user = await users.authenticateWithPassword(parsed.data.email, parsed.data.password);
+      user = await users.authenticateWithPassword(parsed.data.email, parsed.data.password, verdict);
     } catch (error) {
       if (!(error instanceof BusyError)) throw error;
       await recordLogin(ctx, parsed.data.email, undefined, 'busy');
@@ -149,7 +149,7 @@ export function createLoginSteps(deps: {
       await renderLogin(ctx, typedEmail, { summary: [{ field: null, message: LOGIN_FAILED }], fields: {} }, 400);
       return;
     }
-    await loginGuard.afterSuccess(parsed.data.email);
+    await loginGuard.afterSuccess(parsed.data.email, verdict);
     // Only after the password matched, so these messages reveal nothing to someone without it.
     if (user.reactivated) {
       await audit.record({ type: 'account.reactivated', outcome: 'success', accountId: user.id, email: user.email, ...requestMeta(ctx), detail: { by: 'sign-in' } });

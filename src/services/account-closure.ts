@@ -49,8 +49,6 @@ export function createAccountClosureService(deps: {
   /**
    * Signs out everywhere, then deletes the account row; tokens, credentials and links go with it
    * (ON DELETE CASCADE). If the process dies in between, the account still exists, signed out.
-   */
-  /**
    * The audit trail keeps the account's rows with the account id only (email, IP and user agent
    * cleared), and the deletion itself is recorded the same way, in the same transaction.
    */

@@ -156,11 +156,7 @@ export function validateAuditQuery(query: AuditQuery): { occurredKey: string; id
 export function createAuditLog(deps: { database: Database; logger: Logger; clock?: () => Date }) {
   const { database, logger, clock } = deps;
 
-  /**
-   * Stores the event and logs it. Without `db` a storage failure is logged (the event with it)
-   * and swallowed, so the audit trail never breaks a sign-in; with a caller's transaction it
-   * throws, and the change it describes rolls back with it.
-   */
+  /** The row to store and the log line (without email and user agent) for one event. */
   function prepare(event: AuditEventInput): { row: NewAuditEventRow; line: Record<string, unknown> } {
     const { detail, dropped } = sanitizeAuditDetail(event.detail);
     const row: NewAuditEventRow = {
@@ -180,6 +176,11 @@ export function createAuditLog(deps: { database: Database; logger: Logger; clock
     return { row, line };
   }
 
+  /**
+   * Stores the event and logs it. Without `db` a storage failure is logged (the event with it)
+   * and swallowed, so the audit trail never breaks a sign-in; with a caller's transaction it
+   * throws, and the change it describes rolls back with it.
+   */
   async function record(event: AuditEventInput, db?: Queryable): Promise<void> {
     const { row, line } = prepare(event);
     try {

@@ -1,6 +1,7 @@
 // Changing the email address of a signed-in account (issue 4 item 3): the password is asked
 // again, the new address must prove itself through a single-use link, and the old address is
 // told once the change is made (ASVS 5.0 V6.3.7 — notify of changes to authentication details).
+import { ACCOUNT_PATHS } from '../account-paths.js';
 import type { Logger } from '../logger.js';
 import type { AuditLog, RequestOrigin } from './audit.js';
 import { isUniqueViolation, type Database } from '../storage/db.js';
@@ -8,10 +9,8 @@ import { consumeEmailChangeToken, insertEmailChangeToken, isEmailChangeTokenLive
 import { findUserByEmail, updateEmail } from '../storage/repositories/users.js';
 import { sendNotice, type Mailer } from './email.js';
 import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
-import { FORGOT_PASSWORD_PATH } from './password-reset.js';
 import type { Reauthenticate, ReauthenticationOutcome } from './reauthentication.js';
 
-export const CONFIRM_EMAIL_CHANGE_PATH = '/account/email/confirm';
 
 export type EmailChangeRequestOutcome =
   | Exclude<ReauthenticationOutcome, { ok: true }>
@@ -52,7 +51,7 @@ export function createEmailChangeService(deps: {
       await sendNotice(mailer, logger, {
         to: owner.email,
         template: 'email-change-attempt',
-        data: { name: owner.name ?? undefined, resetLink: `${issuer}${FORGOT_PASSWORD_PATH}` },
+        data: { name: owner.name ?? undefined, resetLink: `${issuer}${ACCOUNT_PATHS.forgotPassword}` },
       }, { userId: owner.id, what: 'email change attempt notice' });
       return { ok: true };
     }
@@ -61,7 +60,7 @@ export function createEmailChangeService(deps: {
     await mailer.send({
       to: newEmail,
       template: 'confirm-email-change',
-      data: { name: user.name ?? undefined, link: `${issuer}${CONFIRM_EMAIL_CHANGE_PATH}?token=${token}`, expiresInHours },
+      data: { name: user.name ?? undefined, link: `${issuer}${ACCOUNT_PATHS.confirmEmail}?token=${token}`, expiresInHours },
     });
     return { ok: true };
   }
@@ -95,7 +94,7 @@ export function createEmailChangeService(deps: {
     await sendNotice(mailer, logger, {
       to: changed.previousEmail,
       template: 'email-changed',
-      data: { newEmail: changed.newEmail, changedAt: new Date(), resetLink: `${issuer}${FORGOT_PASSWORD_PATH}` },
+      data: { newEmail: changed.newEmail, changedAt: new Date(), resetLink: `${issuer}${ACCOUNT_PATHS.forgotPassword}` },
     }, { userId: changed.userId, what: 'email changed notice' });
     return { ok: true, newEmail: changed.newEmail };
   }

@@ -1,5 +1,6 @@
 // Email verification (issue 4): single-use links whose token is stored only as a SHA-256 hash,
 // a resend limited per address and per IP, and the same answer for every address on resend.
+import { ACCOUNT_PATHS } from '../account-paths.js';
 import type { Database } from '../storage/db.js';
 import { consumeEmailVerificationToken, insertEmailVerificationToken } from '../storage/repositories/email-verification-tokens.js';
 import { findUserByEmail, findUserById, markEmailVerified } from '../storage/repositories/users.js';
@@ -9,7 +10,6 @@ import { hitAddressAndIp, type AddressAndIpLimits, type LimitOutcome, type RateL
 import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
 import { emailSchema } from './users.js';
 
-export const VERIFY_EMAIL_PATH = '/account/verify-email';
 
 export interface EmailVerificationSettings {
   tokenTtlSeconds: number;
@@ -39,7 +39,7 @@ export function createEmailVerificationService(deps: {
   async function sendVerification(user: VerificationRecipient): Promise<void> {
     const { token, tokenHash } = newLinkToken();
     await insertEmailVerificationToken(database, { userId: user.id, email: user.email, tokenHash, ttlSeconds: settings.tokenTtlSeconds });
-    const link = `${issuer}${VERIFY_EMAIL_PATH}?token=${token}`;
+    const link = `${issuer}${ACCOUNT_PATHS.verifyEmail}?token=${token}`;
     await mailer.send({ to: user.email, template: 'verify-email', data: { name: user.name ?? undefined, link, expiresInHours } });
   }
 

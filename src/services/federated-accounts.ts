@@ -5,7 +5,7 @@
 // factor if enrolled), and only then call link().
 import { isUniqueViolation, type Database } from '../storage/db.js';
 import {
-  deleteFederatedIdentityUnlessLast, deleteFederatedSession, findFederatedSessionProvider, insertFederatedIdentity,
+  deleteFederatedIdentityUnlessLast, findFederatedSessionProvider, insertFederatedIdentity,
   listFederatedIdentities, touchFederatedIdentity, upsertFederatedSession, type FederatedIdentityRow,
 } from '../storage/repositories/federated-identities.js';
 import { findUserByEmail, findUserById, insertUser } from '../storage/repositories/users.js';
@@ -102,10 +102,9 @@ export function createFederatedAccounts(deps: {
     async hasPassword(userId: string): Promise<boolean> {
       return (await findUserById(database, userId))?.password_hash != null;
     },
-    /** Records (or, with undefined, forgets) the upstream a session signed in through. */
-    async rememberSession(sessionUid: string, providerId: string | undefined): Promise<void> {
-      if (providerId === undefined) await deleteFederatedSession(database, sessionUid);
-      else await upsertFederatedSession(database, sessionUid, providerId, sessionTtlSeconds);
+    /** Records the upstream a session signed in through. */
+    async rememberSession(sessionUid: string, providerId: string): Promise<void> {
+      await upsertFederatedSession(database, sessionUid, providerId, sessionTtlSeconds);
     },
     idpOfSession: (sessionUid: string) => findFederatedSessionProvider(database, sessionUid),
   };

@@ -1,5 +1,6 @@
 // Invitations (registration.policy "invite-only"): an admin invites an address; the mailed link
 // lets that address register once, already verified (following the link proved the mailbox).
+import { ACCOUNT_PATHS } from '../account-paths.js';
 import { ConflictError, ValidationError } from '../errors.js';
 import type { Database, Queryable } from '../storage/db.js';
 import { consumeInvitation, findLiveInvitationEmail, insertInvitation } from '../storage/repositories/invitations.js';
@@ -8,7 +9,6 @@ import type { Mailer } from './email.js';
 import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
 import { emailSchema } from './users.js';
 
-export const REGISTER_PATH = '/account/register';
 
 export function createInvitationService(deps: { database: Database; mailer: Mailer; issuer: string; ttlSeconds: number }) {
   const { database, mailer, issuer, ttlSeconds } = deps;
@@ -28,7 +28,7 @@ export function createInvitationService(deps: { database: Database; mailer: Mail
     await mailer.send({
       to: parsed.data,
       template: 'invitation',
-      data: { link: `${issuer}${REGISTER_PATH}?invitation=${token}`, expiresInDays, ...(invitedBy ? { invitedBy } : {}) },
+      data: { link: `${issuer}${ACCOUNT_PATHS.register}?invitation=${token}`, expiresInDays, ...(invitedBy ? { invitedBy } : {}) },
     });
     return { expiresAt: new Date(Date.now() + ttlSeconds * 1000) };
   }

@@ -4,18 +4,17 @@
 // checked, atomically, so 50 parallel wrong passwords get no more tries than the rule allows.
 // The lock message is the same for a right and a wrong password, and for an address without an
 // account (its attempts are counted the same way), so it reveals neither.
+import { ACCOUNT_PATHS } from '../account-paths.js';
 import type { Logger } from '../logger.js';
 import type { Database } from '../storage/db.js';
-import {
-  consumeUnlockToken, findLockByEmail, insertUnlockToken, isUnlockTokenLive, lockAccount, unlockAccount,
-} from '../storage/repositories/account-lockouts.js';
-import { findUserById } from '../storage/repositories/users.js';
+import { findLockByEmail, lockAccount, unlockAccount } from '../storage/repositories/account-lockouts.js';
+import { consumeUserLinkToken, insertUserLinkToken, isUserLinkTokenLive } from '../storage/repositories/user-link-tokens.js';
+import { findUserById, findUserForSignIn, type SignInRow } from '../storage/repositories/users.js';
 import type { AuditLog, RequestOrigin } from './audit.js';
 import { sendNotice, type Mailer } from './email.js';
 import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
 import type { RateLimit, RateLimiter } from './rate-limiter.js';
 
-export const UNLOCK_PATH = '/account/unlock';
 
 export interface LoginGuardSettings {
   loginPerIp: RateLimit;
@@ -24,8 +23,18 @@ export interface LoginGuardSettings {
 }
 
 export type AttemptVerdict =
-  | { allowed: true }
+  | AllowedAttempt
   | { allowed: false; reason: 'ip-limited' | 'locked'; retryAfterSeconds: number };
+
+/**
+ * What the checks read on the way: the account (for users.authenticateWithPassword, so it is not
+ * read again) and the address's wrong passwords before this attempt (for afterSuccess).
+ */
+export interface AllowedAttempt {
+  allowed: true;
+  account: SignInRow | undefined;
+  failuresBefore: number;
+}
 
 export function createLoginGuard(deps: {
   database: Database;
@@ -54,15 +63,15 @@ export function createLoginGuard(deps: {
       detail: { lockCount: lock.lockCount, lockedSeconds: lock.seconds },
     });
     const { token, tokenHash } = newLinkToken();
-    await insertUnlockToken(database, { userId: account.userId, tokenHash, ttlSeconds: settings.lockout.unlockLinkTtlSeconds });
+    await insertUserLinkToken(database, 'unlock_tokens', { userId: account.userId, tokenHash, ttlSeconds: settings.lockout.unlockLinkTtlSeconds });
     await sendNotice(mailer, logger, {
       to: account.email,
       template: 'account-locked',
       data: {
         name: account.name ?? undefined,
         lockedUntil: new Date(Date.now() + lock.seconds * 1000),
-        unlockLink: `${issuer}${UNLOCK_PATH}?token=${token}`,
-        resetLink: `${issuer}/account/forgot-password`,
+        unlockLink: `${issuer}${ACCOUNT_PATHS.unlock}?token=${token}`,
+        resetLink: `${issuer}${ACCOUNT_PATHS.forgotPassword}`,
       },
     }, { userId: account.userId, what: 'account locked notice' });
     return lock.seconds;
@@ -79,28 +88,34 @@ export function createLoginGuard(deps: {
     if (await limiter.used(ipFailureKey(origin.ip), settings.loginFailuresPerIp) >= settings.loginFailuresPerIp.points) {
       return { allowed: false, reason: 'ip-limited', retryAfterSeconds: settings.loginFailuresPerIp.windowSeconds };
     }
-    const lock = await findLockByEmail(database, email.trim());
-    if (lock && lock.lockedForSeconds > 0) return { allowed: false, reason: 'locked', retryAfterSeconds: lock.lockedForSeconds };
+    const account = await findUserForSignIn(database, email.trim());
+    if (account && account.locked_for_seconds > 0) return { allowed: false, reason: 'locked', retryAfterSeconds: account.locked_for_seconds };
     // An address without an account "locks" on its failure count alone, with the same answer.
-    if (await limiter.used(failureKey(email), perAddress) >= perAddress.points) {
+    const failuresBefore = await limiter.used(failureKey(email), perAddress);
+    if (failuresBefore >= perAddress.points) {
       return { allowed: false, reason: 'locked', retryAfterSeconds: settings.lockout.windowSeconds };
     }
     const byAddress = await limiter.hit(attemptKey(email), perAddress);
-    if (byAddress.allowed) return { allowed: true };
+    if (byAddress.allowed) return { allowed: true, account, failuresBefore };
     return { allowed: false, reason: 'locked', retryAfterSeconds: byAddress.retryAfterSeconds };
   }
 
   /** A wrong password: counts for the address (locking at maxFailures) and for the IP across accounts. */
   async function afterFailure(email: string, origin: RequestOrigin): Promise<void> {
     await limiter.hit(ipFailureKey(origin.ip), settings.loginFailuresPerIp);
-    await limiter.hit(failureKey(email), perAddress);
-    if (await limiter.used(failureKey(email), perAddress) >= perAddress.points) await lockAndTell(email.trim(), origin);
+    // The hit's own answer says whether this failure reached maxFailures (none left, or over).
+    const byAddress = await limiter.hit(failureKey(email), perAddress);
+    if (!byAddress.allowed || byAddress.remaining === 0) await lockAndTell(email.trim(), origin);
   }
 
-  /** The right password: earlier attempts and wrong ones for the address stop counting. */
-  async function afterSuccess(email: string): Promise<void> {
+  /**
+   * The right password: earlier attempts and wrong ones for the address stop counting. Given the
+   * attempt's verdict, a failure count that was empty when the attempt began is not reset again
+   * (one write fewer per sign-in; a wrong password racing this one then stays counted).
+   */
+  async function afterSuccess(email: string, attempt?: AllowedAttempt): Promise<void> {
     await limiter.reset(attemptKey(email), perAddress);
-    await limiter.reset(failureKey(email), perAddress);
+    if (attempt?.failuresBefore !== 0) await limiter.reset(failureKey(email), perAddress);
   }
 
   /** Ends a lock and its count (the unlock link or an admin). */
@@ -112,13 +127,13 @@ export function createLoginGuard(deps: {
   }
 
   async function isUnlockLinkUsable(token: string): Promise<boolean> {
-    return isWellFormedToken(token) && isUnlockTokenLive(database, hashToken(token));
+    return isWellFormedToken(token) && isUserLinkTokenLive(database, 'unlock_tokens', hashToken(token));
   }
 
   /** Spends an unlock link; false for an unknown, used or expired one. */
   async function unlockWithLink(token: string, origin: RequestOrigin): Promise<boolean> {
     if (!isWellFormedToken(token)) return false;
-    const userId = await consumeUnlockToken(database, hashToken(token));
+    const userId = await consumeUserLinkToken(database, 'unlock_tokens', hashToken(token));
     if (!userId) return false;
     const user = await findUserById(database, userId);
     if (user) await unlock(userId, user.email, origin, 'link');

@@ -1,16 +1,16 @@
 // Changing the password of a signed-in account (issue 4 item 5): the current password is asked
 // again, the new one meets the policy, and every other session of the account ends with its
 // tokens, while the one that made the change stays signed in (ASVS 5.0 V6.2.3, V7.4.3).
+import { ACCOUNT_PATHS } from '../account-paths.js';
 import type { Logger } from '../logger.js';
 import type { AuditLog, RequestOrigin } from './audit.js';
 import type { Database } from '../storage/db.js';
-import { consumeAllPasswordResetTokens } from '../storage/repositories/password-reset-tokens.js';
+import { consumeAllUserLinkTokens } from '../storage/repositories/user-link-tokens.js';
 import { updatePasswordHash } from '../storage/repositories/users.js';
 import type { RevokeAccountTokens } from './account-revocation.js';
 import { sendNotice, type Mailer } from './email.js';
 import { WeakPasswordError, type PasswordPolicy } from './password-policy.js';
 import type { PasswordService } from './passwords.js';
-import { FORGOT_PASSWORD_PATH } from './password-reset.js';
 import type { Reauthenticate, ReauthenticationOutcome } from './reauthentication.js';
 
 export type PasswordChangeOutcome = Exclude<ReauthenticationOutcome, { ok: true }> | { ok: true };
@@ -44,14 +44,14 @@ export function createPasswordChangeService(deps: {
     await database.transaction(async (tx) => {
       await updatePasswordHash(tx, user.id, passwordHash);
       // A reset link mailed before the change must not undo it.
-      await consumeAllPasswordResetTokens(tx, user.id);
+      await consumeAllUserLinkTokens(tx, 'password_reset_tokens', user.id);
       await audit.record({ type: 'password.changed', outcome: 'success', accountId: user.id, email: user.email, ...origin }, tx);
     });
     await revokeAccountTokens(user.id, { exceptSessionId: keepSessionId, reason: 'password-changed' });
     await sendNotice(mailer, logger, {
       to: user.email,
       template: 'password-changed',
-      data: { name: user.name ?? undefined, changedAt: new Date(), resetLink: `${issuer}${FORGOT_PASSWORD_PATH}` },
+      data: { name: user.name ?? undefined, changedAt: new Date(), resetLink: `${issuer}${ACCOUNT_PATHS.forgotPassword}` },
     }, { userId: user.id, what: 'password changed notification' });
     return { ok: true };
   }

@@ -1,10 +1,11 @@
 // Password reset (issue 4): the same answer for every address, single-use links whose token is
 // stored only as a SHA-256 hash, and a reset that ends every session and grant of the account.
+import { ACCOUNT_PATHS } from '../account-paths.js';
 import type { Logger } from '../logger.js';
 import type { Database } from '../storage/db.js';
 import {
-  consumeAllPasswordResetTokens, consumePasswordResetToken, findLivePasswordResetTokenUser, insertPasswordResetToken,
-} from '../storage/repositories/password-reset-tokens.js';
+  consumeAllUserLinkTokens, consumeUserLinkToken, findLiveUserLinkTokenUser, insertUserLinkToken, isUserLinkTokenLive,
+} from '../storage/repositories/user-link-tokens.js';
 import { revokeTrustedDevices } from '../storage/repositories/trusted-devices.js';
 import { findUserByEmail, findUserById, markEmailVerified, updatePasswordHash } from '../storage/repositories/users.js';
 import type { RevokeAccountTokens } from './account-revocation.js';
@@ -16,8 +17,6 @@ import { WeakPasswordError, type PasswordPolicy } from './password-policy.js';
 import type { PasswordService } from './passwords.js';
 import { emailSchema } from './users.js';
 
-export const RESET_PASSWORD_PATH = '/account/reset-password';
-export const FORGOT_PASSWORD_PATH = '/account/forgot-password';
 
 export interface PasswordResetSettings {
   tokenTtlSeconds: number;
@@ -63,8 +62,8 @@ export function createPasswordResetService(deps: {
     }
     await audit.record({ ...requested, outcome: 'success', accountId: row.id });
     const { token, tokenHash } = newLinkToken();
-    await insertPasswordResetToken(database, { userId: row.id, tokenHash, ttlSeconds: settings.tokenTtlSeconds });
-    const link = `${issuer}${RESET_PASSWORD_PATH}?token=${token}`;
+    await insertUserLinkToken(database, 'password_reset_tokens', { userId: row.id, tokenHash, ttlSeconds: settings.tokenTtlSeconds });
+    const link = `${issuer}${ACCOUNT_PATHS.resetPassword}?token=${token}`;
     // The page stays the same for every address, delivered or not.
     await sendNotice(mailer, logger, {
       to: row.email, template: 'password-reset', data: { name: row.name ?? undefined, link, expiresInMinutes },
@@ -75,7 +74,7 @@ export function createPasswordResetService(deps: {
   /** Whether a token can still be used, without spending it (for showing the form). */
   async function isUsable(token: string): Promise<boolean> {
     if (!isWellFormedToken(token)) return false;
-    return (await findLivePasswordResetTokenUser(database, hashToken(token))) !== undefined;
+    return isUserLinkTokenLive(database, 'password_reset_tokens', hashToken(token));
   }
 
   /**
@@ -87,19 +86,19 @@ export function createPasswordResetService(deps: {
   async function reset(token: string, newPassword: string, origin: RequestOrigin): Promise<boolean> {
     if (!isWellFormedToken(token)) return false;
     const tokenHash = hashToken(token);
-    const userId = await findLivePasswordResetTokenUser(database, tokenHash);
+    const userId = await findLiveUserLinkTokenUser(database, 'password_reset_tokens', tokenHash);
     const user = userId ? await findUserById(database, userId) : undefined;
     if (!user) return false;
     const problem = passwordPolicy.check(newPassword, { email: user.email, name: user.name });
     if (problem) throw new WeakPasswordError(problem);
     const passwordHash = await passwords.hash(newPassword);
     const spent = await database.transaction(async (tx) => {
-      const owner = await consumePasswordResetToken(tx, tokenHash);
+      const owner = await consumeUserLinkToken(tx, 'password_reset_tokens', tokenHash);
       if (owner !== user.id) return false;
       await updatePasswordHash(tx, user.id, passwordHash);
       // Following the link proved control of the mailbox.
       await markEmailVerified(tx, user.id);
-      await consumeAllPasswordResetTokens(tx, user.id);
+      await consumeAllUserLinkTokens(tx, 'password_reset_tokens', user.id);
       // Whoever had the old password may have remembered a device with it (issue 5).
       const devices = await revokeTrustedDevices(tx, user.id);
       if (devices > 0) {
@@ -113,7 +112,7 @@ export function createPasswordResetService(deps: {
     await sendNotice(mailer, logger, {
       to: user.email,
       template: 'password-changed',
-      data: { name: user.name ?? undefined, changedAt: new Date(), resetLink: `${issuer}${FORGOT_PASSWORD_PATH}` },
+      data: { name: user.name ?? undefined, changedAt: new Date(), resetLink: `${issuer}${ACCOUNT_PATHS.forgotPassword}` },
     }, { userId: user.id, what: 'password changed notification' });
     return true;
   }

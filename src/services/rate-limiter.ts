@@ -1,14 +1,12 @@
 // The rate limiter the services use: one hit against a key under a rule, answered allowed or
 // "wait this long". Counting is atomic and shared by every node (storage/rate-limit-store.ts:
 // rate-limiter-flexible on Redis or Postgres); the rules live in the settings.
-import type { LimitRule, RateLimitStore } from '../storage/rate-limit-store.js';
+import type { LimitDecision, LimitRule, RateLimitStore } from '../storage/rate-limit-store.js';
 
 export type RateLimit = LimitRule;
 
 /** Allowed hits say how many are left and when the window starts over. */
-export type RateLimitDecision =
-  | { allowed: true; remaining?: number; resetAfterSeconds?: number }
-  | { allowed: false; retryAfterSeconds: number };
+export type RateLimitDecision = LimitDecision;
 
 export interface RateLimiter {
   /** Counts one hit against key and says whether it is within the limit. */
@@ -21,9 +19,7 @@ export interface RateLimiter {
 
 export function createRateLimiter(store: RateLimitStore): RateLimiter {
   return {
-    async hit(key, limit) {
-      return store.consume(limit, key);
-    },
+    hit: (key, limit) => store.consume(limit, key),
     used: (key, limit) => store.used(limit, key),
     reset: (key, limit) => store.reset(limit, key),
   };

@@ -1,6 +1,7 @@
 // Self-service sign-up (issue 4). The answer is the same whether or not the address is taken
 // (ASVS 5.0 V6.3.8): a new address gets an account and a verification link, a taken one gets a
 // "someone tried to register" mail to its owner, and both cost the same argon2 hash.
+import { ACCOUNT_PATHS } from '../account-paths.js';
 import { AppError, ConflictError, MailDeliveryError, NotFoundError, RateLimitedError } from '../errors.js';
 import type { Database } from '../storage/db.js';
 import { findUserByEmail, type UserRow } from '../storage/repositories/users.js';
@@ -74,12 +75,15 @@ export function createRegistrationService(deps: {
    * concurrent uses make one account.
    */
   async function registerInvited(input: RegistrationInput, invitation: string, origin: RequestOrigin): Promise<RegistrationOutcome> {
-    if (!(await invitations.invitedEmail(invitation))) throw new InvitationInvalidError();
+    const invitedEmail = await invitations.invitedEmail(invitation);
+    if (!invitedEmail) throw new InvitationInvalidError();
+    // Hashed before the transaction opens, so no connection waits on argon2.
+    const prepared = await users.prepare({ email: invitedEmail, name: input.name, password: input.password, emailVerified: true });
     const user = await database.transaction(async (tx) => {
       const email = await invitations.spend(invitation, tx);
-      if (!email) throw new InvitationInvalidError();
+      if (!email || email.toLowerCase() !== prepared.email.toLowerCase()) throw new InvitationInvalidError();
       try {
-        return await users.create({ email, name: input.name, password: input.password, emailVerified: true }, tx);
+        return await users.insert(prepared, tx);
       } catch (error) {
         // The address registered some other way since the invitation was sent.
         if (error instanceof ConflictError) throw new InvitationInvalidError();
@@ -94,7 +98,7 @@ export function createRegistrationService(deps: {
     await mailer.send({
       to: owner.email,
       template: 'registration-attempt',
-      data: { name: owner.name ?? undefined, signInLink: `${issuer}/account`, resetLink: `${issuer}/account/forgot-password` },
+      data: { name: owner.name ?? undefined, signInLink: `${issuer}${ACCOUNT_PATHS.home}`, resetLink: `${issuer}${ACCOUNT_PATHS.forgotPassword}` },
     });
   }
 

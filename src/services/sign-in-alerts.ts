@@ -2,18 +2,17 @@
 // mails the owner when, how and from where, with a "this wasn't me" link that ends every session,
 // revokes every refresh token and trusted device, and starts a password reset. An account's very
 // first sign-in is not announced (there is nothing to compare it with).
+import { ACCOUNT_PATHS } from '../account-paths.js';
 import type { Logger } from '../logger.js';
 import type { Database } from '../storage/db.js';
-import {
-  consumeSignInAlertToken, forgetKnownDevices, insertSignInAlertToken, isSignInAlertTokenLive, recordDeviceSignIn,
-} from '../storage/repositories/known-devices.js';
+import { forgetKnownDevices, recordDeviceSignIn } from '../storage/repositories/known-devices.js';
+import { consumeUserLinkToken, insertUserLinkToken, isUserLinkTokenLive } from '../storage/repositories/user-link-tokens.js';
 import { findUserById } from '../storage/repositories/users.js';
 import type { RevokeAccountTokens } from './account-revocation.js';
 import type { AuditLog, RequestOrigin } from './audit.js';
 import { sendNotice, type Mailer } from './email.js';
 import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
 
-export const NOT_ME_PATH = '/account/not-me';
 // As long as a reset link would be worth having: a week to notice the mail.
 const NOT_ME_LINK_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -39,23 +38,23 @@ export function createSignInAlerts(deps: SignInAlertDeps) {
     const user = await findUserById(database, userId);
     if (!user) return { alerted: false };
     const { token, tokenHash } = newLinkToken();
-    await insertSignInAlertToken(database, { userId, tokenHash, ttlSeconds: NOT_ME_LINK_TTL_SECONDS });
+    await insertUserLinkToken(database, 'sign_in_alert_tokens', { userId, tokenHash, ttlSeconds: NOT_ME_LINK_TTL_SECONDS });
     await sendNotice(mailer, logger, {
       to: user.email,
       template: 'new-sign-in',
-      data: { name: user.name ?? undefined, signedInAt: new Date(), device: label, ip: origin.ip, notMeLink: `${issuer}${NOT_ME_PATH}?token=${token}` },
+      data: { name: user.name ?? undefined, signedInAt: new Date(), device: label, ip: origin.ip, notMeLink: `${issuer}${ACCOUNT_PATHS.notMe}?token=${token}` },
     }, { userId, what: 'new sign-in notice' });
     return { alerted: true };
   }
 
   async function isNotMeLinkUsable(token: string): Promise<boolean> {
-    return isWellFormedToken(token) && isSignInAlertTokenLive(database, hashToken(token));
+    return isWellFormedToken(token) && isUserLinkTokenLive(database, 'sign_in_alert_tokens', hashToken(token));
   }
 
   /** "This wasn't me": signs the account out everywhere and mails a reset link; false for a dead link. */
   async function notMe(token: string, origin: RequestOrigin): Promise<boolean> {
     if (!isWellFormedToken(token)) return false;
-    const userId = await consumeSignInAlertToken(database, hashToken(token));
+    const userId = await consumeUserLinkToken(database, 'sign_in_alert_tokens', hashToken(token));
     const user = userId ? await findUserById(database, userId) : undefined;
     if (!user) return false;
     await revokeAccountTokens(user.id);

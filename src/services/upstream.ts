@@ -66,8 +66,9 @@ export function stringClaim(value: unknown, maxLength: number): string | null {
   return typeof value === 'string' && value.length > 0 && value.length <= maxLength ? value : null;
 }
 
+/** At most 20 values of at most 64 characters (what the identity cookie accepts); longer ones are dropped. */
 export function amrOf(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string').slice(0, 20) : [];
+  return Array.isArray(value) ? value.filter((item): item is string => stringClaim(item, 64) !== null).slice(0, 20) : [];
 }
 
 /** The profile claims every upstream shares (OIDC Core §5.1). */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { isUniqueViolation, type Database, type Queryable } from '../storage/db.js';
 import {
-  findUserByEmail, findUserById, insertUser, setUserStatus, updatePasswordHash, updateProfile, type UserRow,
+  findUserByEmail, findUserById, insertUser, setUserStatus, updatePasswordHash, updateProfile, type SignInRow, type UserRow,
 } from '../storage/repositories/users.js';
 import { WeakPasswordError, type PasswordPolicy } from './password-policy.js';
 import type { PasswordService } from './passwords.js';
@@ -20,6 +20,9 @@ const newUserSchema = z.object({
 });
 
 export type NewUserInput = z.input<typeof newUserSchema>;
+
+/** A checked new account with its password already hashed (users.prepare), ready to insert. */
+export type PreparedUser = Omit<z.output<typeof newUserSchema>, 'password'> & { passwordHash: string };
 
 export const profileSchema = z.object({
   name: z.string().trim().min(1, 'Enter your name.').max(200, 'Enter a name of at most 200 characters.'),
@@ -69,24 +72,38 @@ export function createUserService(deps: {
   const { database, passwords, passwordPolicy } = deps;
   const reactivation = deps.reactivation ?? 'sign-in';
 
+  /**
+   * Checks the input (password policy included) and hashes the password: everything before the
+   * insert, so a caller can do it outside its transaction. Throws ValidationError / WeakPasswordError.
+   */
+  async function prepareUser(input: NewUserInput): Promise<PreparedUser> {
+    const parsed = newUserSchema.safeParse(input);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new ValidationError(`${issue.path.join('.') || 'input'}: ${issue.message}`);
+    }
+    const problem = passwordPolicy.check(parsed.data.password, parsed.data);
+    if (problem) throw new WeakPasswordError(problem);
+    const { password, ...fields } = parsed.data;
+    return { ...fields, passwordHash: await passwords.hash(password) };
+  }
+
+  /** Inserts a prepared account through `db` (a caller's transaction, if any); ConflictError when the address is taken. */
+  async function insertPrepared(prepared: PreparedUser, db: Queryable = database): Promise<User> {
+    try {
+      return toUser(await insertUser(db, prepared));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError(`a user with email ${prepared.email} already exists`);
+      throw error;
+    }
+  }
+
   return {
-    /** Inserts through `db` when given (a caller's transaction). */
-    async create(input: NewUserInput, db: Queryable = database): Promise<User> {
-      const parsed = newUserSchema.safeParse(input);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        throw new ValidationError(`${issue.path.join('.') || 'input'}: ${issue.message}`);
-      }
-      const problem = passwordPolicy.check(parsed.data.password, parsed.data);
-      if (problem) throw new WeakPasswordError(problem);
-      const passwordHash = await passwords.hash(parsed.data.password);
-      try {
-        const row = await insertUser(db, { ...parsed.data, passwordHash });
-        return toUser(row);
-      } catch (error) {
-        if (isUniqueViolation(error)) throw new ConflictError(`a user with email ${parsed.data.email} already exists`);
-        throw error;
-      }
+    prepare: prepareUser,
+    insert: insertPrepared,
+
+    async create(input: NewUserInput): Promise<User> {
+      return insertPrepared(await prepareUser(input));
     },
 
     async findById(id: string): Promise<User | undefined> {
@@ -107,10 +124,14 @@ export function createUserService(deps: {
      * one argon2 verification and give the same undefined, so timing does not reveal which. A
      * deactivated account with the right password comes back active when the policy lets signing
      * in reactivate it, and with status 'deactivated' otherwise (for the caller to explain).
+     * `read` is the account the login guard already read for this address (its verdict), so the
+     * row is not read twice.
      */
-    async authenticateWithPassword(email: string, password: string): Promise<(User & { reactivated?: true }) | undefined> {
+    async authenticateWithPassword(
+      email: string, password: string, read?: { account: SignInRow | undefined },
+    ): Promise<(User & { reactivated?: true }) | undefined> {
       const parsedEmail = emailSchema.safeParse(email);
-      const row = parsedEmail.success ? await findUserByEmail(database, parsedEmail.data) : undefined;
+      const row = !parsedEmail.success ? undefined : read ? read.account : await findUserByEmail(database, parsedEmail.data);
       const check = await passwords.verify(row?.password_hash, password);
       if (!row || !check.valid || row.status === 'disabled') return undefined;
       if (check.needsRehash) await updatePasswordHash(database, row.id, await passwords.hash(password));

@@ -1,18 +1,18 @@
-// Periodically deletes expired oidc_payloads rows, email verification and password reset tokens,
-// ended rate-limit windows, expired trusted devices, session index entries and invitations. Reads already ignore expired rows, so the
+// Periodically deletes expired oidc_payloads rows, emailed link tokens and invitations, ended
+// rate-limit windows, expired trusted devices and session index entries. Reads already ignore expired rows, so the
 // sweeper only reclaims space; a missed or failed run costs nothing but disk. It also deletes audit
 // events older than the retention period (settings.audit.retentionDays).
 import type { Queryable } from './db.js';
 import { deleteExpiredRateLimits } from './rate-limit-store.js';
 import { deleteExpiredAccountSessions } from './repositories/account-sessions.js';
 import { deleteAuditEventsOlderThan } from './repositories/audit-events.js';
-import { deleteExpiredEmailVerificationTokens } from './repositories/email-verification-tokens.js';
-import { deleteExpiredRows } from './repositories/expired-rows.js';
-import { deleteExpiredInvitations } from './repositories/invitations.js';
+import { deleteExpiredRows, type ExpiringTable } from './repositories/expired-rows.js';
 import { deleteFinishedLogoutDeliveries } from './repositories/logout-deliveries.js';
 import { deleteExpiredPayloads } from './repositories/oidc-payloads.js';
-import { deleteExpiredPasswordResetTokens } from './repositories/password-reset-tokens.js';
 import { deleteExpiredTrustedDevices } from './repositories/trusted-devices.js';
+
+// The single-use emailed links: verification, reset, invitation, unlock, "this wasn't me".
+const LINK_TABLES: readonly ExpiringTable[] = ['email_verification_tokens', 'password_reset_tokens', 'invitations', 'unlock_tokens', 'sign_in_alert_tokens'];
 
 export interface SweeperOptions {
   database: Queryable;
@@ -44,19 +44,16 @@ export function startSweeper(options: SweeperOptions): Sweeper {
   async function sweepAll(): Promise<number> {
     const payloads = await deleteExpiredPayloads(database, batchSize);
     // One batch each: these tables are small, and the next sweep takes the rest.
-    const tokens = await deleteExpiredEmailVerificationTokens(database, batchSize);
-    const resetTokens = await deleteExpiredPasswordResetTokens(database, batchSize);
+    let links = 0;
+    for (const table of LINK_TABLES) links += await deleteExpiredRows(database, table, batchSize);
     const hits = await deleteExpiredRateLimits(database, batchSize);
     const devices = await deleteExpiredTrustedDevices(database, batchSize);
     const sessionEntries = await deleteExpiredAccountSessions(database, batchSize);
-    const invitations = await deleteExpiredInvitations(database, batchSize);
-    const unlockLinks = await deleteExpiredRows(database, 'unlock_tokens', batchSize);
-    const alertLinks = await deleteExpiredRows(database, 'sign_in_alert_tokens', batchSize);
     const federatedSessions = await deleteExpiredRows(database, 'federated_sessions', batchSize);
     const deliveries = logoutDeliveryRetentionDays === undefined ? 0 : await deleteFinishedLogoutDeliveries(database, logoutDeliveryRetentionDays, batchSize);
     // In batches until done: a busy server writes more audit rows per interval than one batch.
     const auditEvents = auditRetentionDays === undefined ? 0 : await deleteAuditEventsOlderThan(database, auditRetentionDays, batchSize);
-    return payloads + tokens + resetTokens + hits + devices + sessionEntries + invitations + unlockLinks + alertLinks + federatedSessions + deliveries + auditEvents;
+    return payloads + links + hits + devices + sessionEntries + federatedSessions + deliveries + auditEvents;
   }
 
   function sweepOnce(): Promise<number> {

@@ -4,13 +4,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type * as oidc from 'openid-client';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Browser } from './browser.js';
 import { storageKinds } from './database.js';
 import { latestMailTo, linksIn } from './outbox.js';
 import { testRedisUrl } from './redis.js';
 import { buildAuthorizationRequest, discoverIssuer, exchangeCode, RP_REDIRECT_URI, signIn } from './relying-party.js';
-import type { StartTestAppOptions, TestApp } from './start-app.js';
+import { startTestApp, type StartTestAppOptions, type TestApp } from './start-app.js';
 
 /** Every storage the account flows must work on: PGlite, real Postgres, and Postgres + Redis. */
 export const storageVariants: { name: string; options: StartTestAppOptions }[] = [
@@ -66,4 +66,18 @@ export async function emailVerified(app: TestApp, email: string): Promise<boolea
 export async function relyingParty(app: TestApp): Promise<oidc.Configuration> {
   const client = await app.context.clients.register({ name: 'Notebook', redirectUris: [RP_REDIRECT_URI] });
   return discoverIssuer(app.issuer, client.clientId, client.clientSecret!);
+}
+
+/**
+ * For one describe block: an app started with `options` and a relying party registered on it
+ * (both set before the first test), closed after the last. Read them as `env.app`, `env.rp`.
+ */
+export function appWithRelyingParty(options: StartTestAppOptions = {}): { app: TestApp; rp: oidc.Configuration } {
+  const env = {} as { app: TestApp; rp: oidc.Configuration };
+  beforeAll(async () => {
+    env.app = await startTestApp(options);
+    env.rp = await relyingParty(env.app);
+  });
+  afterAll(async () => { await env.app?.close(); });
+  return env;
 }

@@ -8,7 +8,7 @@ import { Browser, parseForms, type Page } from '../helpers/browser.js';
 import { latestMailTo, linksIn, outboxFiles } from '../helpers/outbox.js';
 import { signIn } from '../helpers/relying-party.js';
 import {
-  asksForPassword, createSettingsFiles, emailVerified, linkFromMail, relyingParty, signInOffline, storageVariants, withoutCsrf,
+  appWithRelyingParty, asksForPassword, createSettingsFiles, emailVerified, linkFromMail, signInOffline, storageVariants, withoutCsrf,
 } from '../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 
@@ -33,37 +33,30 @@ async function requestReset(app: TestApp, browser: Browser, email: string): Prom
 
 
 describe.each(storageVariants)('password reset on $name', ({ options }) => {
-  let app: TestApp;
-  let rp: oidc.Configuration;
-
-  beforeAll(async () => {
-    app = await startTestApp(options);
-    rp = await relyingParty(app);
-  });
-  afterAll(async () => { await app?.close(); });
+  const env = appWithRelyingParty(options);
 
   it('resets from the mailed link, kills the old refresh and access tokens, and swaps the working password', async () => {
     const email = 'ada@example.test';
-    await app.context.users.create({ email, password: OLD_PASSWORD, emailVerified: false, name: 'Ada Lovelace' });
+    await env.app.context.users.create({ email, password: OLD_PASSWORD, emailVerified: false, name: 'Ada Lovelace' });
     const rpBrowser = new Browser();
-    const tokens = await signInOffline(rpBrowser, rp, email, OLD_PASSWORD);
+    const tokens = await signInOffline(rpBrowser, env.rp, email, OLD_PASSWORD);
     expect(tokens.refresh_token).toEqual(expect.any(String));
-    expect((await oidc.tokenIntrospection(rp, tokens.access_token)).active).toBe(true);
-    expect(await asksForPassword(rpBrowser, rp)).toBe(false);
+    expect((await oidc.tokenIntrospection(env.rp, tokens.access_token)).active).toBe(true);
+    expect(await asksForPassword(rpBrowser, env.rp)).toBe(false);
 
     const browser = new Browser();
-    const { post, final } = await requestReset(app, browser, email);
+    const { post, final } = await requestReset(env.app, browser, email);
     expect(post.status).toBe(303);
     expect(final.status).toBe(200);
     expect(final.body).toContain('If an account exists for the address you entered');
 
-    const link = linkFromMail(app, email, 'Reset your password', '/account/reset-password');
+    const link = linkFromMail(env.app, email, 'Reset your password', '/account/reset-password');
     const token = new URL(link).searchParams.get('token')!;
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const stored = await app.context.database.query<{ token_hash: string }>('SELECT token_hash FROM password_reset_tokens');
+    const stored = await env.app.context.database.query<{ token_hash: string }>('SELECT token_hash FROM password_reset_tokens');
     expect(stored.rows.map((row) => row.token_hash)).toContain(createHash('sha256').update(token).digest('hex'));
     expect(JSON.stringify(stored.rows)).not.toContain(token);
-    expect(latestMailTo(app.config.mail.outboxDir, email)!.text).toContain('expires in 30 minutes');
+    expect(latestMailTo(env.app.config.mail.outboxDir, email)!.text).toContain('expires in 30 minutes');
 
     const form = await browser.get(link);
     expect(form.status).toBe(200);
@@ -83,19 +76,19 @@ describe.each(storageVariants)('password reset on $name', ({ options }) => {
     expect(success.status).toBe(200);
     expect(success.body).toContain('Your new password is set.');
 
-    await expect(oidc.refreshTokenGrant(rp, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
-    expect((await oidc.tokenIntrospection(rp, tokens.access_token)).active).toBe(false);
+    await expect(oidc.refreshTokenGrant(env.rp, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect((await oidc.tokenIntrospection(env.rp, tokens.access_token)).active).toBe(false);
     // Sessions are found through the account_sessions index, in Redis as in Postgres.
-    expect(await asksForPassword(rpBrowser, rp)).toBe(true);
-    expect(await emailVerified(app, email)).toBe(true);
+    expect(await asksForPassword(rpBrowser, env.rp)).toBe(true);
+    expect(await emailVerified(env.app, email)).toBe(true);
 
-    const changed = latestMailTo(app.config.mail.outboxDir, email);
+    const changed = latestMailTo(env.app.config.mail.outboxDir, email);
     expect(changed?.subject).toBe('Your password was changed');
     expect(changed?.text).toContain('Hello Ada Lovelace,');
-    expect(linksIn(changed!.text)).toContain(`${app.issuer}/account/forgot-password`);
+    expect(linksIn(changed!.text)).toContain(`${env.app.issuer}/account/forgot-password`);
 
-    await expect(signIn(new Browser(), rp, { email, password: OLD_PASSWORD })).rejects.toThrow(/did not reach the redirect_uri/);
-    const fresh = await signInOffline(new Browser(), rp, email, NEW_PASSWORD);
+    await expect(signIn(new Browser(), env.rp, { email, password: OLD_PASSWORD })).rejects.toThrow(/did not reach the redirect_uri/);
+    const fresh = await signInOffline(new Browser(), env.rp, email, NEW_PASSWORD);
     expect(fresh.claims()!.sub).toBe(tokens.claims()!.sub);
 
     // The link works once.
@@ -104,17 +97,17 @@ describe.each(storageVariants)('password reset on $name', ({ options }) => {
     expect(again.body).toContain('expired, was already used');
     expect(again.body).toContain('href="/account/forgot-password"');
     expect((await browser.get(link)).status).toBe(400);
-    await expect(signIn(new Browser(), rp, { email, password: 'yet another fine passphrase' })).rejects.toThrow();
+    await expect(signIn(new Browser(), env.rp, { email, password: 'yet another fine passphrase' })).rejects.toThrow();
   });
 
   it('answers an unknown address byte for byte as a known one, and mails only the known one', async () => {
     const known = 'grace@example.test';
-    await app.context.users.create({ email: known, password: OLD_PASSWORD, emailVerified: true, name: 'Grace Hopper' });
+    await env.app.context.users.create({ email: known, password: OLD_PASSWORD, emailVerified: true, name: 'Grace Hopper' });
     const answers = [];
     for (const email of ['nobody@example.test', known]) {
-      const before = outboxFiles(app.config.mail.outboxDir).length;
-      answers.push(await requestReset(app, new Browser(), email));
-      expect(outboxFiles(app.config.mail.outboxDir).length - before).toBe(email === known ? 1 : 0);
+      const before = outboxFiles(env.app.config.mail.outboxDir).length;
+      answers.push(await requestReset(env.app, new Browser(), email));
+      expect(outboxFiles(env.app.config.mail.outboxDir).length - before).toBe(email === known ? 1 : 0);
     }
     const [unknown, existing] = answers as [typeof answers[0], typeof answers[0]];
     for (const key of ['form', 'post', 'final'] as const) {
@@ -122,37 +115,37 @@ describe.each(storageVariants)('password reset on $name', ({ options }) => {
       expect(existing[key].location).toBe(unknown[key].location);
       expect(withoutCsrf(existing[key].body)).toBe(withoutCsrf(unknown[key].body));
     }
-    expect(latestMailTo(app.config.mail.outboxDir, 'nobody@example.test')).toBeUndefined();
-    expect(linkFromMail(app, known, 'Reset your password', '/account/reset-password')).toBeDefined();
+    expect(latestMailTo(env.app.config.mail.outboxDir, 'nobody@example.test')).toBeUndefined();
+    expect(linkFromMail(env.app, known, 'Reset your password', '/account/reset-password')).toBeDefined();
   });
 
   it('refuses either form without its CSRF token, and a malformed or unknown token', async () => {
     const email = 'csrf@example.test';
-    await app.context.users.create({ email, password: OLD_PASSWORD, emailVerified: true });
+    await env.app.context.users.create({ email, password: OLD_PASSWORD, emailVerified: true });
     const browser = new Browser();
-    const forgot = await browser.get(`${app.issuer}/account/forgot-password`);
-    const before = outboxFiles(app.config.mail.outboxDir).length;
+    const forgot = await browser.get(`${env.app.issuer}/account/forgot-password`);
+    const before = outboxFiles(env.app.config.mail.outboxDir).length;
     expect((await browser.submit(forgot, { fields: { email }, omit: ['csrf'] })).status).toBe(403);
-    expect(outboxFiles(app.config.mail.outboxDir).length).toBe(before);
+    expect(outboxFiles(env.app.config.mail.outboxDir).length).toBe(before);
 
-    await requestReset(app, browser, email);
-    const form = await browser.get(linkFromMail(app, email, 'Reset your password', '/account/reset-password'));
+    await requestReset(env.app, browser, email);
+    const form = await browser.get(linkFromMail(env.app, email, 'Reset your password', '/account/reset-password'));
     const forged = await browser.submit(form, { fields: { password: NEW_PASSWORD }, omit: ['csrf'] });
     expect(forged.status).toBe(403);
     // The token was not spent: the real form still works.
     expect((await browser.submit(form, { fields: { password: NEW_PASSWORD }, followRedirects: false })).status).toBe(303);
 
-    const malformed = await browser.get(`${app.issuer}/account/reset-password?token=nope`);
+    const malformed = await browser.get(`${env.app.issuer}/account/reset-password?token=nope`);
     expect(malformed.status).toBe(400);
     expect(malformed.body).toContain('href="/account/forgot-password"');
-    expect((await browser.get(`${app.issuer}/account/reset-password?token=${'A'.repeat(43)}`)).status).toBe(400);
+    expect((await browser.get(`${env.app.issuer}/account/reset-password?token=${'A'.repeat(43)}`)).status).toBe(400);
     const posted = await browser.submit(form, { fields: { token: 'A'.repeat(43), password: NEW_PASSWORD } });
     expect(posted.status).toBe(400);
   });
 
   it('limits requests per address, for unknown addresses too, with 429 and Retry-After', async () => {
     const browser = new Browser();
-    const form = await browser.get(`${app.issuer}/account/forgot-password`);
+    const form = await browser.get(`${env.app.issuer}/account/forgot-password`);
     for (let i = 0; i < 3; i += 1) expect((await browser.submit(form, { fields: { email: 'limited@example.test' } })).status).toBe(200);
     const limited = await browser.submit(form, { fields: { email: ' LIMITED@example.test ' } });
     expect(limited.status).toBe(429);

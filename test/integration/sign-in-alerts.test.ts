@@ -2,11 +2,11 @@
 // the mail's "this wasn't me" link ends every session and refresh token and starts a reset.
 import { readFileSync } from 'node:fs';
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Browser } from '../helpers/browser.js';
-import { asksForPassword, relyingParty, signInOffline, storageVariants } from '../helpers/accounts.js';
+import { appWithRelyingParty, asksForPassword, signInOffline, storageVariants } from '../helpers/accounts.js';
 import { latestMailTo, linksIn, outboxFiles, parseMail } from '../helpers/outbox.js';
-import { startTestApp, type TestApp } from '../helpers/start-app.js';
+import type { TestApp } from '../helpers/start-app.js';
 
 const PASSWORD = 'a long and memorable passphrase';
 
@@ -17,47 +17,41 @@ function mailsTo(app: TestApp, email: string, subject: string): number {
 }
 
 describe.each(storageVariants)('new-device alerts on $name', ({ options }) => {
-  let app: TestApp;
-  let rp: oidc.Configuration;
-  beforeAll(async () => {
-    app = await startTestApp(options);
-    rp = await relyingParty(app);
-  });
-  afterAll(async () => { await app?.close(); });
+  const env = appWithRelyingParty(options);
 
   it('stays quiet on the first device and a known one, mails about a new one, and "this wasn\'t me" locks everyone out', async () => {
     const email = `alerts.${options.kind ?? 'redis'}@example.test`;
-    await app.context.users.create({ email, password: PASSWORD, emailVerified: true, name: 'Alert Owner' });
+    await env.app.context.users.create({ email, password: PASSWORD, emailVerified: true, name: 'Alert Owner' });
     const laptop = new Browser();
-    await signInOffline(laptop, rp, email, PASSWORD);
-    expect(mailsTo(app, email, 'New sign-in to your account')).toBe(0);
+    await signInOffline(laptop, env.rp, email, PASSWORD);
+    expect(mailsTo(env.app, email, 'New sign-in to your account')).toBe(0);
 
     const stranger = new Browser();
-    const strangerTokens = await signInOffline(stranger, rp, email, PASSWORD);
-    expect(mailsTo(app, email, 'New sign-in to your account')).toBe(1);
-    const alert = latestMailTo(app.config.mail.outboxDir, email)!;
+    const strangerTokens = await signInOffline(stranger, env.rp, email, PASSWORD);
+    expect(mailsTo(env.app, email, 'New sign-in to your account')).toBe(1);
+    const alert = latestMailTo(env.app.config.mail.outboxDir, email)!;
     expect(alert.subject).toBe('New sign-in to your account');
     expect(alert.text).toContain('IP address: 127.0.0.1');
     expect(alert.text).toMatch(/Device: \S+/);
 
     // The same browser again, with a fresh sign-in: known, so no second mail.
-    await signInOffline(laptop, rp, email, PASSWORD);
-    expect(mailsTo(app, email, 'New sign-in to your account')).toBe(1);
+    await signInOffline(laptop, env.rp, email, PASSWORD);
+    expect(mailsTo(env.app, email, 'New sign-in to your account')).toBe(1);
 
-    const link = linksIn(alert.text).find((candidate) => candidate.startsWith(`${app.issuer}/account/not-me?token=`))!;
+    const link = linksIn(alert.text).find((candidate) => candidate.startsWith(`${env.app.issuer}/account/not-me?token=`))!;
     const owner = new Browser();
     const page = await owner.get(link);
     expect(page.status).toBe(200);
     const done = await owner.submit(page, { button: 'Sign out everywhere and reset my password' });
     expect(new URL(done.url).pathname).toBe('/account/not-me/done');
 
-    await expect(oidc.refreshTokenGrant(rp, strangerTokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
-    expect(await asksForPassword(stranger, rp)).toBe(true);
-    expect(await asksForPassword(laptop, rp)).toBe(true);
-    expect(latestMailTo(app.config.mail.outboxDir, email)?.subject).toBe('Reset your password');
+    await expect(oidc.refreshTokenGrant(env.rp, strangerTokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(await asksForPassword(stranger, env.rp)).toBe(true);
+    expect(await asksForPassword(laptop, env.rp)).toBe(true);
+    expect(latestMailTo(env.app.config.mail.outboxDir, email)?.subject).toBe('Reset your password');
     expect((await owner.submit(page, { button: 'Sign out everywhere and reset my password' })).status).toBe(400);
 
-    const audit = await app.context.audit.query({ email, type: 'session.ended', since: new Date(Date.now() - 60_000), limit: 10 });
+    const audit = await env.app.context.audit.query({ email, type: 'session.ended', since: new Date(Date.now() - 60_000), limit: 10 });
     expect(audit.events.some((event) => event.detail.reason === 'not_me')).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-// The only SQL for account_lockouts and unlock_tokens.
+// The SQL that writes account_lockouts and reads it by email (the sign-in read joins it in users.ts, findUserForSignIn; unlock links: user-link-tokens.ts).
 import type { Queryable } from '../db.js';
 
 export interface LockState {
@@ -48,27 +48,5 @@ export async function unlockAccount(db: Queryable, userId: string): Promise<bool
     'UPDATE account_lockouts SET locked_until = NULL, updated_at = now() WHERE user_id = $1 AND locked_until > now()',
     [userId],
   );
-  return result.rowCount > 0;
-}
-
-export async function insertUnlockToken(db: Queryable, token: { userId: string; tokenHash: string; ttlSeconds: number }): Promise<void> {
-  await db.query(
-    'INSERT INTO unlock_tokens (user_id, token_hash, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))',
-    [token.userId, token.tokenHash, token.ttlSeconds],
-  );
-}
-
-/** Spends a live unlock token in one statement; its account, or undefined. */
-export async function consumeUnlockToken(db: Queryable, tokenHash: string): Promise<string | undefined> {
-  const result = await db.query<{ user_id: string }>(
-    `UPDATE unlock_tokens SET consumed_at = now()
-     WHERE token_hash = $1 AND consumed_at IS NULL AND expires_at > now() RETURNING user_id`,
-    [tokenHash],
-  );
-  return result.rows[0]?.user_id;
-}
-
-export async function isUnlockTokenLive(db: Queryable, tokenHash: string): Promise<boolean> {
-  const result = await db.query('SELECT 1 FROM unlock_tokens WHERE token_hash = $1 AND consumed_at IS NULL AND expires_at > now()', [tokenHash]);
   return result.rowCount > 0;
 }

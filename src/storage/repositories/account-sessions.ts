@@ -105,6 +105,15 @@ export async function findAccountSessionByUid(db: Queryable, accountId: string, 
   return result.rows[0] ? toRow(result.rows[0]) : undefined;
 }
 
+/** One live session of the account, by its id (the server-side key, never shown). */
+export async function findAccountSession(db: Queryable, accountId: string, sessionId: string): Promise<AccountSessionRow | undefined> {
+  const result = await db.query<StoredRow>(
+    `SELECT ${COLUMNS} FROM account_sessions WHERE account_id = $1 AND session_id = $2 AND expires_at > now()`,
+    [accountId, sessionId],
+  );
+  return result.rows[0] ? toRow(result.rows[0]) : undefined;
+}
+
 /** The account's live sessions other than `sessionId`, beyond the newest `keep`: the oldest sign-ins, to end. */
 export async function findSessionIdsBeyond(db: Queryable, accountId: string, sessionId: string, keep: number): Promise<string[]> {
   const result = await db.query<{ session_id: string }>(

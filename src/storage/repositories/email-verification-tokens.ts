@@ -1,6 +1,5 @@
 // The only SQL for email_verification_tokens.
 import type { Queryable } from '../db.js';
-import { deleteExpiredRows } from './expired-rows.js';
 
 export interface NewEmailVerificationToken {
   userId: string;
@@ -79,9 +78,4 @@ export async function isEmailChangeTokenLive(db: Queryable, tokenHash: string): 
     [tokenHash],
   );
   return result.rowCount > 0;
-}
-
-/** Deletes up to limit expired tokens (used or not); the number deleted. */
-export function deleteExpiredEmailVerificationTokens(db: Queryable, limit: number): Promise<number> {
-  return deleteExpiredRows(db, 'email_verification_tokens', limit);
 }

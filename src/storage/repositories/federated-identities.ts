@@ -71,10 +71,6 @@ export async function upsertFederatedSession(db: Queryable, sessionUid: string, 
   );
 }
 
-export async function deleteFederatedSession(db: Queryable, sessionUid: string): Promise<void> {
-  await db.query('DELETE FROM federated_sessions WHERE session_uid = $1', [sessionUid]);
-}
-
 export async function findFederatedSessionProvider(db: Queryable, sessionUid: string): Promise<string | undefined> {
   const result = await db.query<{ provider_id: string }>(
     'SELECT provider_id FROM federated_sessions WHERE session_uid = $1 AND expires_at > now()',

@@ -1,6 +1,5 @@
 // The only SQL for invitations.
 import type { Queryable } from '../db.js';
-import { deleteExpiredRows } from './expired-rows.js';
 
 export async function insertInvitation(db: Queryable, invitation: { email: string; tokenHash: string; ttlSeconds: number }): Promise<void> {
   await db.query(
@@ -26,9 +25,4 @@ export async function consumeInvitation(db: Queryable, tokenHash: string): Promi
     [tokenHash],
   );
   return result.rows[0]?.email;
-}
-
-/** Deletes up to limit expired invitations; the number deleted. */
-export function deleteExpiredInvitations(db: Queryable, limit: number): Promise<number> {
-  return deleteExpiredRows(db, 'invitations', limit);
 }

@@ -42,6 +42,26 @@ export async function findUserByEmail(db: Queryable, email: string): Promise<Use
   return result.rows[0];
 }
 
+/** A users row with the seconds its lock (account_lockouts) still runs, 0 when not locked. */
+export interface SignInRow extends UserRow {
+  locked_for_seconds: number;
+}
+
+/**
+ * The account a password sign-in names and its lock, in one read: the login guard checks the
+ * lock and the user service the password against the same row. Reads account_lockouts the way
+ * findLockByEmail (account-lockouts.ts) does; that file writes it.
+ */
+export async function findUserForSignIn(db: Queryable, email: string): Promise<SignInRow | undefined> {
+  const result = await db.query<SignInRow>(
+    `SELECT u.*, greatest(0, coalesce(ceil(extract(epoch FROM l.locked_until - now())), 0))::int AS locked_for_seconds
+     FROM users u LEFT JOIN account_lockouts l ON l.user_id = u.id
+     WHERE lower(u.email) = lower($1)`,
+    [email],
+  );
+  return result.rows[0];
+}
+
 export async function updatePasswordHash(db: Queryable, id: string, passwordHash: string): Promise<void> {
   await db.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [id, passwordHash]);
 }

@@ -1,4 +1,4 @@
-// Paths of the self-service pages, shared by the routes that link to them (account/, interactions/).
+// Paths of the self-service pages, one table for the routes that serve them and for the services whose mails link to them.
 export const ACCOUNT_PATHS = {
   register: '/account/register',
   registerSent: '/account/register/check-inbox',
