@@ -9,9 +9,9 @@ import { migrateCommand } from './cli/migrate.js';
 import { serveCommand } from './cli/serve.js';
 import { logoutDeliveriesCommand, sessionsListCommand, sessionsRevokeCommand } from './cli/sessions.js';
 import { usersResetTwoFactorCommand } from './cli/two-factor.js';
-import { usersActivateCommand, usersAddCommand, usersInviteCommand, usersUnlockCommand } from './cli/users.js';
+import { usersActivateCommand, usersAddCommand, usersInviteCommand, usersRolesCommand, usersUnlockCommand } from './cli/users.js';
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersInviteCommand, usersActivateCommand, usersUnlockCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand, keysListCommand, auditCommand,
+const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersInviteCommand, usersActivateCommand, usersUnlockCommand, usersRolesCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand, keysListCommand, auditCommand,
   sessionsListCommand, sessionsRevokeCommand, logoutDeliveriesCommand];
 
 const HELP = `Usage: gatehouse <command> [options]

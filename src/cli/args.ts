@@ -56,11 +56,11 @@ export function requireFlag<T>(command: Command, value: T | undefined, flag: str
   return value;
 }
 
-/** Runs a check of the command line's values: its ValidationError becomes a UsageError (exit 2). */
-export async function checkInput(command: Command, check: () => unknown): Promise<void> {
+/** Runs a check of the command line's values and returns its result; its ValidationError becomes a UsageError (exit 2). */
+export async function checkInput<T>(command: Command, check: () => T): Promise<T> {
   const { ValidationError } = await import('../errors.js');
   try {
-    check();
+    return check();
   } catch (error) {
     if (error instanceof ValidationError) throw new UsageError(`${command.name}: ${error.message}`);
     throw error;

@@ -1,5 +1,5 @@
-// `gatehouse users add`: creates a person who can sign in with a password.
-import { markSecret, parseFlags, readFirstLine, requireFlag, UsageError, type Command } from './args.js';
+// `gatehouse users add|activate|invite|unlock|roles`: an operator's changes to people's accounts.
+import { checkInput, markSecret, parseFlags, readFirstLine, requireFlag, UsageError, type Command } from './args.js';
 import { checkEmailFlag, parseEmailFlag, withUserByEmail } from './user-by-email.js';
 
 const options = {
@@ -8,12 +8,22 @@ const options = {
   'password-stdin': { type: 'boolean' },
   verified: { type: 'boolean' },
   name: { type: 'string' },
+  role: { type: 'string', multiple: true },
 } as const;
+
+const ROLE_RULE = 'a lowercase letter, then up to 39 lowercase letters, digits, "_" or "-"';
+
+/** Checked role flags, each once, sorted; a usage error names a bad one before anything is opened. */
+async function checkRoleFlags(command: Command, change: { add?: string[] | undefined; remove?: string[] | undefined }) {
+  const { parseRoleChange } = await import('../services/users.js');
+  const checked = await checkInput(command, () => parseRoleChange({ add: change.add ?? [], remove: change.remove ?? [] }));
+  return { add: checked.add.sort(), remove: checked.remove.sort() };
+}
 
 export const usersAddCommand: Command = {
   name: 'users add',
   summary: 'create a user with a password',
-  help: `Usage: gatehouse users add --email E (--password P | --password-stdin) [--verified] [--name N]
+  help: `Usage: gatehouse users add --email E (--password P | --password-stdin) [--verified] [--name N] [--role R ...]
 
 Creates a user who can sign in with the email address and password.
 
@@ -25,7 +35,8 @@ Options:
   --password-stdin   read the password from the first line of stdin instead, e.g.
                      printf '%s\\n' "$PASSWORD" | gatehouse users add --email E --password-stdin
   --verified         mark the email address as already verified
-  --name N           the display name (the "name" claim)`,
+  --name N           the display name (the "name" claim)
+  --role R           grant role R (repeatable), e.g. admin for the admin API: ${ROLE_RULE}`,
   async run(argv, io) {
     const flags = parseFlags(this, options, argv);
     markSecret(flags.password);
@@ -44,6 +55,7 @@ Options:
     if (flags.name !== undefined && (flags.name.trim() === '' || flags.name.length > 200)) {
       throw new UsageError(`${this.name}: --name must be 1 to 200 characters`);
     }
+    const { add: roles } = await checkRoleFlags(this, { add: flags.role });
     // The same policy users.create applies, so the reason is the sentence a person would see.
     const { loadSettingsFromEnvironment } = await import('../config.js');
     const { createPasswordPolicy } = await import('../services/password-policy.js');
@@ -55,12 +67,16 @@ Options:
     const { withSession } = await import('./session.js');
     const user = await withSession(async ({ context }) => {
       const created = await context.users.create({
-        email, password, emailVerified: flags.verified ?? false, ...(flags.name !== undefined ? { name: flags.name } : {}),
+        email, password, emailVerified: flags.verified ?? false, roles, ...(flags.name !== undefined ? { name: flags.name } : {}),
       });
-      await context.audit.record({ type: 'admin.user_changed', outcome: 'success', accountId: created.id, email: created.email, detail: { action: 'created', by: 'admin-cli' } });
+      await context.audit.record({
+        type: 'admin.user_changed', outcome: 'success', accountId: created.id, email: created.email,
+        detail: { action: 'created', by: 'admin-cli', ...(roles.length > 0 ? { roles: roles.join(',') } : {}) },
+      });
       return created;
     });
-    io.stdout(`created user ${user.id} <${user.email}>${user.emailVerified ? ' (email verified)' : ''}\n`);
+    const granted = roles.length > 0 ? `; roles: ${roles.join(', ')}` : '';
+    io.stdout(`created user ${user.id} <${user.email}>${user.emailVerified ? ' (email verified)' : ''}${granted}\n`);
   },
 };
 
@@ -133,5 +149,46 @@ Options:
     const outcome = await withUserByEmail(email, async (context, user) => (
       { user, wasLocked: await context.loginGuard.unlock(user.id, user.email, {}, 'admin-cli') }));
     io.stdout(`${outcome.wasLocked ? 'unlocked' : 'was not locked:'} user ${outcome.user.id} <${outcome.user.email}>\n`);
+  },
+};
+
+/** Applies a checked role change in a session and audits what actually changed (a role already held, or not held, is no event). */
+async function changeRolesAudited(email: string, change: { add: string[]; remove: string[] }) {
+  const { withSession } = await import('./session.js');
+  return withSession(async ({ context }) => {
+    const changed = await context.users.changeRoles(email, change);
+    if (changed.added.length > 0 || changed.removed.length > 0) {
+      await context.audit.record({
+        type: 'admin.user_changed', outcome: 'success', accountId: changed.user.id, email: changed.user.email,
+        detail: { action: 'roles_changed', added: changed.added.join(','), removed: changed.removed.join(','), by: 'admin-cli' },
+      });
+    }
+    return changed;
+  });
+}
+
+export const usersRolesCommand: Command = {
+  name: 'users roles',
+  summary: "show, grant or take away a user's roles",
+  help: `Usage: gatehouse users roles --email E [--add R ...] [--remove R ...]
+
+Grants and takes away roles, in one transaction, then prints the roles the user holds; with
+neither --add nor --remove it only prints them. The admin role lets the account's bearer tokens
+use the admin API (/admin/api/*); twoFactor.policy.requiredForRoles names roles whose holders
+must sign in with a second factor. Each change is recorded in the audit trail
+(admin.user_changed, action roles_changed).
+
+Options:
+  --email E          the user's email address (required)
+  --add R            grant role R (repeatable): ${ROLE_RULE}
+  --remove R         take role R away (repeatable)`,
+  async run(argv, io) {
+    const flags = parseFlags(this, { email: { type: 'string' }, add: { type: 'string', multiple: true }, remove: { type: 'string', multiple: true } } as const, argv);
+    const email = await checkEmailFlag(this, requireFlag(this, flags.email, '--email'));
+    const change = await checkRoleFlags(this, flags);
+    const { user, roles } = change.add.length === 0 && change.remove.length === 0
+      ? await withUserByEmail(email, async (context, found) => ({ user: found, roles: await context.users.rolesOf(found.id) }))
+      : await changeRolesAudited(email, change);
+    io.stdout(roles.length > 0 ? `roles of <${user.email}>: ${roles.join(', ')}\n` : `<${user.email}> has no roles\n`);
   },
 };

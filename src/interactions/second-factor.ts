@@ -18,7 +18,7 @@ import { ACR_PASSWORD, ACR_TWO_FACTOR, isStepUpOnly, requestsTwoFactor } from '.
 import type { AuditLog } from '../services/audit.js';
 import type { RateLimit, RateLimiter } from '../services/rate-limiter.js';
 import type { TrustedDeviceService } from '../services/trusted-devices.js';
-import { isTwoFactorRequired, type TwoFactorService, type TwoFactorSettings } from '../services/two-factor.js';
+import { isTwoFactorRequiredFor, type TwoFactorService, type TwoFactorSettings } from '../services/two-factor.js';
 import type { User, UserService } from '../services/users.js';
 import { finishInteraction } from './finish.js';
 import { interactionOf, type InteractionStep, type StepContext } from './load-interaction.js';
@@ -89,9 +89,14 @@ export function createSecondFactorSteps(deps: SecondFactorDeps) {
     return typeof clientId === 'string' ? clientId : undefined;
   }
 
+  /** Whether the policy (mode, requiredForClients, requiredForRoles with the account's roles) demands a second factor here. */
+  function policyRequires(ctx: StepContext, accountId: string): Promise<boolean> {
+    return isTwoFactorRequiredFor(settings.policy, { accountId, clientId: clientIdOf(ctx) }, users.rolesOf);
+  }
+
   /**
    * What this interaction waits for: saved after the password, or — when a signed-in session was
-   * sent back only to add a second factor (step-up, or to enrol in mode 'required') — the
+   * sent back only to add a second factor (step-up, or to enrol where policy requires it) — the
    * session's account. Undefined means the password form; so does an account that is gone or no
    * longer active.
    */
@@ -100,8 +105,8 @@ export function createSecondFactorSteps(deps: SecondFactorDeps) {
     const saved = pendingSchema.safeParse(interaction.result?.[PENDING]);
     let pending: Pending | undefined = saved.success ? saved.data : undefined;
     const sessionAccount = interaction.session?.accountId;
-    const demanded = requestsTwoFactor(interaction.params, requiredForClients) || isTwoFactorRequired(settings.policy, { clientId: clientIdOf(ctx) });
-    if (!pending && sessionAccount && isStepUpOnly(interaction.prompt.reasons) && demanded) {
+    if (!pending && sessionAccount && isStepUpOnly(interaction.prompt.reasons)
+      && (requestsTwoFactor(interaction.params, requiredForClients) || (await policyRequires(ctx, sessionAccount)))) {
       const { enrolled } = await twoFactor.status(sessionAccount);
       // A step-up keeps the signed-in session; the interaction does not say whether it was remembered.
       pending = { accountId: sessionAccount, step: enrolled ? 'verify' : 'enrol', amr: interaction.session?.amr ?? ['pwd'], remember: true };
@@ -165,8 +170,8 @@ export function createSecondFactorSteps(deps: SecondFactorDeps) {
       if (!stepUp && !factor.link && (await isTrustedDevice(ctx, user.id))) return finishLogin(ctx, user.id, amr, ACR_PASSWORD, remember, federated);
       return continueWith(ctx, { accountId: user.id, step: 'verify', amr, remember, ...federated });
     }
-    // Accounts carry no roles yet, so policy.requiredForRoles cannot match anyone here.
-    if (stepUp || isTwoFactorRequired(settings.policy, { clientId: clientIdOf(ctx) })) {
+    // The account's roles count here (requiredForRoles), for a password and a federated sign-in alike.
+    if (stepUp || (await policyRequires(ctx, user.id))) {
       await twoFactor.beginEnrolment(user.id, user.email);
       return continueWith(ctx, { accountId: user.id, step: 'enrol', amr, remember, ...federated });
     }

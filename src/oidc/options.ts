@@ -30,7 +30,7 @@ export interface ProviderOptionsInput {
   resourceServers: Record<string, ResourceServerSettings>;
   /** twoFactor.policy.requiredForClients: clients whose sign-ins always include a second factor. */
   twoFactorClients: readonly string[];
-  /** Set when twoFactor.policy.mode is 'required': whether this account still has no second factor. */
+  /** Set when twoFactor.policy.mode is 'required' or requiredForRoles names roles: whether this account must still enrol a second factor. */
   lacksRequiredSecondFactor?: (accountId: string) => Promise<boolean>;
   pages: {
     renderError: NonNullable<Configuration['renderError']>;

@@ -3,8 +3,9 @@
 // factor. A relying party asks for two-factor with acr_values (or an essential acr claim), and a
 // client listed in twoFactor.policy.requiredForClients always gets it: both make the login prompt
 // ask again when the session has only the password level, even though the browser is signed in.
-// With twoFactor.policy.mode 'required', so does a session whose account has no second factor at
-// all (signed in before the policy was turned on): it is led through enrolment, not carried on.
+// With twoFactor.policy.mode 'required', or requiredForRoles naming one of the account's roles, so
+// does a session whose account has no second factor at all (signed in before the policy reached
+// it: turned on, or the role granted since): it is led through enrolment, not carried on.
 import { interactionPolicy } from 'oidc-provider';
 
 export const ACR_PASSWORD = 'urn:gatehouse:acr:pwd';
@@ -50,7 +51,8 @@ export function isStepUpOnly(reasons: readonly string[]): boolean {
 /**
  * oidc-provider's default prompts with one more login check. A login result in this very request
  * (ctx.oidc.result) passes, as oidc-provider's own max_age check does: the interaction has just
- * decided, and asking again would loop. lacksRequiredSecondFactor is given only in mode 'required'.
+ * decided, and asking again would loop. lacksRequiredSecondFactor is given only when the policy
+ * can demand enrolment of an account (mode 'required', or requiredForRoles; see provider.ts).
  */
 export function buildInteractionPolicy(
   requiredForClients: readonly string[],
@@ -67,8 +69,8 @@ export function buildInteractionPolicy(
       const accountId = oidc.session?.accountId;
       if (!accountId || oidc.result?.login || oidc.acr === ACR_TWO_FACTOR) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
       if (requestsTwoFactor(oidc.params ?? {}, requiredForClients)) return interactionPolicy.Check.REQUEST_PROMPT;
-      // An enrolled account's password-level session (a remembered device) carries on: in mode
-      // 'required' everyone must have a second factor, not type a code at every sign-in.
+      // An enrolled account's password-level session (a remembered device) carries on: the policy
+      // demands that everyone it names has a second factor, not that they type a code at every sign-in.
       return lacksRequiredSecondFactor ? lacksRequiredSecondFactor(accountId) : interactionPolicy.Check.NO_NEED_TO_PROMPT;
     },
   ));

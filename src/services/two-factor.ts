@@ -48,14 +48,22 @@ export type SecondFactorOutcome =
   | { ok: false; reason: 'invalid' | 'replayed' }
   | { ok: false; reason: 'locked'; lockedUntil?: Date };
 
-/**
- * Whether policy demands a second factor of this person signing in to this client. Accounts have
- * no roles yet and sign-in passes none, so requiredForRoles matches no one until they do.
- */
+/** Whether policy demands a second factor of a person with these roles signing in to this client. */
 export function isTwoFactorRequired(policy: TwoFactorPolicy, who: { roles?: readonly string[]; clientId?: string }): boolean {
   if (policy.mode === 'required') return true;
   if (who.clientId !== undefined && policy.requiredForClients.includes(who.clientId)) return true;
   return (who.roles ?? []).some((role) => policy.requiredForRoles.includes(role));
+}
+
+/**
+ * isTwoFactorRequired for one account, reading its roles (users.rolesOf) only when the answer
+ * turns on them: most sign-ins under a policy without requiredForRoles cost no extra query.
+ */
+export async function isTwoFactorRequiredFor(
+  policy: TwoFactorPolicy, who: { accountId: string; clientId?: string }, rolesOf: (accountId: string) => Promise<string[]>,
+): Promise<boolean> {
+  if (isTwoFactorRequired(policy, { clientId: who.clientId })) return true;
+  return policy.requiredForRoles.length > 0 && isTwoFactorRequired(policy, { roles: await rolesOf(who.accountId) });
 }
 
 export function createTwoFactorService(deps: {

@@ -1,7 +1,8 @@
-// Business rules for accounts: creation, lookup, and password sign-in.
+// Business rules for accounts: creation, lookup, roles, and password sign-in.
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { isUniqueViolation, type Database, type Queryable } from '../storage/db.js';
+import { addUserRoles, listUserRoles, removeUserRoles } from '../storage/repositories/user-roles.js';
 import {
   findUserByEmail, findUserById, insertUser, setUserStatus, updatePasswordHash, updateProfile, type SignInRow, type UserRow,
 } from '../storage/repositories/users.js';
@@ -10,6 +11,19 @@ import type { PasswordService } from './passwords.js';
 
 export const emailSchema = z.string().trim().max(320).pipe(z.email());
 
+/** The role the admin API (/admin/api/*) asks of a bearer token's account. */
+export const ADMIN_ROLE = 'admin';
+
+/** A role name; the same pattern as the CHECK on user_roles.role (migration 010). */
+export const roleSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, {
+  error: (issue) => `${JSON.stringify(issue.input)} is not a role name: use a lowercase letter, then up to 39 lowercase letters, digits, "_" or "-"`,
+});
+
+export interface RoleChange {
+  add: readonly string[];
+  remove: readonly string[];
+}
+
 const newUserSchema = z.object({
   email: emailSchema,
   password: z.string(),
@@ -17,6 +31,7 @@ const newUserSchema = z.object({
   name: z.string().trim().min(1).max(200).optional(),
   givenName: z.string().trim().min(1).max(100).optional(),
   familyName: z.string().trim().min(1).max(100).optional(),
+  roles: z.array(roleSchema).transform((roles) => [...new Set(roles)]).optional(),
 });
 
 export type NewUserInput = z.input<typeof newUserSchema>;
@@ -63,6 +78,24 @@ function toUser(row: UserRow): User {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The roles, each checked and once; ValidationError naming the first bad one. */
+export function parseRoles(roles: readonly string[]): string[] {
+  for (const role of roles) {
+    const parsed = roleSchema.safeParse(role);
+    if (!parsed.success) throw new ValidationError(parsed.error.issues[0]!.message);
+  }
+  return [...new Set(roles)];
+}
+
+/** A checked change (see parseRoles); a role both added and removed is a ValidationError too. */
+export function parseRoleChange(change: RoleChange): { add: string[]; remove: string[] } {
+  const add = parseRoles(change.add);
+  const remove = parseRoles(change.remove);
+  const both = add.find((role) => remove.includes(role));
+  if (both) throw new ValidationError(`role "${both}" cannot be both added and removed`);
+  return { add, remove };
+}
+
 export function createUserService(deps: {
   database: Database;
   passwords: PasswordService;
@@ -88,10 +121,19 @@ export function createUserService(deps: {
     return { ...fields, passwordHash: await passwords.hash(password) };
   }
 
-  /** Inserts a prepared account through `db` (a caller's transaction, if any); ConflictError when the address is taken. */
-  async function insertPrepared(prepared: PreparedUser, db: Queryable = database): Promise<User> {
+  /**
+   * Inserts a prepared account and its roles through `db` (a caller's transaction, if any, else
+   * one of its own when there are roles); ConflictError when the address is taken.
+   */
+  async function insertPrepared(prepared: PreparedUser, db?: Queryable): Promise<User> {
+    const roles = prepared.roles ?? [];
+    async function write(tx: Queryable): Promise<User> {
+      const row = await insertUser(tx, prepared);
+      await addUserRoles(tx, row.id, roles);
+      return toUser(row);
+    }
     try {
-      return toUser(await insertUser(db, prepared));
+      return await (db ? write(db) : roles.length > 0 ? database.transaction(write) : write(database));
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError(`a user with email ${prepared.email} already exists`);
       throw error;
@@ -104,6 +146,28 @@ export function createUserService(deps: {
 
     async create(input: NewUserInput): Promise<User> {
       return insertPrepared(await prepareUser(input));
+    },
+
+    /** The account's roles, sorted; none for an unknown id. */
+    async rolesOf(id: string): Promise<string[]> {
+      return UUID.test(id) ? listUserRoles(database, id) : [];
+    },
+
+    /**
+     * Grants and takes away roles in one transaction (ValidationError for a bad name, or one both
+     * added and removed; NotFoundError for an unknown address). `added` and `removed` are only
+     * what changed: a role already held, or not held, is left out.
+     */
+    async changeRoles(email: string, change: RoleChange): Promise<{ user: User; roles: string[]; added: string[]; removed: string[] }> {
+      const { add, remove } = parseRoleChange(change);
+      const parsed = emailSchema.safeParse(email);
+      return database.transaction(async (tx) => {
+        const row = parsed.success ? await findUserByEmail(tx, parsed.data) : undefined;
+        if (!row) throw new NotFoundError(`no user with email ${email}`);
+        const removed = await removeUserRoles(tx, row.id, remove);
+        const added = await addUserRoles(tx, row.id, add);
+        return { user: toUser(row), roles: await listUserRoles(tx, row.id), added, removed };
+      });
     },
 
     async findById(id: string): Promise<User | undefined> {

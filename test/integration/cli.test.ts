@@ -125,7 +125,7 @@ describe.each(storageKinds)('gatehouse CLI on %s', (kind) => {
       [['users', 'add', '--email', 'not-an-email', '--password', 'correct horse'], 2],
       [['users', 'add', '--email', 'eve@example.com', '--password', 'short'], 2],
       [['users', 'add', '--email', 'eve@example.com', '--password', 'correct horse', '--password-stdin'], 2],
-      [['users', 'add', '--email', 'eve@example.com', '--password', 'correct horse', '--role', 'admin'], 2],
+      [['users', 'add', '--email', 'eve@example.com', '--password', 'correct horse', '--role', 'Admin'], 2],
       [['clients', 'add', '--name', 'x', '--redirect-uri', 'not a uri'], 2],
       [['clients', 'add', '--name', 'x', '--redirect-uri', 'http://app.example.com/cb'], 2],
       [['clients', 'add', '--name', 'x', '--redirect-uri', 'https://app.example.com/cb#frag'], 2],

@@ -2,9 +2,6 @@
 // TEST_DATABASE_URL is set), with codes computed here as an authenticator app would, and the
 // `gatehouse users reset-2fa` command run as an operator runs it.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../src/errors.js';
 import { createBackupCodeHasher } from '../../src/services/backup-codes.js';
@@ -13,11 +10,11 @@ import { createTotp } from '../../src/services/totp.js';
 import { createTrustedDeviceService } from '../../src/services/trusted-devices.js';
 import { createTwoFactorService, type TwoFactorSettings } from '../../src/services/two-factor.js';
 import type { Database } from '../../src/storage/db.js';
-import { startEmbeddedPostgres } from '../../src/storage/embedded.js';
 import { insertUser } from '../../src/storage/repositories/users.js';
 import { startSweeper } from '../../src/storage/sweeper.js';
 import { createTestDatabase, storageKinds, type TestDatabase } from '../helpers/database.js';
-import { cliEnvironment, runCli } from '../helpers/gatehouse-process.js';
+import { cliFixture } from '../helpers/cli-fixture.js';
+import { runCli } from '../helpers/gatehouse-process.js';
 import { STEP_MS, totpCode } from '../helpers/totp.js';
 
 const LOCKOUT_SECONDS = 900;
@@ -295,66 +292,43 @@ describe.each(storageKinds)('two-factor services on %s', (kind) => {
 const CLI_RUNS_MS = 120_000;
 
 describe.each(storageKinds)('gatehouse users reset-2fa on %s', (kind) => {
-  let dataDir: string;
-  let env: Record<string, string>;
-  let serverDatabase: TestDatabase | undefined;
-
-  beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'gh-2fa-cli-'));
-    serverDatabase = kind === 'postgres' ? await createTestDatabase('postgres', { migrate: false }) : undefined;
-    env = cliEnvironment(dataDir, serverDatabase ? { DATABASE_URL: serverDatabase.url! } : {});
-  });
-  afterAll(async () => {
-    await serverDatabase?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  /** Runs fn against the CLI's database; no server runs here, so the test may own DATA_DIR for a moment. */
-  async function withDatabase<T>(fn: (database: Database) => Promise<T>): Promise<T> {
-    if (serverDatabase) return fn(serverDatabase.database);
-    const embedded = await startEmbeddedPostgres({ dataDir, poolSize: 2, statementTimeoutMs: 5000, connectionTimeoutMs: 5000 });
-    try {
-      return await fn(embedded.database);
-    } finally {
-      await embedded.database.close();
-    }
-  }
+  const cli = cliFixture(kind, 'gh-2fa-cli-');
 
   it('removes a person\'s second factor by email, and says when there was none', { timeout: CLI_RUNS_MS }, async () => {
-    const help = await runCli(['users', 'reset-2fa', '--help'], env);
+    const help = await runCli(['users', 'reset-2fa', '--help'], cli.env);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: gatehouse users reset-2fa --email E');
-    expect((await runCli(['users', '--help'], env)).stdout).toContain('reset-2fa');
+    expect((await runCli(['users', '--help'], cli.env)).stdout).toContain('reset-2fa');
     for (const args of [['users', 'reset-2fa'], ['users', 'reset-2fa', '--email', 'not-an-email'], ['users', 'reset-2fa', '--email', 'a@example.com', '--id', 'x']]) {
-      const refused = await runCli(args, env);
+      const refused = await runCli(args, cli.env);
       expect(refused.code, refused.stderr).toBe(2);
       expect(refused.stderr).toMatch(/^gatehouse: users reset-2fa: [^\n]+\n$/);
     }
 
-    const added = await runCli(['users', 'add', '--email', 'ada@example.com', '--password', 'correct horse battery'], env);
+    const added = await runCli(['users', 'add', '--email', 'ada@example.com', '--password', 'correct horse battery'], cli.env);
     expect(added.code, added.stderr).toBe(0);
     const clock = { nowMs: Date.now() };
-    const userId = await withDatabase(async (database) => {
-      const { twoFactor, trustedDevices } = servicesOver(database, env.ENCRYPTION_KEY!, () => clock.nowMs);
+    const userId = await cli.withDatabase(async (database) => {
+      const { twoFactor, trustedDevices } = servicesOver(database, cli.env.ENCRYPTION_KEY!, () => clock.nowMs);
       const { id } = (await database.query<{ id: string }>("SELECT id FROM users WHERE email = 'ada@example.com'")).rows[0]!;
       await enrol(twoFactor, id, clock);
       await trustedDevices.remember(id, 'Firefox on Linux');
       return id;
     });
 
-    const reset = await runCli(['users', 'reset-2fa', '--email', 'ADA@example.com'], env);
+    const reset = await runCli(['users', 'reset-2fa', '--email', 'ADA@example.com'], cli.env);
     expect(reset.stderr).toBe('');
     expect(reset.code).toBe(0);
     expect(reset.stdout).toBe('two-factor sign-in removed for <ADA@example.com>\n');
-    expect(await withDatabase((database) => rowsOf(database, userId))).toEqual({ totp_credentials: 0, backup_codes: 0, trusted_devices: 0, second_factor_failures: 0 });
-    const audited = await withDatabase((database) => database.query("SELECT type, outcome, detail FROM audit_events WHERE account_id = $1 AND type = 'two_factor.reset'", [userId]));
+    expect(await cli.withDatabase((database) => rowsOf(database, userId))).toEqual({ totp_credentials: 0, backup_codes: 0, trusted_devices: 0, second_factor_failures: 0 });
+    const audited = await cli.withDatabase((database) => database.query("SELECT type, outcome, detail FROM audit_events WHERE account_id = $1 AND type = 'two_factor.reset'", [userId]));
     expect(audited.rows).toEqual([{ type: 'two_factor.reset', outcome: 'success', detail: { by: 'admin-cli', wasOn: true } }]);
 
-    const again = await runCli(['users', 'reset-2fa', '--email', 'ada@example.com'], env);
+    const again = await runCli(['users', 'reset-2fa', '--email', 'ada@example.com'], cli.env);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toBe('<ada@example.com> had no two-factor sign-in to remove\n');
 
-    const unknown = await runCli(['users', 'reset-2fa', '--email', 'nobody@example.com'], env);
+    const unknown = await runCli(['users', 'reset-2fa', '--email', 'nobody@example.com'], cli.env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe('gatehouse: no user with email nobody@example.com\n');
   });

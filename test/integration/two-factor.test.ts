@@ -561,7 +561,7 @@ describe('two-factor sign-in with policy mode "required"', () => {
   }
 
   it('loads the policy from the settings file, requiredForRoles included', () => {
-    // requiredForRoles is accepted (and matches no one until accounts have roles).
+    // requiredForRoles is accepted beside mode 'required' (two-factor-roles.test.ts shows it at work alone).
     expect(app.config.settings.twoFactor.policy).toEqual({ mode: 'required', requiredForRoles: ['admin'], requiredForClients: [] });
   });
 

@@ -2,7 +2,7 @@
 // and whom twoFactor.policy requires it of.
 import { describe, expect, it } from 'vitest';
 import { ACR_PASSWORD, ACR_TWO_FACTOR, isStepUpOnly, requestsTwoFactor, STEP_UP_REASON } from '../../src/oidc/two-factor-policy.js';
-import { isTwoFactorRequired, type TwoFactorPolicy } from '../../src/services/two-factor.js';
+import { isTwoFactorRequired, isTwoFactorRequiredFor, type TwoFactorPolicy } from '../../src/services/two-factor.js';
 
 const OPTIONAL: TwoFactorPolicy = { mode: 'optional', requiredForRoles: [], requiredForClients: [] };
 
@@ -19,7 +19,7 @@ describe('isTwoFactorRequired', () => {
     expect(isTwoFactorRequired(policy, { roles: ['editor', 'admin'], clientId: 'notes' })).toBe(true);
     expect(isTwoFactorRequired(policy, { roles: ['editor'] })).toBe(false);
     expect(isTwoFactorRequired(policy, { roles: [] })).toBe(false);
-    // Accounts carry no roles yet, and the sign-in passes none: the setting matches no one today.
+    // No roles given, none matched: callers pass the account's (isTwoFactorRequiredFor reads them).
     expect(isTwoFactorRequired(policy, { clientId: 'notes' })).toBe(false);
   });
 
@@ -62,5 +62,30 @@ describe('isStepUpOnly', () => {
     expect(isStepUpOnly(['login_prompt'])).toBe(false);
     expect(isStepUpOnly(['no_session'])).toBe(false);
     expect(isStepUpOnly([])).toBe(false);
+  });
+});
+
+describe('isTwoFactorRequiredFor', () => {
+  /** A roles reader that counts its reads. */
+  function rolesReader(roles: string[]) {
+    const reader = { reads: 0, rolesOf: async (accountId: string) => { reader.reads += 1; expect(accountId).toBe('account-1'); return roles; } };
+    return reader;
+  }
+
+  it("reads the account's roles when requiredForRoles could match them", async () => {
+    const policy = { ...OPTIONAL, requiredForRoles: ['admin'] };
+    const admin = rolesReader(['admin', 'support']);
+    expect(await isTwoFactorRequiredFor(policy, { accountId: 'account-1' }, admin.rolesOf)).toBe(true);
+    const support = rolesReader(['support']);
+    expect(await isTwoFactorRequiredFor(policy, { accountId: 'account-1', clientId: 'notes' }, support.rolesOf)).toBe(false);
+    expect([admin.reads, support.reads]).toEqual([1, 1]);
+  });
+
+  it('does not read them when the answer does not turn on them', async () => {
+    const reader = rolesReader(['admin']);
+    expect(await isTwoFactorRequiredFor(OPTIONAL, { accountId: 'account-1' }, reader.rolesOf)).toBe(false);
+    expect(await isTwoFactorRequiredFor({ ...OPTIONAL, mode: 'required', requiredForRoles: ['admin'] }, { accountId: 'account-1' }, reader.rolesOf)).toBe(true);
+    expect(await isTwoFactorRequiredFor({ ...OPTIONAL, requiredForRoles: ['admin'], requiredForClients: ['payroll'] }, { accountId: 'account-1', clientId: 'payroll' }, reader.rolesOf)).toBe(true);
+    expect(reader.reads).toBe(0);
   });
 });
