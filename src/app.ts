@@ -4,6 +4,8 @@ import path from 'node:path';
 import type Provider from 'oidc-provider';
 import { PROJECT_ROOT } from './config.js';
 import { createAccountRouter } from './account/router.js';
+import { ADMIN_API_PATH } from './admin/paths.js';
+import { createAdminApi } from './admin/router.js';
 import { createSessionStream } from './account/session-stream.js';
 import type { AppContext } from './context.js';
 import { serveAssets } from './http/assets.js';
@@ -72,7 +74,7 @@ export async function createApp(context: AppContext): Promise<App> {
   provider.use(retryAfterOnUnavailable());
   provider.use(trackRequestOrigin());
   provider.use(securityHeaders({ https: config.issuer.startsWith('https://') }));
-  provider.use(createErrorHandler({ logger, renderer }));
+  provider.use(createErrorHandler({ logger, renderer, jsonPathPrefixes: [ADMIN_API_PATH] }));
   provider.use(limitTokenRequestsPerClient({ limiter: context.limiter, rule: config.settings.rateLimits.tokenPerClient }));
   provider.use(serveAssets({ dir: path.join(PROJECT_ROOT, 'public'), prefix: '/assets/' }));
   const health = createHealthRouter({ database, redis });
@@ -96,6 +98,12 @@ export async function createApp(context: AppContext): Promise<App> {
   provider.use(interactions.routes());
   provider.use(interactions.allowedMethods());
   provider.use(createFederationCallbackRouter({ provider, issuer: config.issuer, upstreams, federatedAccounts, cookies: federationCookies, audit: context.audit, renderer }).routes());
+  const adminApi = createAdminApi({
+    provider, issuer: config.issuer, database, users, audit: context.audit, limiter: context.limiter,
+    limits: { perIp: config.settings.rateLimits.adminApiPerIp, perAccount: config.settings.rateLimits.adminApiPerAccount },
+    sessionEnder: sessions.sessionEnder, events: sessions.sessionEvents, expiryWarningSeconds, expiryScanSeconds: config.settings.adminApi.expiryScanSeconds,
+  });
+  provider.use(adminApi.middleware);
   provider.use(createAccountRouter({
     ...context, ...accountServices, provider, issuer: config.issuer, renderer, csrf, sessionEnder: sessions.sessionEnder, sessionStream, expiryWarningSeconds,
     federationCookies,
@@ -107,6 +115,7 @@ export async function createApp(context: AppContext): Promise<App> {
     sessions,
     async close() {
       sessionStream.endAll();
+      adminApi.endAll();
       await sessions.close();
       await context.audit.flush();
     },

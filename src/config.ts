@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { adminApiResource, withAdminApi } from './admin/paths.js';
 import { positiveInt, settingsSchema, type Settings } from './settings-schema.js';
 
 export type { ResourceServerSettings, Settings } from './settings-schema.js';
@@ -237,6 +238,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (production && settings.sessions.backchannelLogout.allowPrivateAddresses) {
     throw new ConfigError('sessions.backchannelLogout.allowPrivateAddresses: must be false in production');
   }
+  // The admin API is an API of Gatehouse's own, named like the configured ones (admin/paths.ts).
+  if (Object.hasOwn(settings.resourceServers, adminApiResource(issuer))) {
+    throw new ConfigError(`resourceServers: ${adminApiResource(issuer)} is Gatehouse's own admin API and cannot be configured`);
+  }
+  const resourceServers = withAdminApi(issuer, settings.resourceServers, settings.adminApi.accessTokenTtlSeconds);
   const argon2 = {
     memoryKiB: env.ARGON2_MEMORY_KIB ?? settings.argon2.memoryKiB,
     iterations: env.ARGON2_ITERATIONS ?? settings.argon2.iterations,
@@ -258,6 +264,6 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     trustProxy: env.TRUST_PROXY === 'true',
     mail,
     upstreams: resolveUpstreams(env, blankAsUnset, settings, production),
-    settings: { ...settings, argon2 },
+    settings: { ...settings, argon2, resourceServers },
   };
 }

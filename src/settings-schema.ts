@@ -69,6 +69,15 @@ export const settingsSchema = z.object({
     secondFactorPerIp: rateLimitSchema,
     registrationPerIp: rateLimitSchema,
     tokenPerClient: rateLimitSchema,
+    // The admin API: every request per IP (before the token is looked up), and per admin account.
+    adminApiPerIp: rateLimitSchema,
+    adminApiPerAccount: rateLimitSchema,
+  }).strict(),
+  // The admin API (/admin/api): how long its access tokens live (short: they carry an admin's
+  // power), and how often its event stream looks for sessions about to expire.
+  adminApi: z.object({
+    accessTokenTtlSeconds: positiveInt.max(3600),
+    expiryScanSeconds: positiveInt.max(3600),
   }).strict(),
   // Account lockout (ASVS 5.0 V6.3.5 / NIST 800-63B §5.2.2): maxFailures wrong passwords within
   // windowSeconds lock the account for lockSeconds, doubled on each further lock up to

@@ -36,7 +36,8 @@ Options:
                                  A client with only client_credentials needs no redirect URI
   --no-pkce                      let a confidential client skip PKCE (legacy apps only)
   --scope S                      space-separated scopes the client may ask for
-                                 (default: "openid offline_access profile email")
+                                 (default: "openid offline_access profile email"); include
+                                 "admin" only for an admin tool (the admin API, /admin/api)
   --backchannel-logout-uri U     where Gatehouse POSTs a logout token (OpenID Back-Channel
                                  Logout 1.0) whenever a session that used this client ends;
                                  https, or http on a loopback host

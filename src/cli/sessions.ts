@@ -73,12 +73,8 @@ Options:
     const { deviceLabel } = await import('../http/device-label.js');
     const rows = await withSession(({ context }) => sessionsOf(context, email));
     if (flags.json) {
-      for (const row of rows) {
-        io.stdout(`${JSON.stringify({
-          session: row.sessionUid, signed_in_at: row.loginAt?.toISOString() ?? null, last_seen_at: row.lastSeenAt.toISOString(),
-          expires_at: row.expiresAt.toISOString(), ip: row.ip, device: deviceLabel(row.userAgent), remembered: row.remembered, clients: row.clientIds,
-        })}\n`);
-      }
+      const { sessionJson } = await import('../http/session-json.js');
+      for (const row of rows) io.stdout(`${JSON.stringify(sessionJson(row))}\n`);
       return;
     }
     if (rows.length === 0) {
@@ -123,7 +119,7 @@ Options:
         const { NotFoundError } = await import('../errors.js');
         throw new NotFoundError(`<${email}> has no session ${flags.session ?? ''}`);
       }
-      return sessionEnder.endSessions(chosen.map((row) => row.sessionId), 'admin');
+      return sessionEnder.endSessions(chosen.map((row) => row.sessionId), 'admin', 'admin-cli');
     });
     const notified = new Set(ended.flatMap((session) => session.clientIds));
     io.stdout(ended.length === 0

@@ -46,8 +46,12 @@ function describe(error: unknown): { name: string; message: string; stack?: stri
   return { name: typeof error, message: String(error) };
 }
 
-export function createErrorHandler(deps: { logger: Logger; renderer: Renderer }): Koa.Middleware {
+export function createErrorHandler(deps: { logger: Logger; renderer: Renderer; jsonPathPrefixes?: readonly string[] }): Koa.Middleware {
   const { logger, renderer } = deps;
+  const jsonPathPrefixes = deps.jsonPathPrefixes ?? [];
+  // JSON APIs answer JSON whatever the caller's Accept header says (curl sends */*).
+  const wantsJson = (ctx: Koa.Context) => jsonPathPrefixes.some((prefix) => ctx.path === prefix || ctx.path.startsWith(`${prefix}/`))
+    || ctx.accepts('html', 'json') === 'json';
 
   return async function handleErrors(ctx, next) {
     try {
@@ -65,7 +69,7 @@ export function createErrorHandler(deps: { logger: Logger; renderer: Renderer })
       if (error instanceof RateLimitedError) ctx.set('Retry-After', String(error.retryAfterSeconds));
       ctx.set('Cache-Control', 'no-store');
 
-      if (ctx.accepts('html', 'json') === 'json') {
+      if (wantsJson(ctx)) {
         ctx.status = answer.status;
         ctx.body = { error: answer.code, error_description: answer.message };
         return;

@@ -2,6 +2,7 @@
 // Views get strings and arrays only, never a Client, Grant or Interaction.
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
+import { ADMIN_API_PATH, ADMIN_SCOPE } from '../admin/paths.js';
 
 const SCOPE_WORDS: Record<string, string> = {
   openid: 'Confirm who you are',
@@ -30,7 +31,15 @@ export function describeScopes(scopes: readonly string[]): Described[] {
 
 export function describeResourceScopes(byResource: Record<string, readonly string[]>): Described[] {
   return Object.entries(byResource).flatMap(([resource, scopes]) =>
-    scopes.map((name) => ({ name, description: `Use the "${name}" permission at ${resource}` })));
+    scopes.map((name) => ({ name, description: describeResourceScope(resource, name) })));
+}
+
+// The admin API's scope gets words of its own: whoever allows it hands the app their admin power.
+function describeResourceScope(resource: string, name: string): string {
+  if (name === ADMIN_SCOPE && new URL(resource).pathname === ADMIN_API_PATH) {
+    return 'Act as a Gatehouse administrator: look up any account, see where people are signed in, and sign them out';
+  }
+  return `Use the "${name}" permission at ${resource}`;
 }
 
 export function describeClaims(claims: readonly string[]): Described[] {

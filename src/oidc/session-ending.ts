@@ -35,8 +35,12 @@ export interface SessionEnderDeps {
 export function createSessionEnder(deps: SessionEnderDeps) {
   const { provider, outbox, events, audit, revokesOfflineGrants } = deps;
 
-  /** Ends the session; undefined when it was gone already (its index entry is dropped anyway). */
-  async function endSession(sessionId: string, reason: SessionEndReason): Promise<EndedSession | undefined> {
+  /**
+   * Ends the session; undefined when it was gone already (its index entry is dropped anyway).
+   * `by` names who ended it when that is not the person (the audit row's `by`: admin-cli, or the
+   * admin account of an admin API call).
+   */
+  async function endSession(sessionId: string, reason: SessionEndReason, by?: string): Promise<EndedSession | undefined> {
     const adapter = provider.Session.adapter;
     const payload = await adapter.find(sessionId);
     const accountId = payload?.accountId;
@@ -60,16 +64,16 @@ export function createSessionEnder(deps: SessionEnderDeps) {
     // Who asked (the request's address and browser), not the device whose session ended.
     await audit.record({
       type: 'session.ended', outcome: 'success', accountId, ...currentRequestOrigin(),
-      detail: { reason, session: sessionUid, clients: authorizations.length, notified: notified.length },
+      detail: { reason, session: sessionUid, clients: authorizations.length, notified: notified.length, ...(by ? { by } : {}) },
     });
     await events.publish({ type: 'session.ended', accountId, sessionUid, at: new Date().toISOString(), reason });
     return { accountId, sessionUid, clientIds: authorizations.map(([clientId]) => clientId) };
   }
 
-  async function endSessions(sessionIds: Iterable<string>, reason: SessionEndReason): Promise<EndedSession[]> {
+  async function endSessions(sessionIds: Iterable<string>, reason: SessionEndReason, by?: string): Promise<EndedSession[]> {
     const ended: EndedSession[] = [];
     for (const sessionId of sessionIds) {
-      const result = await endSession(sessionId, reason);
+      const result = await endSession(sessionId, reason, by);
       if (result) ended.push(result);
     }
     return ended;

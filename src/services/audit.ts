@@ -16,7 +16,7 @@ export const AUDIT_EVENT_TYPES = [
   'password.changed', 'password.reset_requested', 'password.reset',
   'two_factor.enrolled', 'two_factor.disabled', 'two_factor.reset', 'two_factor.backup_codes_regenerated', 'trusted_device.revoked',
   'consent.granted', 'consent.revoked', 'token.issued', 'token.revoked', 'logout', 'session.ended',
-  'account.deactivated', 'account.reactivated', 'account.deleted', 'admin.user_changed', 'admin.client_changed',
+  'account.deactivated', 'account.reactivated', 'account.deleted', 'admin.user_changed', 'admin.client_changed', 'admin.api_refused',
   'federation.linked', 'federation.unlinked',
 ] as const;
 

@@ -1,6 +1,6 @@
 // Live session events (issue 8): a session of an account was created, ended, or is about to
 // expire. Published wherever a session changes and delivered to every open stream of that account
-// (/account/events). One interface, two carriers: in process on a single node, Redis pub/sub
+// (/account/events) and to every admin stream (/admin/api/events). One interface, two carriers: in process on a single node, Redis pub/sub
 // across nodes (storage/redis-session-events.ts). Events name a session by its uid, never by its
 // id: the id is the session cookie's value.
 import { EventEmitter } from 'node:events';
@@ -25,8 +25,13 @@ export interface SessionEventBus {
   publish(event: SessionEvent): Promise<void>;
   /** Listens to one account's events until the returned function is called. */
   subscribe(accountId: string, listener: SessionEventListener): () => void;
+  /** Listens to every account's events (the admin stream) until the returned function is called. */
+  subscribeAll(listener: SessionEventListener): () => void;
   close(): Promise<void>;
 }
+
+// The emitter key of the admin streams; a symbol, so no account id can collide with it.
+const EVERY_ACCOUNT = Symbol('every account');
 
 /** Subscribers of this process, by account: what each carrier hands its events to. */
 export function createLocalDispatch() {
@@ -36,10 +41,15 @@ export function createLocalDispatch() {
   return {
     dispatch(event: SessionEvent): void {
       emitter.emit(event.accountId, event);
+      emitter.emit(EVERY_ACCOUNT, event);
     },
     subscribe(accountId: string, listener: SessionEventListener): () => void {
       emitter.on(accountId, listener);
       return () => emitter.off(accountId, listener);
+    },
+    subscribeAll(listener: SessionEventListener): () => void {
+      emitter.on(EVERY_ACCOUNT, listener);
+      return () => emitter.off(EVERY_ACCOUNT, listener);
     },
     clear(): void {
       emitter.removeAllListeners();
@@ -55,6 +65,7 @@ export function createInProcessSessionEvents(): SessionEventBus {
       local.dispatch(event);
     },
     subscribe: local.subscribe,
+    subscribeAll: local.subscribeAll,
     async close() {
       local.clear();
     },

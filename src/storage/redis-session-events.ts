@@ -33,6 +33,7 @@ export async function createRedisSessionEvents(options: {
       }
     },
     subscribe: local.subscribe,
+    subscribeAll: local.subscribeAll,
     async close() {
       local.clear();
       await closeRedis(subscriber);

@@ -1,7 +1,7 @@
 // Helpers for the session tests (issue 8): the account pages signed in to on the real form, the
 // relying party's side of back-channel logout — a tiny HTTP receiver for logout tokens and a check
 // of each token as OpenID Back-Channel Logout 1.0 §2.6 tells a client to validate it — and an SSE
-// reader for /account/events.
+// reader for /account/events and /admin/api/events.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
@@ -99,17 +99,20 @@ export async function validateLogoutToken(token: string, options: { issuer: stri
 
 export interface ReceivedEvent { type: string; data: Record<string, unknown> }
 
-/** An open /account/events stream with this browser's cookies; events are collected as they come. */
-export async function openEventStream(browser: Browser, url: string): Promise<{ events: ReceivedEvent[]; waitFor(type: string, predicate?: (data: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<ReceivedEvent>; close(): void }> {
+/**
+ * An open event stream (/account/events with this browser's cookies, or /admin/api/events with an
+ * Authorization header and no browser); events are collected as they come.
+ */
+export async function openEventStream(browser: Browser | undefined, url: string, headers: Record<string, string> = {}): Promise<{ events: ReceivedEvent[]; waitFor(type: string, predicate?: (data: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<ReceivedEvent>; close(): void; ended: Promise<void> }> {
   const controller = new AbortController();
-  const cookie = Object.entries(browser.cookiesFor(url)).map(([name, value]) => `${name}=${value}`).join('; ');
-  const response = await fetch(url, { headers: { accept: 'text/event-stream', cookie }, signal: controller.signal, redirect: 'manual' });
+  const cookie = browser ? Object.entries(browser.cookiesFor(url)).map(([name, value]) => `${name}=${value}`).join('; ') : '';
+  const response = await fetch(url, { headers: { accept: 'text/event-stream', ...(cookie ? { cookie } : {}), ...headers }, signal: controller.signal, redirect: 'manual' });
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toContain('text/event-stream');
   const events: ReceivedEvent[] = [];
   const decoder = new TextDecoder();
   let buffer = '';
-  void (async () => {
+  const ended = (async () => {
     try {
       for await (const chunk of response.body!) {
         buffer += decoder.decode(chunk as Uint8Array, { stream: true });
@@ -138,5 +141,7 @@ export async function openEventStream(browser: Browser, url: string): Promise<{ 
       }
     },
     close: () => controller.abort(),
+    /** Settles when the server ends the stream (or close() is called). */
+    ended,
   };
 }

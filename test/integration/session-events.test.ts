@@ -1,13 +1,16 @@
 // Live session events (issue 8): /account/events streams, to the signed-in person, the sessions of
 // their account that start and end, and warns before this one expires; across nodes the events
-// travel through Redis pub/sub, so a session ended on node A reaches a stream held open on B.
+// travel through Redis pub/sub, so a session ended on node A reaches a stream held open on B —
+// the person's own stream and an admin's (/admin/api/events).
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminApiResource } from '../../src/admin/paths.js';
 import { createSettingsFiles } from '../helpers/accounts.js';
 import { Browser } from '../helpers/browser.js';
 import { openAccountPage, openEventStream, SESSION_TEST_PASSWORD, sessionUidsOn } from '../helpers/sessions.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { testRedisUrl } from '../helpers/redis.js';
+import { discoverIssuer, exchangeCode, RP_REDIRECT_URI, signIn } from '../helpers/relying-party.js';
 import { createTestSecrets, startTestApp, type TestApp } from '../helpers/start-app.js';
 
 const PASSWORD = SESSION_TEST_PASSWORD;
@@ -94,6 +97,32 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL && testRedisUrl))('session 
       expect(done.body).toContain('Every other session was signed out.');
       const ended = await stream.waitFor('session.ended', (data) => data.current === true);
       expect(ended.data.reason).toBe('signed-out-elsewhere');
+    } finally {
+      stream.close();
+    }
+  });
+  it('a session ended on A reaches an admin stream held open on B', async () => {
+    const adminEmail = 'two-nodes-admin@example.test';
+    await nodeB.context.users.create({ email: adminEmail, password: PASSWORD, emailVerified: true });
+    await nodeB.context.users.changeRoles(adminEmail, { add: ['admin'], remove: [] });
+    // The admin's token is B's: a node's admin API accepts tokens for its own issuer's resource.
+    const registered = await nodeB.context.clients.register({ name: 'Admin console', redirectUris: [RP_REDIRECT_URI], scope: 'openid admin' });
+    const rp = await discoverIssuer(nodeB.issuer, registered.clientId, registered.clientSecret!);
+    const signedIn = await signIn(new Browser(), rp, { email: adminEmail, password: PASSWORD, scope: 'openid admin', extraParams: { resource: adminApiResource(nodeB.issuer) } });
+    const { access_token: token } = await exchangeCode(rp, signedIn);
+    const stream = await openEventStream(undefined, `${nodeB.issuer}/admin/api/events`, { authorization: `Bearer ${token}` });
+    try {
+      await stream.waitFor('ready');
+      const email = 'two-nodes-watched@example.test';
+      const person = await nodeA.context.users.create({ email, password: PASSWORD, emailVerified: true });
+      await openAccountPage(nodeA, new Browser(), '/account', email);
+      const created = await stream.waitFor('session.created', (data) => data.account === person.id);
+      // From a second device of the person's, the first is signed out.
+      const other = new Browser();
+      const page = await openAccountPage(nodeA, other, '/account/sessions', email);
+      await other.submit(page, { button: /^Sign out$/, form: (form) => form.fields.session === created.data.session });
+      const ended = await stream.waitFor('session.ended', (data) => data.account === person.id);
+      expect(ended.data).toMatchObject({ session: created.data.session, reason: 'signed-out' });
     } finally {
       stream.close();
     }

@@ -26,6 +26,15 @@ describe('loadConfig', () => {
     expect(config.settings.argon2).toEqual({ memoryKiB: 19456, iterations: 2, parallelism: 1 });
   });
 
+  it('adds the admin API as an API of its own, and refuses a configured API at its URL', () => {
+    const config = loadConfig({ env: production });
+    expect(config.settings.resourceServers['https://id.example.com/admin/api']).toEqual({
+      scope: 'admin', accessTokenFormat: 'opaque', jwtAlgorithm: 'ES256', accessTokenTtlSeconds: 600,
+    });
+    const settings = { ...config.settings, resourceServers: { 'https://id.example.com/admin/api': { scope: 'x', accessTokenFormat: 'jwt' as const, jwtAlgorithm: 'ES256' as const } } };
+    expect(() => loadConfig({ env: production, settings })).toThrow(/resourceServers: https:\/\/id\.example\.com\/admin\/api is Gatehouse's own admin API/);
+  });
+
   it.each([
     ['ENCRYPTION_KEY', { ...production, ENCRYPTION_KEY: undefined }, /ENCRYPTION_KEY: required in production/],
     ['short ENCRYPTION_KEY', { ...production, ENCRYPTION_KEY: 'short' }, /ENCRYPTION_KEY must be at least 32 bytes/],

@@ -123,3 +123,15 @@ export async function findSessionIdsBeyond(db: Queryable, accountId: string, ses
   );
   return result.rows.map((row) => row.session_id);
 }
+
+export interface ExpiringSession { accountId: string; sessionUid: string; expiresAt: Date }
+
+/** Live sessions of every account that expire by `until`, soonest first (the admin stream's warnings). */
+export async function listSessionsExpiringBy(db: Queryable, until: Date, limit: number): Promise<ExpiringSession[]> {
+  const result = await db.query<{ account_id: string; session_uid: string; expires_at: Date }>(
+    `SELECT account_id, session_uid, expires_at FROM account_sessions WHERE expires_at > now() AND expires_at <= $1
+     ORDER BY expires_at LIMIT $2`,
+    [until, limit],
+  );
+  return result.rows.map((row) => ({ accountId: row.account_id, sessionUid: row.session_uid, expiresAt: row.expires_at }));
+}
