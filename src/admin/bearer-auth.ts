@@ -27,7 +27,8 @@ const REALM = 'Gatehouse admin API';
 export function refuse(ctx: Koa.Context, status: 401 | 403, error: string | undefined, description: string): void {
   const params = [`realm="${REALM}"`];
   // §3.1: a request without credentials gets no error code, only the challenge.
-  if (error) params.push(`error="${error}"`, `error_description="${description}"`);
+  // RFC 6750 §3 allows no double quote or backslash in error_description: the header's copy uses single quotes.
+  if (error) params.push(`error="${error}"`, `error_description="${description.replace(/["\\]/g, "'")}"`);
   if (error === 'insufficient_scope') params.push(`scope="${ADMIN_SCOPE}"`);
   ctx.status = status;
   ctx.set('WWW-Authenticate', `Bearer ${params.join(', ')}`);

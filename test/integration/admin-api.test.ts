@@ -174,7 +174,9 @@ describe.each(storageVariants)('admin API on $name', ({ options }) => {
     const { token: personToken } = await adminToken(app, rp, email);
     const refused = await call(app, '/users?email=root@example.test', personToken);
     expect(refused.status).toBe(403);
-    expect(refused.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    expect(refused.headers.get('www-authenticate')).toBe(
+      'Bearer realm="Gatehouse admin API", error="insufficient_scope", error_description="this account does not have the \'admin\' role", scope="admin"',
+    );
     expect(await refused.json()).toMatchObject({ error: 'insufficient_scope' });
     const rows = (await auditRows(app, 'admin.api_refused')).filter((row) => row.account_id === person.id);
     expect(rows).toHaveLength(1);
@@ -186,6 +188,16 @@ describe.each(storageVariants)('admin API on $name', ({ options }) => {
     expect((await call(app, '/users?email=root@example.test', formerToken)).status).toBe(200);
     await app.context.users.changeRoles(formerEmail, { add: [], remove: ['admin'] });
     expect((await call(app, '/users?email=root@example.test', formerToken)).status).toBe(403);
+  });
+
+  it('refuses a token for the admin API issued without the admin scope (403 insufficient_scope)', async () => {
+    const result = await signIn(new Browser(), rp, {
+      email: 'root@example.test', password: PASSWORD, scope: 'openid', extraParams: { resource: adminApiResource(app.issuer) },
+    });
+    const { access_token: scopeless } = await exchangeCode(rp, result);
+    const response = await call(app, '/users?email=root@example.test', scopeless);
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ error: 'insufficient_scope', error_description: 'the access token lacks the "admin" scope' });
   });
 
   it('stops accepting a token once it is revoked (RFC 7009)', async () => {
