@@ -8,7 +8,6 @@ import type { Csrf } from '../http/csrf.js';
 import { emailField, formProblem, type FormProblems, isWithinPasswordByteLimit, noProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
-import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
 import type { EmailChangeService } from '../services/email-change.js';
 import { confirmByButton } from './confirm-by-button.js';
 import { reauthenticationProblem } from './reauthentication-problems.js';
@@ -51,7 +50,6 @@ export function createChangeEmailSteps(deps: { emailChange: EmailChangeService; 
     } catch (error) {
       // Nothing changed; the person is told to try again in a few minutes.
       if (!(error instanceof MailDeliveryError) && !(error instanceof BusyError)) throw error;
-      ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
       return renderForm(ctx, typedEmail, formProblem(error.message), 503);
     }
     if (!outcome.ok) {

@@ -7,7 +7,6 @@ import type { Csrf } from '../http/csrf.js';
 import { formProblem, type FormProblems, isWithinPasswordByteLimit, noProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
-import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
 import type { PasswordChangeService } from '../services/password-change.js';
 import { WeakPasswordError } from '../services/password-policy.js';
 import { reauthenticationProblem } from './reauthentication-problems.js';
@@ -48,7 +47,6 @@ export function createChangePasswordSteps(deps: { passwordChange: PasswordChange
     } catch (error) {
       if (error instanceof WeakPasswordError) return renderForm(ctx, formProblem(error.message, 'password'), 400);
       if (!(error instanceof BusyError)) throw error;
-      ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
       return renderForm(ctx, formProblem(error.message), 503);
     }
     if (!outcome.ok) {

@@ -8,7 +8,6 @@ import type { Csrf } from '../http/csrf.js';
 import { formProblem, type FormProblems, isWithinPasswordByteLimit, noProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
-import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
 import type { AccountClosureOutcome, AccountClosureService } from '../services/account-closure.js';
 import type { RequestOrigin } from '../services/audit.js';
 import { reauthenticationProblem } from './reauthentication-problems.js';
@@ -58,7 +57,6 @@ export function createCloseAccountSteps(deps: { accountClosure: AccountClosureSe
         outcome = await run(accountOf(ctx).user.id, password, requestMeta(ctx));
       } catch (error) {
         if (!(error instanceof BusyError)) throw error;
-        ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
         return fail(formProblem(error.message), 503);
       }
       if (!outcome.ok) {

@@ -8,7 +8,6 @@ import type { Csrf } from '../http/csrf.js';
 import { emailField, formProblem, inMinutes, isWithinPasswordByteLimit, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
-import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
 import { InvitationInvalidError, type RegistrationService } from '../services/registration.js';
 import type { AccountContext, AccountStep } from './steps.js';
 
@@ -91,7 +90,6 @@ export function createRegisterSteps(deps: { registration: RegistrationService; r
       }
       if (error instanceof ValidationError) return renderForm(ctx, typed, formProblem(error.message, fieldOf(error)), 400);
       if (!(error instanceof BusyError)) throw error;
-      ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
       return renderForm(ctx, typed, formProblem(error.message), 503);
     }
     ctx.status = 303;

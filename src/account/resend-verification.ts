@@ -7,7 +7,6 @@ import { formFields, formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { emailField, formProblem, inMinutes, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
-import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
 import type { EmailVerificationService } from '../services/email-verification.js';
 import type { AccountContext, AccountStep } from './steps.js';
 
@@ -43,7 +42,6 @@ export function createResendSteps(deps: { emailVerification: EmailVerificationSe
       outcome = await emailVerification.resend(parsed.data.email, ctx.ip);
     } catch (error) {
       if (!(error instanceof MailDeliveryError)) throw error;
-      ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
       return renderForm(ctx, typed, formProblem(error.message), 503);
     }
     if (outcome.limited) {

@@ -7,7 +7,6 @@ import type { Csrf } from '../http/csrf.js';
 import { formProblem, type FormProblems, isWithinPasswordByteLimit, noProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
-import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
 import { WeakPasswordError } from '../services/password-policy.js';
 import type { PasswordResetService } from '../services/password-reset.js';
 import type { AccountContext, AccountStep } from './steps.js';
@@ -52,7 +51,6 @@ export function createResetPasswordSteps(deps: { passwordReset: PasswordResetSer
     } catch (error) {
       if (error instanceof WeakPasswordError) return renderForm(ctx, token, formProblem(error.message, 'password'), 400);
       if (!(error instanceof BusyError)) throw error;
-      ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
       return renderForm(ctx, token, formProblem(error.message), 503);
     }
     if (!done) return renderInvalidLink(ctx);

@@ -11,7 +11,6 @@ import type { FederationCookies } from '../http/federation-cookie.js';
 import { formProblem, isWithinPasswordByteLimit, noProblems, type FormProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
-import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
 import { allowFormTarget } from '../http/security-headers.js';
 import type { AuditLog } from '../services/audit.js';
 import type { FederatedAccounts } from '../services/federated-accounts.js';
@@ -73,7 +72,6 @@ export function createSignInMethodsSteps(deps: {
         outcome = await reauthenticate(user.id, password, { action: 'federation.linked', origin: requestMeta(ctx) });
       } catch (error) {
         if (!(error instanceof BusyError)) throw error;
-        ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
         return renderPage(ctx, formProblem(error.message), 503);
       }
       if (!outcome.ok) {

@@ -8,7 +8,6 @@ import type { Csrf } from '../http/csrf.js';
 import { formProblem, type FormProblems, inMinutes, isWithinPasswordByteLimit, noProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
-import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
 import { CODE_MESSAGES, codeOf, enrolmentView } from '../http/two-factor-views.js';
 import type { AuditLog } from '../services/audit.js';
 import type { Reauthenticate } from '../services/reauthentication.js';
@@ -112,7 +111,6 @@ export function createTwoFactorSteps(deps: {
       outcome = await reauthenticate(accountOf(ctx).user.id, password, { action: ACTIONS[form], origin: requestMeta(ctx) });
     } catch (error) {
       if (!(error instanceof BusyError)) throw error;
-      ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
       await renderStatus(ctx, { form, problems: formProblem(error.message) }, 503);
       return true;
     }

@@ -6,7 +6,7 @@ import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import { requestMeta } from '../http/request-meta.js';
 import type { AuditLog } from '../services/audit.js';
-import { ADMIN_ROLE, type UserService } from '../services/users.js';
+import { ADMIN_ROLE, type User, type UserService } from '../services/users.js';
 import { ADMIN_SCOPE, adminApiResource } from './paths.js';
 
 export interface AdminCaller {
@@ -46,6 +46,12 @@ export function createAdminAuthentication(deps: { provider: Provider; users: Use
   const { provider, users, audit } = deps;
   const resource = adminApiResource(deps.issuer);
 
+  /** The account, when it is active and holds the admin role now. */
+  async function activeAdmin(accountId: string): Promise<{ user: User | undefined; isAdmin: boolean }> {
+    const [user, roles] = await Promise.all([users.findById(accountId), users.rolesOf(accountId)]);
+    return { user, isAdmin: user?.status === 'active' && roles.includes(ADMIN_ROLE) };
+  }
+
   return async function authenticateAdmin(ctx, next) {
     const header = ctx.get('authorization');
     if (!header) {
@@ -73,8 +79,8 @@ export function createAdminAuthentication(deps: { provider: Provider; users: Use
       return;
     }
     const accountId = token.accountId;
-    const [user, roles] = await Promise.all([users.findById(accountId), users.rolesOf(accountId)]);
-    if (!user || user.status !== 'active' || !roles.includes(ADMIN_ROLE)) {
+    const { user, isAdmin } = await activeAdmin(accountId);
+    if (!user || !isAdmin) {
       // A real account tried to act as an admin: worth a row in the trail.
       await audit.record({
         type: 'admin.api_refused', outcome: 'failure', accountId: token.accountId, email: user?.email ?? null, clientId: token.clientId,
@@ -83,10 +89,8 @@ export function createAdminAuthentication(deps: { provider: Provider; users: Use
       refuse(ctx, 403, 'insufficient_scope', `this account does not have the "${ADMIN_ROLE}" role`);
       return;
     }
-    const stillAdmin = async () => {
-      const [now, rolesNow] = await Promise.all([users.findById(accountId), users.rolesOf(accountId)]);
-      return now?.status === 'active' && rolesNow.includes(ADMIN_ROLE) && Boolean(await provider.AccessToken.find(match[1]!));
-    };
+    const tokenValue = match[1]!;
+    const stillAdmin = async () => (await activeAdmin(accountId)).isAdmin && Boolean(await provider.AccessToken.find(tokenValue));
     (ctx.state as { admin?: AdminCaller }).admin = {
       accountId: user.id, email: user.email, clientId: token.clientId!, tokenExpiresAt: token.exp! * 1000, stillAdmin,
     };

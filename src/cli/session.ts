@@ -1,10 +1,13 @@
 // What every database command does first: read the config, open the database (through a running
-// server when one owns DATA_DIR), migrate, and build the same context the server uses.
+// server when one owns DATA_DIR), migrate, open Redis when REDIS_URL is set, and build the same
+// context the server uses — so counters and sessions the CLI touches are the server's own.
 import { loadConfig, type Config } from '../config.js';
 import { createContext, type AppContext } from '../context.js';
 import { createLogger } from '../logger.js';
 import { migrate } from '../storage/migrate.js';
 import { openDatabase } from '../storage/open.js';
+import { openRedis } from '../storage/open-redis.js';
+import { closeRedis } from '../storage/redis.js';
 import { markSecret } from './args.js';
 
 export interface Session {
@@ -29,8 +32,14 @@ export async function withSession<T>(fn: (session: Session) => Promise<T>): Prom
       throw error;
     });
     // The CLI reports outcomes itself; server-style logs on stdout would corrupt --json output.
-    const context = createContext(config, database, createLogger('silent'));
-    return await fn({ context, storage: description, appliedMigrations });
+    const logger = createLogger('silent');
+    const redis = await openRedis(config, logger);
+    try {
+      const context = createContext(config, database, logger, redis);
+      return await fn({ context, storage: description, appliedMigrations });
+    } finally {
+      if (redis) await closeRedis(redis);
+    }
   } finally {
     await database.close();
   }

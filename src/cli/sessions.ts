@@ -20,25 +20,18 @@ interface SessionTools {
 /** The CLI's own provider over the same stores (Redis too), as the server builds it, without the outbox worker. */
 async function withSessionTools<T>(fn: (tools: SessionTools) => Promise<T>): Promise<T> {
   const { withSession } = await import('./session.js');
-  const [{ createProviderFor }, { createSessionServices }, { createRenderer }, { openRedis }, { closeRedis }, { PROJECT_ROOT }, path] = await Promise.all([
-    import('../app.js'), import('../session-services.js'), import('../http/render.js'), import('../storage/open-redis.js'),
-    import('../storage/redis.js'), import('../config.js'), import('node:path'),
+  const [{ createProviderFor }, { createSessionServices }, { createRenderer }, { PROJECT_ROOT }, path] = await Promise.all([
+    import('../app.js'), import('../session-services.js'), import('../http/render.js'), import('../config.js'), import('node:path'),
   ]);
-  return withSession(async ({ context: base }) => {
-    const redis = await openRedis(base.config, base.logger);
-    const context = { ...base, redis };
+  return withSession(async ({ context }) => {
+    const renderer = createRenderer({ viewsDir: path.join(PROJECT_ROOT, 'views'), cache: false });
+    const hooks = {};
+    const provider = await createProviderFor(context, renderer, hooks);
+    const services = await createSessionServices(context, provider, hooks, { deliver: false });
     try {
-      const renderer = createRenderer({ viewsDir: path.join(PROJECT_ROOT, 'views'), cache: false });
-      const hooks = {};
-      const provider = await createProviderFor(context, renderer, hooks);
-      const services = await createSessionServices(context, provider, hooks, { deliver: false });
-      try {
-        return await fn({ context, sessionEnder: services.sessionEnder });
-      } finally {
-        await services.close();
-      }
+      return await fn({ context, sessionEnder: services.sessionEnder });
     } finally {
-      if (redis) await closeRedis(redis);
+      await services.close();
     }
   });
 }

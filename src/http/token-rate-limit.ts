@@ -55,19 +55,19 @@ export function limitTokenRequestsPerClient(deps: { limiter: RateLimiter; rule: 
   // client_id → when its window starts over (epoch ms), for clients whose budget is spent.
   const spentUntil = new Map<string, number>();
 
+  /** Forgets windows that have started over, so a spent client that never comes back stops costing a body read. */
+  function forgetEndedWindows(now: number): void {
+    for (const [clientId, until] of spentUntil) if (until <= now) spentUntil.delete(clientId);
+  }
+
   function secondsLeft(clientId: string | undefined): number {
-    if (!clientId) return 0;
-    const until = spentUntil.get(clientId);
-    if (until === undefined) return 0;
-    if (until <= Date.now()) {
-      spentUntil.delete(clientId);
-      return 0;
-    }
-    return Math.ceil((until - Date.now()) / 1000);
+    const until = clientId === undefined ? undefined : spentUntil.get(clientId);
+    return until === undefined ? 0 : Math.ceil((until - Date.now()) / 1000);
   }
 
   return async function limitTokenRequests(ctx, next) {
     if (ctx.method !== 'POST' || ctx.path !== tokenPath) return next();
+    if (spentUntil.size > 0) forgetEndedWindows(Date.now());
     // The body is only read for its client_id while some client's budget is spent.
     const wait = spentUntil.size === 0 ? 0 : secondsLeft(basicClientId(ctx.get('authorization')) ?? (await peekBodyClientId(ctx)));
     if (wait > 0) {

@@ -12,7 +12,6 @@ import { upstreamIdentitySchema, type FederationCookies } from '../http/federati
 import { formProblem, isWithinPasswordByteLimit, noProblems, type FormProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
-import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
 import { allowFormTarget } from '../http/security-headers.js';
 import type { AuditLog } from '../services/audit.js';
 import type { FederatedAccounts } from '../services/federated-accounts.js';
@@ -181,7 +180,6 @@ export function createFederatedSteps(deps: FederatedStepsDeps) {
       checked = await users.authenticateWithPassword(user.email, password, verdict);
     } catch (error) {
       if (!(error instanceof BusyError)) throw error;
-      ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
       return renderLink(ctx, pending, user, formProblem(error.message), 503);
     }
     if (checked?.id !== user.id || checked.status !== 'active') {

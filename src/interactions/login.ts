@@ -5,7 +5,6 @@ import { BusyError } from '../errors.js';
 import { ACCOUNT_PATHS } from '../account-paths.js';
 import { formFields, formOf } from '../http/body.js';
 import { inMinutes, isWithinPasswordByteLimit } from '../http/form-problems.js';
-import { RETRY_AFTER_SECONDS } from '../http/retry-after.js';
 import type { Csrf } from '../http/csrf.js';
 import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
@@ -137,7 +136,6 @@ export function createLoginSteps(deps: {
       if (!(error instanceof BusyError)) throw error;
       await recordLogin(ctx, parsed.data.email, undefined, 'busy');
       // Overloaded: keep the person on the form with what they typed (but the password).
-      ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
       await renderLogin(ctx, typedEmail, { summary: [{ field: null, message: error.message }], fields: {} }, 503);
       return;
     }

@@ -107,7 +107,7 @@ export function createSecondFactorSteps(deps: SecondFactorDeps) {
     const sessionAccount = interaction.session?.accountId;
     if (!pending && sessionAccount && isStepUpOnly(interaction.prompt.reasons)
       && (requestsTwoFactor(interaction.params, requiredForClients) || (await policyRequires(ctx, sessionAccount)))) {
-      const { enrolled } = await twoFactor.status(sessionAccount);
+      const enrolled = await twoFactor.isEnrolled(sessionAccount);
       // A step-up keeps the signed-in session; the interaction does not say whether it was remembered.
       pending = { accountId: sessionAccount, step: enrolled ? 'verify' : 'enrol', amr: interaction.session?.amr ?? ['pwd'], remember: true };
     }
@@ -161,7 +161,7 @@ export function createSecondFactorSteps(deps: SecondFactorDeps) {
     // An upstream trusted for it has already asked for a second factor (RFC 8176 'mfa').
     if (factor.upstreamMfa) return finishLogin(ctx, user.id, [...amr, 'mfa'], ACR_TWO_FACTOR, remember, federated);
     const stepUp = requestsTwoFactor(interactionOf(ctx).params, requiredForClients);
-    const { enrolled } = await twoFactor.status(user.id);
+    const enrolled = await twoFactor.isEnrolled(user.id);
     if (enrolled) {
       // The remembered device stands in for the code, so the session keeps the password-level acr
       // and amr ['pwd']: it is a bearer cookie, not a factor checked now, and a relying party that

@@ -15,7 +15,7 @@ export interface ProviderDeps {
   adapter: NonNullable<Configuration['adapter']>;
   users: UserService;
   /** For twoFactor.policy mode 'required' and requiredForRoles: a signed-in session without a second factor is sent to enrol. */
-  twoFactor: Pick<TwoFactorService, 'status'>;
+  twoFactor: Pick<TwoFactorService, 'isEnrolled'>;
   signingKeys: JWK[];
   pages: ProviderOptionsInput['pages'];
   /** The upstream of a federated session, for the ID token's `idp` claim. */
@@ -28,11 +28,11 @@ export interface ProviderDeps {
  * not asked here: two-factor-policy.ts treats those clients as a step-up. Undefined when the
  * policy can demand enrolment of no account.
  */
-function lacksSecondFactor(policy: TwoFactorPolicy, users: Pick<UserService, 'rolesOf'>, twoFactor: Pick<TwoFactorService, 'status'>) {
+function lacksSecondFactor(policy: TwoFactorPolicy, users: Pick<UserService, 'rolesOf'>, twoFactor: Pick<TwoFactorService, 'isEnrolled'>) {
   if (policy.mode !== 'required' && policy.requiredForRoles.length === 0) return undefined;
   return async function lacksRequiredSecondFactor(accountId: string): Promise<boolean> {
     if (!(await isTwoFactorRequiredFor(policy, { accountId }, users.rolesOf))) return false;
-    return !(await twoFactor.status(accountId)).enrolled;
+    return !(await twoFactor.isEnrolled(accountId));
   };
 }
 

@@ -44,11 +44,13 @@ function failureOf(displayName: string, error: unknown): FederationError {
 function arcticUpstream(provider: ArcticProvider): Upstream {
   const { displayName, client } = provider;
   const jwks = createRemoteJWKSet(new URL(provider.jwksUrl));
+  // The authorization endpoint is fixed per provider: its origin, once, for the login form's CSP.
+  const authorizationOrigin = new URL(client.createAuthorizationURL('s', 'v', SCOPES).href).origin;
   return {
     id: provider.id,
     displayName,
     trustUpstreamMfa: false,
-    formTarget: () => new URL(client.createAuthorizationURL('s', 'v', SCOPES).href).origin,
+    formTarget: () => authorizationOrigin,
     async authorizationUrl(trip: RoundTrip) {
       const url = client.createAuthorizationURL(trip.state, trip.codeVerifier, SCOPES);
       // arctic leaves the nonce to us; it binds the ID token to this round trip (OIDC Core §3.1.2.1).

@@ -85,13 +85,17 @@ export function createLoginGuard(deps: {
   async function beforeAttempt(email: string, origin: RequestOrigin): Promise<AttemptVerdict> {
     const byIp = await limiter.hit(`login:ip:${origin.ip}`, settings.loginPerIp);
     if (!byIp.allowed) return { allowed: false, reason: 'ip-limited', retryAfterSeconds: byIp.retryAfterSeconds };
-    if (await limiter.used(ipFailureKey(origin.ip), settings.loginFailuresPerIp) >= settings.loginFailuresPerIp.points) {
+    // Three independent reads at once (one round trip instead of three on every sign-in), judged in order.
+    const [ipFailures, account, failuresBefore] = await Promise.all([
+      limiter.used(ipFailureKey(origin.ip), settings.loginFailuresPerIp),
+      findUserForSignIn(database, email.trim()),
+      limiter.used(failureKey(email), perAddress),
+    ]);
+    if (ipFailures >= settings.loginFailuresPerIp.points) {
       return { allowed: false, reason: 'ip-limited', retryAfterSeconds: settings.loginFailuresPerIp.windowSeconds };
     }
-    const account = await findUserForSignIn(database, email.trim());
     if (account && account.locked_for_seconds > 0) return { allowed: false, reason: 'locked', retryAfterSeconds: account.locked_for_seconds };
     // An address without an account "locks" on its failure count alone, with the same answer.
-    const failuresBefore = await limiter.used(failureKey(email), perAddress);
     if (failuresBefore >= perAddress.points) {
       return { allowed: false, reason: 'locked', retryAfterSeconds: settings.lockout.windowSeconds };
     }

@@ -4,7 +4,7 @@
 import { ConflictError } from '../errors.js';
 import type { Database } from '../storage/db.js';
 import {
-  advanceTotpStep, clearAttempts, confirmTotpCredential, consumeBackupCode, countTwoFactor, deleteTwoFactor, findRecentPendingTotpSecret,
+  advanceTotpStep, clearAttempts, confirmTotpCredential, consumeBackupCode, countTwoFactor, hasConfirmedTotp, deleteTwoFactor, findRecentPendingTotpSecret,
   findTotpCredential, lockAttempts, putPendingTotpCredential, replaceBackupCodes, reserveAttempt, type TwoFactorCounts,
 } from '../storage/repositories/two-factor.js';
 import { canonicalBackupCode, newBackupCodes, type BackupCodeHasher } from './backup-codes.js';
@@ -83,8 +83,14 @@ export function createTwoFactorService(deps: {
     return { codes, hashes: codes.map((code) => hashBackupCode(userId, canonicalBackupCode(code)!)) };
   }
 
+  /** Enrolment and what is left of it, for the account page. */
   async function status(userId: string): Promise<TwoFactorStatus> {
     return countTwoFactor(database, userId);
+  }
+
+  /** Whether the account has a second factor: the one question sign-in asks (one EXISTS, no counts). */
+  function isEnrolled(userId: string): Promise<boolean> {
+    return hasConfirmedTotp(database, userId);
   }
 
   /** A new, unconfirmed secret (replacing an unconfirmed one); ConflictError when already enrolled. */
@@ -183,7 +189,7 @@ export function createTwoFactorService(deps: {
     return database.transaction((tx) => deleteTwoFactor(tx, userId));
   }
 
-  return { status, beginEnrolment, currentEnrolment, confirmEnrolment, regenerateBackupCodes, verifySecondFactor, disable, reset: disable };
+  return { status, isEnrolled, beginEnrolment, currentEnrolment, confirmEnrolment, regenerateBackupCodes, verifySecondFactor, disable, reset: disable };
 }
 
 export type TwoFactorService = ReturnType<typeof createTwoFactorService>;

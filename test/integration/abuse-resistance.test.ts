@@ -1,11 +1,17 @@
 // Rate limits and lockout through real HTTP (issue 6 items 1, 2 and 6): per-account lockout that
 // parallel guesses cannot outrun, its unlock link and the admin unlock, the IP throttle for
 // credential stuffing, registration per IP, token requests per client, and the password size cap.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, type Page } from '../helpers/browser.js';
 import { createSettingsFiles, relyingParty, storageVariants } from '../helpers/accounts.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { cliEnvironment, runCli } from '../helpers/gatehouse-process.js';
 import { latestMailTo, linksIn } from '../helpers/outbox.js';
+import { testRedisUrl } from '../helpers/redis.js';
 import { buildAuthorizationRequest, signIn } from '../helpers/relying-party.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 import { totpCode } from '../helpers/totp.js';
@@ -223,5 +229,39 @@ describe.each([
     // address gets a fresh budget only when the header is trusted.
     const other = await browser.submit(await loginPage(app, rp, browser), { button: 'Sign in', fields: { email: 'proxy2@example.test', password: 'wrong guess here' }, headers: from('203.0.113.8') });
     expect(other.status).toBe(trustProxy ? 400 : 429);
+  });
+});
+
+describe.runIf(Boolean(process.env.TEST_DATABASE_URL && testRedisUrl))('gatehouse users unlock with Redis', () => {
+  let database: TestDatabase;
+  let app: Awaited<ReturnType<typeof startTestApp>>;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gh-unlock-redis-'));
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    app = await startTestApp({ testDatabase: database, redis: true });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('forgets the failed attempts counted in Redis, so the person can sign in at once', { timeout: 60_000 }, async () => {
+    const email = 'locked.redis@example.test';
+    await app.context.users.create({ email, password: PASSWORD, emailVerified: true });
+    const origin = { ip: '203.0.113.7', userAgent: null };
+    for (let attempt = 0; attempt < app.config.settings.lockout.maxFailures; attempt += 1) {
+      expect((await app.context.loginGuard.beforeAttempt(email, origin)).allowed).toBe(true);
+      await app.context.loginGuard.afterFailure(email, origin);
+    }
+    expect(await app.context.loginGuard.beforeAttempt(email, origin)).toMatchObject({ allowed: false, reason: 'locked' });
+
+    const unlocked = await runCli(['users', 'unlock', '--email', email], cliEnvironment(dataDir, {
+      DATABASE_URL: database.url!, REDIS_URL: app.testRedis!.url, REDIS_KEY_PREFIX: app.testRedis!.keyPrefix,
+      ENCRYPTION_KEY: app.secrets.encryptionKey, COOKIE_SECRETS: app.secrets.cookieSecrets,
+    }));
+    expect(unlocked.stderr).toBe('');
+    expect(unlocked.stdout).toMatch(/^unlocked user [0-9a-f-]{36} <locked\.redis@example\.test>\n$/);
+    expect((await app.context.loginGuard.beforeAttempt(email, origin)).allowed).toBe(true);
   });
 });

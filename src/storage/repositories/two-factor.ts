@@ -78,6 +78,14 @@ export async function consumeBackupCode(db: Queryable, userId: string, codeHash:
   return result.rowCount === 1;
 }
 
+/** Whether the account has a confirmed authenticator: all sign-in needs to know. */
+export async function hasConfirmedTotp(db: Queryable, userId: string): Promise<boolean> {
+  const result = await db.query<{ enrolled: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL) AS enrolled', [userId],
+  );
+  return result.rows[0]!.enrolled;
+}
+
 export async function countTwoFactor(db: Queryable, userId: string): Promise<TwoFactorCounts> {
   const result = await db.query<TwoFactorCounts>(
     `SELECT
