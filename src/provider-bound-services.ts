@@ -36,7 +36,6 @@ export function createProviderBoundServices(context: AppContext, provider: Provi
   });
   const signInAlerts = createSignInAlerts({
     database, mailer, audit, logger, issuer: config.issuer, revokeAccountTokens,
-    revokeTrustedDevices: (userId) => context.trustedDevices.revokeAll(userId),
     startPasswordReset: (email, origin) => passwordReset.request(email, origin),
   });
   return { revokeAccountTokens, passwordReset, passwordChange, emailChange, accountClosure, signInAlerts };

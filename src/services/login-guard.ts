@@ -6,8 +6,8 @@
 // account (its attempts are counted the same way), so it reveals neither.
 import { ACCOUNT_PATHS } from '../account-paths.js';
 import type { Logger } from '../logger.js';
-import type { Database } from '../storage/db.js';
-import { findLockByEmail, lockAccount, unlockAccount } from '../storage/repositories/account-lockouts.js';
+import type { Database, Queryable } from '../storage/db.js';
+import { lockAccount, unlockAccount } from '../storage/repositories/account-lockouts.js';
 import { consumeUserLinkToken, insertUserLinkToken, isUserLinkTokenLive } from '../storage/repositories/user-link-tokens.js';
 import { findUserById, findUserForSignIn, type SignInRow } from '../storage/repositories/users.js';
 import type { AuditLog, RequestOrigin } from './audit.js';
@@ -52,18 +52,24 @@ export function createLoginGuard(deps: {
   const failureKey = (email: string) => `login-failures:address:${addressHash(email)}`;
   const ipFailureKey = (ip: string) => `login-failures:ip:${ip}`;
 
+  /** Locks the account of the address (one transaction: the lock, its audit row and its unlock link), then mails the owner. */
   async function lockAndTell(email: string, origin: RequestOrigin): Promise<number | undefined> {
-    const account = await findLockByEmail(database, email);
+    const account = await findUserForSignIn(database, email);
     if (!account) return undefined;
-    if (account.lockedForSeconds > 0) return account.lockedForSeconds;
-    const lock = await lockAccount(database, account.userId, settings.lockout.lockSeconds, settings.lockout.maxLockSeconds);
-    if (!lock) return (await findLockByEmail(database, email))?.lockedForSeconds;
-    await audit.record({
-      type: 'account.locked', outcome: 'success', accountId: account.userId, email: account.email, ...origin,
-      detail: { lockCount: lock.lockCount, lockedSeconds: lock.seconds },
-    });
+    if (account.locked_for_seconds > 0) return account.locked_for_seconds;
     const { token, tokenHash } = newLinkToken();
-    await insertUserLinkToken(database, 'unlock_tokens', { userId: account.userId, tokenHash, ttlSeconds: settings.lockout.unlockLinkTtlSeconds });
+    const lock = await database.transaction(async (tx) => {
+      const locked = await lockAccount(tx, account.id, settings.lockout.lockSeconds, settings.lockout.maxLockSeconds);
+      if (!locked) return undefined;
+      await audit.record({
+        type: 'account.locked', outcome: 'success', accountId: account.id, email: account.email, ...origin,
+        detail: { lockCount: locked.lockCount, lockedSeconds: locked.seconds },
+      }, tx);
+      await insertUserLinkToken(tx, 'unlock_tokens', { userId: account.id, tokenHash, ttlSeconds: settings.lockout.unlockLinkTtlSeconds });
+      return locked;
+    });
+    // Another failure locked it a moment ago: that one tells the owner.
+    if (!lock) return (await findUserForSignIn(database, email))?.locked_for_seconds;
     await sendNotice(mailer, logger, {
       to: account.email,
       template: 'account-locked',
@@ -73,7 +79,7 @@ export function createLoginGuard(deps: {
         unlockLink: `${issuer}${ACCOUNT_PATHS.unlock}?token=${token}`,
         resetLink: `${issuer}${ACCOUNT_PATHS.forgotPassword}`,
       },
-    }, { userId: account.userId, what: 'account locked notice' });
+    }, { userId: account.id, what: 'account locked notice' });
     return lock.seconds;
   }
 
@@ -122,11 +128,17 @@ export function createLoginGuard(deps: {
     if (attempt?.failuresBefore !== 0) await limiter.reset(failureKey(email), perAddress);
   }
 
-  /** Ends a lock and its count (the unlock link or an admin). */
+  /** Ends a running lock through `tx` and records it; whether one was running. */
+  async function endLock(tx: Queryable, userId: string, email: string, origin: Partial<RequestOrigin>, by: 'link' | 'admin-cli'): Promise<boolean> {
+    const wasLocked = await unlockAccount(tx, userId);
+    await audit.record({ type: 'account.unlocked', outcome: 'success', accountId: userId, email, ...origin, detail: { by, wasLocked } }, tx);
+    return wasLocked;
+  }
+
+  /** Ends a lock and its count (an admin). */
   async function unlock(userId: string, email: string, origin: Partial<RequestOrigin>, by: 'link' | 'admin-cli'): Promise<boolean> {
-    const wasLocked = await unlockAccount(database, userId);
+    const wasLocked = await database.transaction((tx) => endLock(tx, userId, email, origin, by));
     await afterSuccess(email);
-    await audit.record({ type: 'account.unlocked', outcome: 'success', accountId: userId, email, ...origin, detail: { by, wasLocked } });
     return wasLocked;
   }
 
@@ -137,10 +149,16 @@ export function createLoginGuard(deps: {
   /** Spends an unlock link; false for an unknown, used or expired one. */
   async function unlockWithLink(token: string, origin: RequestOrigin): Promise<boolean> {
     if (!isWellFormedToken(token)) return false;
-    const userId = await consumeUserLinkToken(database, 'unlock_tokens', hashToken(token));
-    if (!userId) return false;
-    const user = await findUserById(database, userId);
-    if (user) await unlock(userId, user.email, origin, 'link');
+    // The link is spent in the same transaction that ends the lock: never one without the other.
+    const outcome = await database.transaction(async (tx) => {
+      const userId = await consumeUserLinkToken(tx, 'unlock_tokens', hashToken(token));
+      if (!userId) return undefined;
+      const user = await findUserById(tx, userId);
+      if (user) await endLock(tx, userId, user.email, origin, 'link');
+      return { email: user?.email };
+    });
+    if (!outcome) return false;
+    if (outcome.email) await afterSuccess(outcome.email);
     return true;
   }
 

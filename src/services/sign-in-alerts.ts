@@ -6,7 +6,10 @@ import { ACCOUNT_PATHS } from '../account-paths.js';
 import type { Logger } from '../logger.js';
 import type { Database } from '../storage/db.js';
 import { forgetKnownDevices, recordDeviceSignIn } from '../storage/repositories/known-devices.js';
-import { consumeUserLinkToken, insertUserLinkToken, isUserLinkTokenLive } from '../storage/repositories/user-link-tokens.js';
+import { revokeTrustedDevices } from '../storage/repositories/trusted-devices.js';
+import {
+  consumeUserLinkToken, findLiveUserLinkTokenUser, insertUserLinkToken, isUserLinkTokenLive,
+} from '../storage/repositories/user-link-tokens.js';
 import { findUserById } from '../storage/repositories/users.js';
 import type { RevokeAccountTokens } from './account-revocation.js';
 import type { AuditLog, RequestOrigin } from './audit.js';
@@ -23,13 +26,12 @@ export interface SignInAlertDeps {
   logger: Logger;
   issuer: string;
   revokeAccountTokens: RevokeAccountTokens;
-  revokeTrustedDevices: (userId: string) => Promise<unknown>;
   /** Mails the owner a password reset link, as the forgot-password page does. */
   startPasswordReset: (email: string, origin: RequestOrigin) => Promise<unknown>;
 }
 
 export function createSignInAlerts(deps: SignInAlertDeps) {
-  const { database, mailer, audit, logger, issuer, revokeAccountTokens, revokeTrustedDevices, startPasswordReset } = deps;
+  const { database, mailer, audit, logger, issuer, revokeAccountTokens, startPasswordReset } = deps;
 
   /** After a completed sign-in: remembers the device, and mails the owner when it is new. */
   async function recordSignIn(userId: string, deviceId: string, label: string, origin: RequestOrigin): Promise<{ alerted: boolean }> {
@@ -51,17 +53,27 @@ export function createSignInAlerts(deps: SignInAlertDeps) {
     return isWellFormedToken(token) && isUserLinkTokenLive(database, 'sign_in_alert_tokens', hashToken(token));
   }
 
-  /** "This wasn't me": signs the account out everywhere and mails a reset link; false for a dead link. */
+  /**
+   * "This wasn't me": signs the account out everywhere and mails a reset link; false for a dead
+   * link. Sessions and tokens end first (safe to repeat), so a failure there leaves the link
+   * usable; then the link is spent with the devices and the audit row in one transaction.
+   */
   async function notMe(token: string, origin: RequestOrigin): Promise<boolean> {
     if (!isWellFormedToken(token)) return false;
-    const userId = await consumeUserLinkToken(database, 'sign_in_alert_tokens', hashToken(token));
+    const tokenHash = hashToken(token);
+    const userId = await findLiveUserLinkTokenUser(database, 'sign_in_alert_tokens', tokenHash);
     const user = userId ? await findUserById(database, userId) : undefined;
     if (!user) return false;
     await revokeAccountTokens(user.id);
-    await revokeTrustedDevices(user.id);
-    // Every browser must prove itself again, and each will be announced again.
-    await forgetKnownDevices(database, user.id);
-    await audit.record({ type: 'session.ended', outcome: 'success', accountId: user.id, email: user.email, ...origin, detail: { reason: 'not_me', scope: 'all' } });
+    const spent = await database.transaction(async (tx) => {
+      if ((await consumeUserLinkToken(tx, 'sign_in_alert_tokens', tokenHash)) !== user.id) return false;
+      await revokeTrustedDevices(tx, user.id);
+      // Every browser must prove itself again, and each will be announced again.
+      await forgetKnownDevices(tx, user.id);
+      await audit.record({ type: 'session.ended', outcome: 'success', accountId: user.id, email: user.email, ...origin, detail: { reason: 'not_me', scope: 'all' } }, tx);
+      return true;
+    });
+    if (!spent) return false;
     await startPasswordReset(user.email, origin);
     return true;
   }

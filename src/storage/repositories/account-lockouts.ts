@@ -1,25 +1,5 @@
-// The SQL that writes account_lockouts and reads it by email (the sign-in read joins it in users.ts, findUserForSignIn; unlock links: user-link-tokens.ts).
+// The SQL that writes account_lockouts (the sign-in read joins it in users.ts, findUserForSignIn; unlock links: user-link-tokens.ts).
 import type { Queryable } from '../db.js';
-
-export interface LockState {
-  userId: string;
-  email: string;
-  name: string | null;
-  /** Seconds until the lock ends; 0 when not locked. */
-  lockedForSeconds: number;
-}
-
-/** The account with this address and how long it stays locked, or undefined for no account. */
-export async function findLockByEmail(db: Queryable, email: string): Promise<LockState | undefined> {
-  const result = await db.query<{ id: string; email: string; name: string | null; seconds: number | null }>(
-    `SELECT u.id, u.email, u.name, ceil(extract(epoch FROM l.locked_until - now()))::int AS seconds
-     FROM users u LEFT JOIN account_lockouts l ON l.user_id = u.id
-     WHERE lower(u.email) = lower($1)`,
-    [email],
-  );
-  const row = result.rows[0];
-  return row ? { userId: row.id, email: row.email, name: row.name, lockedForSeconds: Math.max(0, row.seconds ?? 0) } : undefined;
-}
 
 /**
  * Locks the account for baseSeconds × 2^(earlier locks), at most maxSeconds, unless a lock is

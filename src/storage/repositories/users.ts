@@ -49,8 +49,7 @@ export interface SignInRow extends UserRow {
 
 /**
  * The account a password sign-in names and its lock, in one read: the login guard checks the
- * lock and the user service the password against the same row. Reads account_lockouts the way
- * findLockByEmail (account-lockouts.ts) does; that file writes it.
+ * lock and the user service the password against the same row (account-lockouts.ts writes the lock).
  */
 export async function findUserForSignIn(db: Queryable, email: string): Promise<SignInRow | undefined> {
   const result = await db.query<SignInRow>(
