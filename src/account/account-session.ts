@@ -2,10 +2,11 @@
 // relying parties rely on. Someone without one is sent through Gatehouse's own authorization
 // endpoint as the built-in account client (state + PKCE), so every sign-in rule — password,
 // second factor, federation — applies here exactly as it does for any app.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import { ACCOUNT_CLIENT_ID, ACCOUNT_PATHS, accountCallbackUrl } from '../account-paths.js';
 import type { Renderer } from '../http/render.js';
+import { randomToken } from '../services/link-tokens.js';
 import { safeEqual } from '../services/secrets.js';
 import type { UserService } from '../services/users.js';
 import type { AccountContext, AccountStep } from './steps.js';
@@ -18,10 +19,6 @@ interface PendingSignIn {
   state: string;
   verifier: string;
   returnTo: string;
-}
-
-function randomValue(): string {
-  return randomBytes(32).toString('base64url');
 }
 
 function challengeOf(verifier: string): string {
@@ -70,7 +67,7 @@ export function createAccountSession(deps: { provider: Provider; users: UserServ
   };
 
   const startSignIn: AccountStep = async function startSignIn(ctx) {
-    const pending: PendingSignIn = { state: randomValue(), verifier: randomValue(), returnTo: returnPathOf(ctx.query.return) };
+    const pending: PendingSignIn = { state: randomToken(), verifier: randomToken(), returnTo: returnPathOf(ctx.query.return) };
     ctx.cookies.set(cookieName, Buffer.from(JSON.stringify(pending)).toString('base64url'), { ...cookieOptions, maxAge: SIGN_IN_COOKIE_MAX_AGE_MS });
     const authorize = new URL(`${issuer}/auth`);
     authorize.search = new URLSearchParams({

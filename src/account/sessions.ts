@@ -11,12 +11,11 @@ import { formProblem, noProblems, type FormProblems } from '../http/form-problem
 import type { Renderer } from '../http/render.js';
 import type { SessionEnder } from '../oidc/session-ending.js';
 import type { Database } from '../storage/db.js';
-import { findAccountSessionByUid, listAccountSessions, type AccountSessionRow } from '../storage/repositories/account-sessions.js';
+import { findAccountSessionByUid, isSessionUid, listAccountSessions, type AccountSessionRow } from '../storage/repositories/account-sessions.js';
 import { accountOf, type AccountContext, type AccountStep } from './steps.js';
 
 const WHEN = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 // oidc-provider session uids are nanoids: 21 URL-safe characters (any length up to 64 accepted).
-const SESSION_UID = /^[A-Za-z0-9_-]{1,64}$/;
 
 const NOTICES: Record<string, string> = {
   'signed-out': 'That session was signed out. The apps it used were told.',
@@ -102,7 +101,7 @@ export function createSessionsSteps(deps: {
   const endOneSession: AccountStep = async function endOneSession(ctx) {
     const { user, sessionId } = accountOf(ctx);
     const uid = formOf(ctx).get('session') ?? '';
-    if (!SESSION_UID.test(uid)) return renderSessions(ctx, formProblem('Choose a session to sign out.', 'session'), 400);
+    if (!isSessionUid(uid)) return renderSessions(ctx, formProblem('Choose a session to sign out.', 'session'), 400);
     const row = await findAccountSessionByUid(database, user.id, uid);
     if (!row) return goTo(ctx, 'already-ended');
     if (row.sessionId === sessionId) {

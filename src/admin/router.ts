@@ -13,12 +13,10 @@ import type { RateLimit, RateLimiter } from '../services/rate-limiter.js';
 import type { SessionEventBus } from '../services/session-events.js';
 import { emailSchema, type User, type UserService } from '../services/users.js';
 import type { Database } from '../storage/db.js';
-import { findAccountSessionByUid, listAccountSessions } from '../storage/repositories/account-sessions.js';
+import { findAccountSessionByUid, isSessionUid, listAccountSessions } from '../storage/repositories/account-sessions.js';
 import { adminCallerOf, createAdminAuthentication } from './bearer-auth.js';
 import { createAdminEventStream } from './event-stream.js';
 import { ADMIN_API_PATH } from './paths.js';
-
-const SESSION_UID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Runs middleware one after another, each deciding whether to go on (as Koa does). */
 function chain(steps: Koa.Middleware[]): (ctx: Koa.Context) => Promise<void> {
@@ -98,7 +96,7 @@ export function createAdminApi(deps: AdminApiDeps) {
   router.delete('/users/:id/sessions/:session', async (ctx) => {
     const user = await userNamedIn(ctx);
     const uid = String(ctx.params.session);
-    const row = SESSION_UID.test(uid) ? await findAccountSessionByUid(database, user.id, uid) : undefined;
+    const row = isSessionUid(uid) ? await findAccountSessionByUid(database, user.id, uid) : undefined;
     if (!row) throw new NotFoundError(`<${user.email}> has no session ${uid.slice(0, 64)}`);
     await endSessionsOf(ctx, user, [row.sessionId]);
   });

@@ -91,3 +91,9 @@ export function toOneLine(text: string): string {
   for (const secret of secrets) line = line.split(secret).join('[redacted]');
   return line;
 }
+
+/** Rows under a header, each column as wide as its widest cell, two spaces apart. */
+export function printTable(io: CliIo, header: string[], rows: string[][]): void {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  for (const row of [header, ...rows]) io.stdout(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}\n`);
+}

@@ -1,7 +1,7 @@
 // `gatehouse audit`: what happened, to whom, from where — the audit trail, newest first, a page
 // at a time. Every filter is checked before the database is opened.
 import type { AuditEvent, AuditEventType, AuditQuery } from '../services/audit.js';
-import { checkInput, parseFlags, UsageError, type CliIo, type Command } from './args.js';
+import { checkInput, parseFlags, printTable, UsageError, type CliIo, type Command } from './args.js';
 
 const options = {
   email: { type: 'string' },
@@ -59,17 +59,14 @@ function detailText(detail: AuditEvent['detail']): string {
   return Object.entries(detail).map(([key, value]) => `${key}=${String(value)}`).join(' ');
 }
 
-function printTable(io: CliIo, events: AuditEvent[]): void {
+function printEventTable(io: CliIo, events: AuditEvent[]): void {
   if (events.length === 0) {
     io.stdout('no audit events\n');
     return;
   }
-  const rows = events.map((e) => [
+  printTable(io, ['TIME', 'TYPE', 'OUTCOME', 'ACCOUNT', 'CLIENT', 'IP', 'DETAIL'], events.map((e) => [
     e.occurredAt.toISOString(), e.type, e.outcome, e.accountId ?? '-', e.clientId ?? '-', e.ip ?? '-', detailText(e.detail),
-  ]);
-  const header = ['TIME', 'TYPE', 'OUTCOME', 'ACCOUNT', 'CLIENT', 'IP', 'DETAIL'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  for (const row of [header, ...rows]) io.stdout(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}\n`);
+  ]));
 }
 
 function printJson(io: CliIo, events: AuditEvent[]): void {
@@ -126,7 +123,7 @@ password.reset, consent.granted, token.issued, token.revoked, logout, and more (
     const { withSession } = await import('./session.js');
     const page = await withSession(({ context }) => context.audit.query(query));
     if (flags.json) printJson(io, page.events);
-    else printTable(io, page.events);
+    else printEventTable(io, page.events);
     if (page.next) io.stderr(`next page: ${nextPageCommand(query, page.next, flags.json ?? false)}\n`);
   },
 };

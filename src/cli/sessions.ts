@@ -3,14 +3,12 @@
 // per session (session.ended, reason admin). `gatehouse logout-deliveries` shows, per client, how
 // the back-channel logout notices of a period fared. Deliveries are sent by the running servers;
 // this command only queues them.
-import type { AccountSessionRow } from '../storage/repositories/account-sessions.js';
+import { isSessionUid, type AccountSessionRow } from '../storage/repositories/account-sessions.js';
 import type { SessionEnder } from '../oidc/session-ending.js';
 import type { AppContext } from '../context.js';
 import { parseWhen } from './audit.js';
-import { parseFlags, requireFlag, UsageError, type CliIo, type Command } from './args.js';
-import { checkEmailFlag, findUserByEmail } from './user-by-email.js';
-
-const SESSION_UID = /^[A-Za-z0-9_-]{1,64}$/;
+import { parseFlags, printTable, requireFlag, UsageError, type Command } from './args.js';
+import { checkEmailFlag } from './user-by-email.js';
 
 interface SessionTools {
   context: AppContext;
@@ -38,14 +36,10 @@ async function withSessionTools<T>(fn: (tools: SessionTools) => Promise<T>): Pro
 
 async function sessionsOf(context: AppContext, email: string): Promise<AccountSessionRow[]> {
   const { listAccountSessions } = await import('../storage/repositories/account-sessions.js');
-  const user = await findUserByEmail(context, email);
+  const user = await context.users.requireByEmail(email);
   return listAccountSessions(context.database, user.id);
 }
 
-function printTable(io: CliIo, header: string[], rows: string[][]): void {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  for (const row of [header, ...rows]) io.stdout(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}\n`);
-}
 
 export const sessionsListCommand: Command = {
   name: 'sessions list',
@@ -104,7 +98,7 @@ Options:
     if (!flags.all && flags.session === undefined) {
       throw new UsageError(`${this.name}: --all or --session ID is required (list the sessions with \`gatehouse sessions list --email ${email}\`)`);
     }
-    if (flags.session !== undefined && !SESSION_UID.test(flags.session)) throw new UsageError(`${this.name}: --session "${flags.session}" is not a session id`);
+    if (flags.session !== undefined && !isSessionUid(flags.session)) throw new UsageError(`${this.name}: --session "${flags.session}" is not a session id`);
     const ended = await withSessionTools(async ({ context, sessionEnder }) => {
       const rows = await sessionsOf(context, email);
       const chosen = flags.all ? rows : rows.filter((row) => row.sessionUid === flags.session);

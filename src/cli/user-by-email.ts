@@ -17,16 +17,8 @@ export async function checkEmailFlag(command: Command, email: string): Promise<s
   return email;
 }
 
-/** The account that has this address; NotFoundError (exit 1) when there is none. */
-export async function findUserByEmail(context: AppContext, email: string): Promise<User> {
-  const { NotFoundError } = await import('../errors.js');
-  const user = await context.users.findByEmail(email);
-  if (!user) throw new NotFoundError(`no user with email ${email}`);
-  return user;
-}
-
 /** Runs fn with the account that has this address, inside a session. */
 export async function withUserByEmail<T>(email: string, fn: (context: AppContext, user: User) => Promise<T>): Promise<T> {
   const { withSession } = await import('./session.js');
-  return withSession(async ({ context }) => fn(context, await findUserByEmail(context, email)));
+  return withSession(async ({ context }) => fn(context, await context.users.requireByEmail(email)));
 }

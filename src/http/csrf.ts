@@ -1,14 +1,14 @@
 // CSRF protection for our forms: a signed double-submit cookie (OWASP CSRF Prevention Cheat
 // Sheet). The cookie holds a random value; the form carries HMAC(secret, value). A cross-site
 // page can make the browser send the cookie but can neither read it nor compute the HMAC.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type Koa from 'koa';
 import { ForbiddenError } from '../errors.js';
+import { isWellFormedToken, randomToken } from '../services/link-tokens.js';
 import { safeEqual } from '../services/secrets.js';
 import { formOf, type FormState } from './body.js';
 
 export const CSRF_FIELD = 'csrf';
-const COOKIE_VALUE_BYTES = 32;
 const COOKIE_MAX_AGE_MS = 12 * 60 * 60 * 1000;
 // Domain separation: the same secrets also sign oidc-provider's cookies.
 const HMAC_CONTEXT = 'gatehouse/csrf/v1:';
@@ -40,14 +40,14 @@ export function createCsrf(options: { secrets: string[]; secure: boolean }): Csr
 
   function readCookie(ctx: Koa.Context): string | undefined {
     const value = ctx.cookies.get(cookieName);
-    return value && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
+    return value && isWellFormedToken(value) ? value : undefined;
   }
 
   return {
     issue(ctx) {
       let value = readCookie(ctx) ?? (ctx.state.csrfCookie as string | undefined);
       if (!value) {
-        value = randomBytes(COOKIE_VALUE_BYTES).toString('base64url');
+        value = randomToken();
         ctx.cookies.set(cookieName, value, { ...cookieOptions, maxAge: COOKIE_MAX_AGE_MS });
         ctx.state.csrfCookie = value;
       }

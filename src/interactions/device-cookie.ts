@@ -1,11 +1,10 @@
 // A random id that tells one browser from another for new-device alerts (issue 6 item 5): set
 // at the first sign-in, kept for a year, signed with COOKIE_SECRETS, HttpOnly, SameSite=Lax and
 // Secure (with __Host-) over https. Only its SHA-256 is stored; it proves nothing by itself.
-import { randomBytes } from 'node:crypto';
 import type Koa from 'koa';
+import { isWellFormedToken, randomToken } from '../services/link-tokens.js';
 
 const ONE_YEAR_MS = 365 * 24 * 3600 * 1000;
-const VALUE = /^[A-Za-z0-9_-]{43}$/;
 
 export function createDeviceCookie(options: { secure: boolean }) {
   const name = options.secure ? '__Host-gatehouse.device' : 'gatehouse.device';
@@ -14,8 +13,8 @@ export function createDeviceCookie(options: { secure: boolean }) {
   /** This browser's device id, created (and set on the response) when it has none. */
   return function deviceIdOf(ctx: Koa.Context): string {
     const existing = ctx.cookies.get(name, { signed: true });
-    if (existing && VALUE.test(existing)) return existing;
-    const created = randomBytes(32).toString('base64url');
+    if (existing && isWellFormedToken(existing)) return existing;
+    const created = randomToken();
     ctx.cookies.set(name, created, cookieOptions);
     return created;
   };

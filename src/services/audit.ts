@@ -4,10 +4,11 @@
 // small `detail` of short scalars, and detail keys that name a password, token, secret, code or
 // cookie are refused by the type checker and dropped at run time.
 import { ValidationError } from '../errors.js';
+import { isUuid } from '../uuid.js';
 import type { Logger } from '../logger.js';
 import type { Database, Queryable } from '../storage/db.js';
 import {
-  eraseAuditPersonalData, findAuditEvents, insertAuditEvent, insertAuditEvents, type AuditEventRow, type NewAuditEventRow,
+  eraseAuditPersonalData, findAuditEvents, insertAuditEvents, type AuditEventRow, type NewAuditEventRow,
 } from '../storage/repositories/audit-events.js';
 
 export const AUDIT_EVENT_TYPES = [
@@ -96,7 +97,6 @@ const BATCH_WINDOW_MS = 50;
 const BATCH_MAX_ROWS = 200;
 const DETAIL_KEY = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
 const SECRET_KEY = new RegExp(SECRET_WORDS.join('|'), 'i');
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // The key of a page's last row: its time to the microsecond in UTC, and its id.
 const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)_(\d{1,18})$/;
 
@@ -144,7 +144,7 @@ export function validateAuditQuery(query: AuditQuery): { occurredKey: string; id
   if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_AUDIT_PAGE) problems.push(`limit must be an integer from 1 to ${MAX_AUDIT_PAGE}`);
   if (Number.isNaN(query.since.getTime())) problems.push('since must be a valid time');
   if (query.until && Number.isNaN(query.until.getTime())) problems.push('until must be a valid time');
-  if (query.accountId !== undefined && !UUID.test(query.accountId)) problems.push('account must be a UUID');
+  if (query.accountId !== undefined && !isUuid(query.accountId)) problems.push('account must be a UUID');
   if (query.email !== undefined && (query.email.trim() === '' || query.email.length > MAX_EMAIL)) problems.push('email must be 1 to 320 characters');
   if (query.type !== undefined && !(AUDIT_EVENT_TYPES as readonly string[]).includes(query.type)) problems.push(`type "${query.type}" is not an audit event type`);
   const cursor = query.before === undefined ? undefined : CURSOR.exec(query.before);
@@ -184,7 +184,7 @@ export function createAuditLog(deps: { database: Database; logger: Logger; clock
   async function record(event: AuditEventInput, db?: Queryable): Promise<void> {
     const { row, line } = prepare(event);
     try {
-      await insertAuditEvent(db ?? database, row);
+      await insertAuditEvents(db ?? database, [row]);
     } catch (error) {
       if (db) throw error;
       const { name, message, code } = error as { name?: string; message?: string; code?: string };
@@ -217,7 +217,7 @@ export function createAuditLog(deps: { database: Database; logger: Logger; clock
    * transaction. Returns the number of rows changed.
    */
   async function forgetAccount(accountId: string, db?: Queryable): Promise<number> {
-    if (!UUID.test(accountId)) throw new ValidationError('accountId must be a UUID');
+    if (!isUuid(accountId)) throw new ValidationError('accountId must be a UUID');
     return eraseAuditPersonalData(db ?? database, accountId);
   }
 

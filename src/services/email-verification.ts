@@ -62,7 +62,7 @@ export function createEmailVerificationService(deps: {
    */
   async function resend(email: string, ip: string): Promise<ResendOutcome> {
     const address = email.trim().toLowerCase();
-    const limit = await hitAddressAndIp(limiter, 'verify-resend', address, ip, settings.resendLimits, hashToken);
+    const limit = await hitAddressAndIp(limiter, 'verify-resend', address, ip, settings.resendLimits);
     if (limit.limited) return limit;
     const parsed = emailSchema.safeParse(address);
     const row = parsed.success ? await findUserByEmail(database, parsed.data) : undefined;

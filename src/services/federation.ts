@@ -5,6 +5,7 @@
 import { ArcticFetchError, Google, MicrosoftEntraId, UnexpectedResponseError } from 'arctic';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { UpstreamConfig } from '../config.js';
+import { isUuid } from '../uuid.js';
 import { createOidcUpstream } from './federation-oidc.js';
 import { safeEqual } from './secrets.js';
 import { amrOf, FederationError, profileOf, stringClaim, type RoundTrip, type Upstream, type UpstreamIdentity } from './upstream.js';
@@ -13,7 +14,6 @@ const SCOPES = ['openid', 'email', 'profile'];
 const GOOGLE_ISSUERS = ['https://accounts.google.com', 'accounts.google.com'];
 const GOOGLE_JWKS = 'https://www.googleapis.com/oauth2/v3/certs';
 const MICROSOFT_ORIGIN = 'https://login.microsoftonline.com';
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface CodeClient {
   createAuthorizationURL(state: string, codeVerifier: string, scopes: string[]): URL;
@@ -97,9 +97,9 @@ function googleIdentity(payload: JWTPayload): UpstreamIdentity | undefined {
 function microsoftIdentity(tenant: string, payload: JWTPayload): UpstreamIdentity | undefined {
   const tid = stringClaim(payload.tid, 36);
   const oid = stringClaim(payload.oid, 36);
-  if (!tid || !oid || !GUID.test(tid) || !GUID.test(oid)) return undefined;
+  if (!tid || !oid || !isUuid(tid) || !isUuid(oid)) return undefined;
   if (payload.iss !== `${MICROSOFT_ORIGIN}/${tid}/v2.0`) return undefined;
-  if (GUID.test(tenant) && tid.toLowerCase() !== tenant.toLowerCase()) return undefined;
+  if (isUuid(tenant) && tid.toLowerCase() !== tenant.toLowerCase()) return undefined;
   const email = stringClaim(payload.email, 320);
   return {
     providerId: 'microsoft', issuer: payload.iss, subject: oid.toLowerCase(), email, emailVerified: email !== null && payload.xms_edov === true,

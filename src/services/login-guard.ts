@@ -13,7 +13,7 @@ import { findUserById, findUserForSignIn, type SignInRow } from '../storage/repo
 import type { AuditLog, RequestOrigin } from './audit.js';
 import { sendNotice, type Mailer } from './email.js';
 import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
-import type { RateLimit, RateLimiter } from './rate-limiter.js';
+import { addressCounterId, type RateLimit, type RateLimiter } from './rate-limiter.js';
 
 
 export interface LoginGuardSettings {
@@ -47,9 +47,8 @@ export function createLoginGuard(deps: {
 }) {
   const { database, limiter, mailer, audit, logger, issuer, settings } = deps;
   const perAddress: RateLimit = { points: settings.lockout.maxFailures, windowSeconds: settings.lockout.windowSeconds };
-  const addressHash = (email: string) => hashToken(email.trim().toLowerCase());
-  const attemptKey = (email: string) => `login-attempts:address:${addressHash(email)}`;
-  const failureKey = (email: string) => `login-failures:address:${addressHash(email)}`;
+  const attemptKey = (email: string) => `login-attempts:address:${addressCounterId(email)}`;
+  const failureKey = (email: string) => `login-failures:address:${addressCounterId(email)}`;
   const ipFailureKey = (ip: string) => `login-failures:ip:${ip}`;
 
   /** Locks the account of the address (one transaction: the lock, its audit row and its unlock link), then mails the owner. */

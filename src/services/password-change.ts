@@ -15,6 +15,17 @@ import type { Reauthenticate, ReauthenticationOutcome } from './reauthentication
 
 export type PasswordChangeOutcome = Exclude<ReauthenticationOutcome, { ok: true }> | { ok: true };
 
+/** "Your password was changed", with a reset link in case it was not the owner: after a change and after a reset. */
+export function notifyPasswordChanged(
+  mailer: Mailer, logger: Logger, issuer: string, user: { id: string; email: string; name: string | null },
+): Promise<void> {
+  return sendNotice(mailer, logger, {
+    to: user.email,
+    template: 'password-changed',
+    data: { name: user.name ?? undefined, changedAt: new Date(), resetLink: `${issuer}${ACCOUNT_PATHS.forgotPassword}` },
+  }, { userId: user.id, what: 'password changed notification' });
+}
+
 export function createPasswordChangeService(deps: {
   database: Database;
   reauthenticate: Reauthenticate;
@@ -48,11 +59,7 @@ export function createPasswordChangeService(deps: {
       await audit.record({ type: 'password.changed', outcome: 'success', accountId: user.id, email: user.email, ...origin }, tx);
     });
     await revokeAccountTokens(user.id, { exceptSessionId: keepSessionId, reason: 'password-changed' });
-    await sendNotice(mailer, logger, {
-      to: user.email,
-      template: 'password-changed',
-      data: { name: user.name ?? undefined, changedAt: new Date(), resetLink: `${issuer}${ACCOUNT_PATHS.forgotPassword}` },
-    }, { userId: user.id, what: 'password changed notification' });
+    await notifyPasswordChanged(mailer, logger, issuer, user);
     return { ok: true };
   }
 

@@ -13,6 +13,7 @@ import type { AuditLog, RequestOrigin } from './audit.js';
 import { sendNotice, type Mailer } from './email.js';
 import { hitAddressAndIp, type AddressAndIpLimits, type LimitOutcome, type RateLimiter } from './rate-limiter.js';
 import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
+import { notifyPasswordChanged } from './password-change.js';
 import { WeakPasswordError, type PasswordPolicy } from './password-policy.js';
 import type { PasswordService } from './passwords.js';
 import { emailSchema } from './users.js';
@@ -49,7 +50,7 @@ export function createPasswordResetService(deps: {
   async function request(email: string, origin: RequestOrigin): Promise<ResetRequestOutcome> {
     const address = email.trim().toLowerCase();
     const requested = { type: 'password.reset_requested', email: address, ...origin } as const;
-    const limit = await hitAddressAndIp(limiter, 'password-reset', address, origin.ip, settings.requestLimits, hashToken);
+    const limit = await hitAddressAndIp(limiter, 'password-reset', address, origin.ip, settings.requestLimits);
     if (limit.limited) {
       await audit.record({ ...requested, outcome: 'failure', detail: { reason: 'rate_limited' } });
       return limit;
@@ -109,11 +110,7 @@ export function createPasswordResetService(deps: {
     });
     if (!spent) return false;
     await revokeAccountTokens(user.id, { reason: 'password-reset' });
-    await sendNotice(mailer, logger, {
-      to: user.email,
-      template: 'password-changed',
-      data: { name: user.name ?? undefined, changedAt: new Date(), resetLink: `${issuer}${ACCOUNT_PATHS.forgotPassword}` },
-    }, { userId: user.id, what: 'password changed notification' });
+    await notifyPasswordChanged(mailer, logger, issuer, user);
     return true;
   }
 

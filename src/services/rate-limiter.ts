@@ -2,6 +2,7 @@
 // "wait this long". Counting is atomic and shared by every node (storage/rate-limit-store.ts:
 // rate-limiter-flexible on Redis or Postgres); the rules live in the settings.
 import type { LimitDecision, LimitRule, RateLimitStore } from '../storage/rate-limit-store.js';
+import { hashToken } from './link-tokens.js';
 
 export type RateLimit = LimitRule;
 
@@ -25,6 +26,11 @@ export function createRateLimiter(store: RateLimitStore): RateLimiter {
   };
 }
 
+/** How an email address names its counters: trimmed, case-folded and hashed (no plain addresses in the store). */
+export function addressCounterId(email: string): string {
+  return hashToken(email.trim().toLowerCase());
+}
+
 export interface AddressAndIpLimits {
   perAddress: RateLimit;
   perIp: RateLimit;
@@ -33,14 +39,14 @@ export interface AddressAndIpLimits {
 export type LimitOutcome = { limited: false } | { limited: true; retryAfterSeconds: number };
 
 /**
- * Counts one request against both the address (hashed: no plain addresses in the store) and the
- * IP. Every request counts, known address or not, so a refusal reveals nothing about accounts.
+ * Counts one request against both the address (addressCounterId) and the IP. Every request
+ * counts, known address or not, so a refusal reveals nothing about accounts.
  */
 export async function hitAddressAndIp(
-  limiter: RateLimiter, scope: string, address: string, ip: string, limits: AddressAndIpLimits, hashAddress: (value: string) => string,
+  limiter: RateLimiter, scope: string, address: string, ip: string, limits: AddressAndIpLimits,
 ): Promise<LimitOutcome> {
   const decisions = [
-    await limiter.hit(`${scope}:email:${hashAddress(address)}`, limits.perAddress),
+    await limiter.hit(`${scope}:email:${addressCounterId(address)}`, limits.perAddress),
     await limiter.hit(`${scope}:ip:${ip}`, limits.perIp),
   ];
   const waits = decisions.flatMap((decision) => (decision.allowed ? [] : [decision.retryAfterSeconds]));

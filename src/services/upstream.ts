@@ -1,7 +1,7 @@
 // The interface we own for signing in through another identity provider (STYLE example 12): the
 // routes see Upstream and UpstreamIdentity only, never arctic or openid-client.
-import { randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
+import { randomToken } from './link-tokens.js';
 
 /** Who the upstream says signed in; keyed by (issuer, subject), never by email (OIDC Core §5.7). */
 export interface UpstreamIdentity {
@@ -58,8 +58,7 @@ export class FederationError extends AppError {
 }
 
 export function newRoundTrip(): RoundTrip {
-  const random = () => randomBytes(32).toString('base64url');
-  return { state: random(), nonce: random(), codeVerifier: random() };
+  return { state: randomToken(), nonce: randomToken(), codeVerifier: randomToken() };
 }
 
 export function stringClaim(value: unknown, maxLength: number): string | null {

@@ -1,6 +1,7 @@
 // Business rules for accounts: creation, lookup, roles, and password sign-in.
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { isUuid } from '../uuid.js';
 import { isUniqueViolation, type Database, type Queryable } from '../storage/db.js';
 import { addUserRoles, listUserRoles, removeUserRoles } from '../storage/repositories/user-roles.js';
 import {
@@ -76,7 +77,6 @@ function toUser(row: UserRow): User {
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The roles, each checked and once; ValidationError naming the first bad one. */
 export function parseRoles(roles: readonly string[]): string[] {
@@ -94,6 +94,19 @@ export function parseRoleChange(change: RoleChange): { add: string[]; remove: st
   const both = add.find((role) => remove.includes(role));
   if (both) throw new ValidationError(`role "${both}" cannot be both added and removed`);
   return { add, remove };
+}
+
+/** The row of the account with this address, read through `db`; undefined for no account or text that is no address. */
+function rowByEmail(db: Queryable, email: string): Promise<UserRow | undefined> {
+  const parsed = emailSchema.safeParse(email);
+  return parsed.success ? findUserByEmail(db, parsed.data) : Promise.resolve(undefined);
+}
+
+/** The account an operator named by address; NotFoundError when there is none. */
+async function requireRowByEmail(db: Queryable, email: string): Promise<UserRow> {
+  const row = await rowByEmail(db, email);
+  if (!row) throw new NotFoundError(`no user with email ${email}`);
+  return row;
 }
 
 export function createUserService(deps: {
@@ -150,7 +163,7 @@ export function createUserService(deps: {
 
     /** The account's roles, sorted; none for an unknown id. */
     async rolesOf(id: string): Promise<string[]> {
-      return UUID.test(id) ? listUserRoles(database, id) : [];
+      return isUuid(id) ? listUserRoles(database, id) : [];
     },
 
     /**
@@ -160,10 +173,8 @@ export function createUserService(deps: {
      */
     async changeRoles(email: string, change: RoleChange): Promise<{ user: User; roles: string[]; added: string[]; removed: string[] }> {
       const { add, remove } = parseRoleChange(change);
-      const parsed = emailSchema.safeParse(email);
       return database.transaction(async (tx) => {
-        const row = parsed.success ? await findUserByEmail(tx, parsed.data) : undefined;
-        if (!row) throw new NotFoundError(`no user with email ${email}`);
+        const row = await requireRowByEmail(tx, email);
         const removed = await removeUserRoles(tx, row.id, remove);
         const added = await addUserRoles(tx, row.id, add);
         return { user: toUser(row), roles: await listUserRoles(tx, row.id), added, removed };
@@ -171,16 +182,20 @@ export function createUserService(deps: {
     },
 
     async findById(id: string): Promise<User | undefined> {
-      if (!UUID.test(id)) return undefined;
+      if (!isUuid(id)) return undefined;
       const row = await findUserById(database, id);
       return row ? toUser(row) : undefined;
     },
 
     /** For operators (CLI, admin), not sign-in: answers differently for unknown addresses. */
     async findByEmail(email: string): Promise<User | undefined> {
-      const parsed = emailSchema.safeParse(email);
-      const row = parsed.success ? await findUserByEmail(database, parsed.data) : undefined;
+      const row = await rowByEmail(database, email);
       return row ? toUser(row) : undefined;
+    },
+
+    /** For operators: the account with this address; NotFoundError ("no user with email …") when there is none. */
+    async requireByEmail(email: string): Promise<User> {
+      return toUser(await requireRowByEmail(database, email));
     },
 
     /**
@@ -194,8 +209,7 @@ export function createUserService(deps: {
     async authenticateWithPassword(
       email: string, password: string, read?: { account: SignInRow | undefined },
     ): Promise<(User & { reactivated?: true }) | undefined> {
-      const parsedEmail = emailSchema.safeParse(email);
-      const row = !parsedEmail.success ? undefined : read ? read.account : await findUserByEmail(database, parsedEmail.data);
+      const row = !emailSchema.safeParse(email).success ? undefined : read ? read.account : await rowByEmail(database, email);
       const check = await passwords.verify(row?.password_hash, password);
       if (!row || !check.valid || row.status === 'disabled') return undefined;
       if (check.needsRehash) await updatePasswordHash(database, row.id, await passwords.hash(password));
@@ -215,9 +229,7 @@ export function createUserService(deps: {
 
     /** An admin's undo of a deactivation or a disable; throws NotFoundError for an unknown address. */
     async activate(email: string): Promise<User> {
-      const parsed = emailSchema.safeParse(email);
-      const row = parsed.success ? await findUserByEmail(database, parsed.data) : undefined;
-      if (!row) throw new NotFoundError(`no user with email ${email}`);
+      const row = await requireRowByEmail(database, email);
       await setUserStatus(database, row.id, 'active');
       return { ...toUser(row), status: 'active' };
     },

@@ -4,15 +4,17 @@
 // events older than the retention period (settings.audit.retentionDays).
 import type { Queryable } from './db.js';
 import { deleteExpiredRateLimits } from './rate-limit-store.js';
-import { deleteExpiredAccountSessions } from './repositories/account-sessions.js';
 import { deleteAuditEventsOlderThan } from './repositories/audit-events.js';
 import { deleteExpiredRows, type ExpiringTable } from './repositories/expired-rows.js';
 import { deleteFinishedLogoutDeliveries } from './repositories/logout-deliveries.js';
 import { deleteExpiredPayloads } from './repositories/oidc-payloads.js';
-import { deleteExpiredTrustedDevices } from './repositories/trusted-devices.js';
 
 // The single-use emailed links: verification, reset, invitation, unlock, "this wasn't me".
-const LINK_TABLES: readonly ExpiringTable[] = ['email_verification_tokens', 'password_reset_tokens', 'invitations', 'unlock_tokens', 'sign_in_alert_tokens'];
+// Single-use links, remembered devices, the session index and federated sessions: expired rows go.
+const EXPIRING: readonly ExpiringTable[] = [
+  'email_verification_tokens', 'password_reset_tokens', 'invitations', 'unlock_tokens', 'sign_in_alert_tokens',
+  'trusted_devices', 'account_sessions', 'federated_sessions',
+];
 
 export interface SweeperOptions {
   database: Queryable;
@@ -44,16 +46,13 @@ export function startSweeper(options: SweeperOptions): Sweeper {
   async function sweepAll(): Promise<number> {
     const payloads = await deleteExpiredPayloads(database, batchSize);
     // One batch each: these tables are small, and the next sweep takes the rest.
-    let links = 0;
-    for (const table of LINK_TABLES) links += await deleteExpiredRows(database, table, batchSize);
+    let expired = 0;
+    for (const table of EXPIRING) expired += await deleteExpiredRows(database, table, batchSize);
     const hits = await deleteExpiredRateLimits(database, batchSize);
-    const devices = await deleteExpiredTrustedDevices(database, batchSize);
-    const sessionEntries = await deleteExpiredAccountSessions(database, batchSize);
-    const federatedSessions = await deleteExpiredRows(database, 'federated_sessions', batchSize);
     const deliveries = logoutDeliveryRetentionDays === undefined ? 0 : await deleteFinishedLogoutDeliveries(database, logoutDeliveryRetentionDays, batchSize);
     // In batches until done: a busy server writes more audit rows per interval than one batch.
     const auditEvents = auditRetentionDays === undefined ? 0 : await deleteAuditEventsOlderThan(database, auditRetentionDays, batchSize);
-    return payloads + links + hits + devices + sessionEntries + federatedSessions + deliveries + auditEvents;
+    return payloads + expired + hits + deliveries + auditEvents;
   }
 
   function sweepOnce(): Promise<number> {

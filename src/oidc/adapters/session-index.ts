@@ -6,8 +6,8 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { currentRequestOrigin } from '../../http/request-context.js';
 import type { Database } from '../../storage/db.js';
 import { deleteAccountSession, upsertAccountSession } from '../../storage/repositories/account-sessions.js';
+import { isUuid } from '../../uuid.js';
 
-const ACCOUNT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface SignedInSession {
   accountId: string;
@@ -29,7 +29,7 @@ export function withSessionIndex(sessions: Adapter, database: Database, hooks: S
     async upsert(id: string, payload: AdapterPayload, expiresIn: number) {
       await sessions.upsert(id, payload, expiresIn);
       const { accountId, uid, loginTs, transient, authorizations } = payload as AdapterPayload & { loginTs?: number; transient?: boolean };
-      if (typeof accountId === 'string' && ACCOUNT_ID.test(accountId) && typeof uid === 'string') {
+      if (typeof accountId === 'string' && isUuid(accountId) && typeof uid === 'string') {
         const origin = currentRequestOrigin();
         const inserted = await upsertAccountSession(database, {
           sessionId: id, accountId, sessionUid: uid, loginTs, expiresInSeconds: expiresIn,

@@ -1,6 +1,5 @@
 // The only SQL for account_sessions: which signed-in sessions each account has.
 import type { Queryable } from '../db.js';
-import { deleteExpiredRows } from './expired-rows.js';
 
 export interface AccountSessionEntry {
   sessionId: string;
@@ -16,6 +15,11 @@ export interface AccountSessionEntry {
   /** Where the browser was last seen; undefined outside a request (keeps what was stored). */
   ip?: string | undefined;
   userAgent?: string | null | undefined;
+}
+
+/** The shape of a session uid (oidc-provider's nanoid), as pages, the CLI and the admin API name a session. */
+export function isSessionUid(value: string): boolean {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(value);
 }
 
 /** One row of the index, as the account pages and the CLI list it. */
@@ -79,11 +83,6 @@ export async function findAccountSessionIds(db: Queryable, accountId: string): P
 
 export async function deleteAccountSessionsOf(db: Queryable, accountId: string): Promise<void> {
   await db.query('DELETE FROM account_sessions WHERE account_id = $1', [accountId]);
-}
-
-/** Deletes up to limit entries of expired sessions; the number deleted. */
-export function deleteExpiredAccountSessions(db: Queryable, limit: number): Promise<number> {
-  return deleteExpiredRows(db, 'account_sessions', limit);
 }
 
 /** The account's live sessions, newest sign-in first. */

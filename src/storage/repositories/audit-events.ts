@@ -43,15 +43,7 @@ export interface AuditEventFilter {
   limit: number;
 }
 
-export async function insertAuditEvent(db: Queryable, row: NewAuditEventRow): Promise<void> {
-  await db.query(
-    `INSERT INTO audit_events (occurred_at, type, outcome, account_id, email, client_id, ip, user_agent, detail)
-     VALUES (COALESCE($1::timestamptz, now()), $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [row.occurredAt ?? null, row.type, row.outcome, row.accountId, row.email, row.clientId, row.ip, row.userAgent, JSON.stringify(row.detail)],
-  );
-}
-
-/** Several rows in one statement (one commit), for events recorded in batches. */
+/** One or several rows in one statement (one commit); several for events recorded in batches. */
 export async function insertAuditEvents(db: Queryable, rows: readonly NewAuditEventRow[]): Promise<void> {
   if (rows.length === 0) return;
   const params: unknown[] = [];

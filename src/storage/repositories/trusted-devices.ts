@@ -1,7 +1,6 @@
 // The only SQL for trusted_devices. Expiry is set and compared on the database clock, so nodes with
 // skewed clocks agree on which devices still count.
 import type { Queryable } from '../db.js';
-import { deleteExpiredRows } from './expired-rows.js';
 
 export interface TrustedDeviceRow {
   id: string;
@@ -53,7 +52,4 @@ export async function revokeTrustedDevices(db: Queryable, userId: string, device
   return result.rowCount;
 }
 
-/** Deletes up to limit expired devices; the number deleted. */
-export function deleteExpiredTrustedDevices(db: Queryable, limit: number): Promise<number> {
-  return deleteExpiredRows(db, 'trusted_devices', limit);
-}
+
