@@ -44,7 +44,8 @@ const envSchema = z.object({
   COOKIE_SECRETS: z.string().optional(),
   SETTINGS_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  // false, true (one proxy), or how many proxies in a row append to X-Forwarded-For.
+  TRUST_PROXY: z.union([z.enum(['true', 'false']), z.coerce.number().int().min(1).max(10)]).default('false'),
   ARGON2_MEMORY_KIB: positiveInt.optional(),
   ARGON2_ITERATIONS: positiveInt.optional(),
   ARGON2_PARALLELISM: positiveInt.optional(),
@@ -129,7 +130,8 @@ export interface Config {
   encryptionKey: string;
   cookieSecrets: string[];
   logLevel: string;
-  trustProxy: boolean;
+  /** How many reverse proxies in front append to X-Forwarded-For (TRUST_PROXY); 0 ignores it. */
+  trustedProxyHops: number;
   mail: MailConfig;
   /** Upstream identity providers with a sign-in button, in the order shown. */
   upstreams: UpstreamConfig[];
@@ -261,7 +263,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     encryptionKey,
     cookieSecrets: secrets,
     logLevel: env.LOG_LEVEL,
-    trustProxy: env.TRUST_PROXY === 'true',
+    trustedProxyHops: env.TRUST_PROXY === 'true' ? 1 : env.TRUST_PROXY === 'false' ? 0 : env.TRUST_PROXY,
     mail,
     upstreams: resolveUpstreams(env, blankAsUnset, settings, production),
     settings: { ...settings, argon2, resourceServers },

@@ -12,8 +12,12 @@ import type { UserService } from '../services/users.js';
 import type { AccountContext, AccountStep } from './steps.js';
 
 const SIGN_IN_COOKIE_MAX_AGE_MS = 60 * 60 * 1000;
-// Where a sign-in may return to: our own account pages only (no open redirect).
+// The shape of oidc-provider's authorization codes (base64url); anything else is not looked up.
+const CODE = /^[A-Za-z0-9_-]{1,256}$/;
+// Where a sign-in may return to: our own account pages only (no open redirect), by a short path,
+// since it rides in a cookie (browsers drop cookies over 4 KB).
 const RETURN_PATH = /^\/account(?:\/[a-z-]+)*$/;
+const MAX_RETURN_PATH_CHARS = 100;
 
 interface PendingSignIn {
   state: string;
@@ -26,7 +30,7 @@ function challengeOf(verifier: string): string {
 }
 
 function returnPathOf(value: unknown): string {
-  return typeof value === 'string' && RETURN_PATH.test(value) ? value : ACCOUNT_PATHS.home;
+  return typeof value === 'string' && value.length <= MAX_RETURN_PATH_CHARS && RETURN_PATH.test(value) ? value : ACCOUNT_PATHS.home;
 }
 
 export function createAccountSession(deps: { provider: Provider; users: UserService; renderer: Renderer; issuer: string }) {
@@ -102,7 +106,7 @@ export function createAccountSession(deps: { provider: Provider; users: UserServ
     if (typeof ctx.query.error === 'string') {
       return renderSignInFailed(ctx, ctx.query.error === 'access_denied' ? 'Sign-in was cancelled.' : 'Sign-in did not complete.');
     }
-    const codeValue = typeof ctx.query.code === 'string' && ctx.query.code.length <= 256 ? ctx.query.code : undefined;
+    const codeValue = typeof ctx.query.code === 'string' && CODE.test(ctx.query.code) ? ctx.query.code : undefined;
     const code = codeValue ? await provider.AuthorizationCode.find(codeValue) : undefined;
     if (!code || (code as { consumed?: unknown }).consumed || code.clientId !== ACCOUNT_CLIENT_ID || code.redirectUri !== accountCallbackUrl(issuer)
       || !code.codeChallenge || !safeEqual(challengeOf(pending.verifier), code.codeChallenge)) {

@@ -6,7 +6,7 @@ import type { Csrf } from '../http/csrf.js';
 import { noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
 import { profileSchema, type UserService } from '../services/users.js';
-import { accountOf, type AccountContext, type AccountStep } from './steps.js';
+import { noticeOf, accountOf, type AccountContext, type AccountStep } from './steps.js';
 
 const PROFILE_FIELDS = ['name', 'givenName', 'familyName'] as const;
 type ProfileField = (typeof PROFILE_FIELDS)[number];
@@ -23,7 +23,7 @@ export function createHomeSteps(deps: { users: UserService; renderer: Renderer; 
 
   async function renderHome(ctx: AccountContext, profile: Profile, problems: FormProblems<ProfileField>, status: number): Promise<void> {
     const { user } = accountOf(ctx);
-    const notice = typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined;
+    const notice = noticeOf(ctx, NOTICES);
     await renderer.render(ctx, 'account/home', {
       title: 'Your account',
       notice,

@@ -12,7 +12,7 @@ import type { Renderer } from '../http/render.js';
 import type { SessionEnder } from '../oidc/session-ending.js';
 import type { Database } from '../storage/db.js';
 import { findAccountSessionByUid, isSessionUid, listAccountSessions, type AccountSessionRow } from '../storage/repositories/account-sessions.js';
-import { accountOf, type AccountContext, type AccountStep } from './steps.js';
+import { noticeOf, accountOf, type AccountContext, type AccountStep } from './steps.js';
 
 const WHEN = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 // oidc-provider session uids are nanoids: 21 URL-safe characters (any length up to 64 accepted).
@@ -75,7 +75,7 @@ export function createSessionsSteps(deps: {
   async function renderSessions(ctx: AccountContext, problems: FormProblems<'session'>, status: number): Promise<void> {
     const { user, sessionId } = accountOf(ctx);
     const sessions = await toViews(await listAccountSessions(database, user.id), sessionId);
-    const notice = typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined;
+    const notice = noticeOf(ctx, NOTICES);
     await renderer.render(ctx, 'account/sessions', {
       title: "Where you're signed in",
       notice,

@@ -17,7 +17,7 @@ import type { FederatedAccounts } from '../services/federated-accounts.js';
 import type { Upstream } from '../services/federation.js';
 import type { Reauthenticate } from '../services/reauthentication.js';
 import { CURRENT_PASSWORD_FIELD, reauthenticationProblem } from './reauthentication-problems.js';
-import { accountOf, type AccountContext, type AccountStep } from './steps.js';
+import { noticeOf, accountOf, type AccountContext, type AccountStep } from './steps.js';
 
 const NOTICES: Record<string, string> = {
   linked: 'The sign-in method was added. You can now sign in with it.',
@@ -42,7 +42,7 @@ export function createSignInMethodsSteps(deps: {
     for (const upstream of upstreams) allowFormTarget(ctx, upstream.formTarget());
     await renderer.render(ctx, 'account/sign-in-methods', {
       title: 'Sign-in methods',
-      notice: typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined,
+      notice: noticeOf(ctx, NOTICES),
       hasPassword,
       linked: linked.map((row) => ({
         id: row.id, name: nameOf(row.provider_id), email: row.email, linkedOn: row.created_at.toISOString().slice(0, 10), removable: !onlyMethod,

@@ -23,3 +23,9 @@ export function accountOf(ctx: AccountContext): SignedInAccount {
   if (!account) throw new TypeError('accountOf() needs requireSignedIn earlier in the route');
   return account;
 }
+
+/** The notice a page was redirected to show (`?notice=`), only from the page's own list (not Object's properties). */
+export function noticeOf(ctx: { query: Record<string, unknown> }, notices: Readonly<Record<string, string>>): string | undefined {
+  const key = ctx.query.notice;
+  return typeof key === 'string' && Object.hasOwn(notices, key) ? notices[key] : undefined;
+}

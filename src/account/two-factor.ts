@@ -14,7 +14,7 @@ import type { Reauthenticate } from '../services/reauthentication.js';
 import type { TrustedDeviceService } from '../services/trusted-devices.js';
 import type { TwoFactorService } from '../services/two-factor.js';
 import { reauthenticationProblem } from './reauthentication-problems.js';
-import { accountOf, type AccountContext, type AccountStep } from './steps.js';
+import { noticeOf, accountOf, type AccountContext, type AccountStep } from './steps.js';
 
 type Field = 'currentPassword' | 'code';
 type FormName = 'regenerate' | 'disable';
@@ -60,7 +60,7 @@ export function createTwoFactorSteps(deps: {
     const [state, devices] = await Promise.all([twoFactor.status(user.id), trustedDevices.list(user.id)]);
     await renderer.render(ctx, 'account/two-factor', {
       title: 'Two-factor sign-in',
-      notice: typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined,
+      notice: noticeOf(ctx, NOTICES),
       enrolled: state.enrolled,
       backupCodesLeft: state.backupCodesLeft,
       devices: devices.map((device) => ({

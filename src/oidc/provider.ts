@@ -52,7 +52,10 @@ export function createProvider(deps: ProviderDeps): Provider {
     pages: deps.pages,
   });
   const provider = new Provider(deps.config.issuer, options);
-  provider.proxy = deps.config.trustProxy;
+  // Only the addresses our own proxies appended count: the client writes whatever it likes to
+  // the left of them, and every per-IP limit and audit row reads ctx.ip.
+  provider.proxy = deps.config.trustedProxyHops > 0;
+  provider.maxIpsCount = deps.config.trustedProxyHops;
   // Only the error's name and message: never the request, whose body may hold credentials.
   provider.on('server_error', (_ctx, error: Error) => {
     deps.logger.error({ err: { name: error.name, message: error.message, stack: error.stack } }, 'oidc-provider server error');

@@ -4,6 +4,7 @@
 // email alone — the caller must have the person prove control of it first (password, then second
 // factor if enrolled), and only then call link().
 import { isUniqueViolation, type Database } from '../storage/db.js';
+import { isUuid } from '../uuid.js';
 import {
   deleteFederatedIdentityUnlessLast, findFederatedSessionProvider, insertFederatedIdentity,
   listFederatedIdentities, touchFederatedIdentity, upsertFederatedSession, type FederatedIdentityRow,
@@ -87,7 +88,7 @@ export function createFederatedAccounts(deps: {
   }
 
   async function unlink(userId: string, identityId: string): Promise<UnlinkOutcome> {
-    if (!/^[0-9a-f-]{36}$/i.test(identityId)) return { ok: false, reason: 'not-found' };
+    if (!isUuid(identityId)) return { ok: false, reason: 'not-found' };
     const removed = await deleteFederatedIdentityUnlessLast(database, userId, identityId);
     if (removed) return { ok: true, identity: removed };
     const stillThere = (await listFederatedIdentities(database, userId)).some((row) => row.id === identityId);

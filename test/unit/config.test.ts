@@ -26,6 +26,15 @@ describe('loadConfig', () => {
     expect(config.settings.argon2).toEqual({ memoryKiB: 19456, iterations: 2, parallelism: 1 });
   });
 
+  it('reads TRUST_PROXY as the number of proxies whose X-Forwarded-For entries count', () => {
+    expect(loadConfig({ env: production }).trustedProxyHops).toBe(0);
+    expect(loadConfig({ env: { ...production, TRUST_PROXY: 'false' } }).trustedProxyHops).toBe(0);
+    expect(loadConfig({ env: { ...production, TRUST_PROXY: 'true' } }).trustedProxyHops).toBe(1);
+    expect(loadConfig({ env: { ...production, TRUST_PROXY: '2' } }).trustedProxyHops).toBe(2);
+    expect(() => loadConfig({ env: { ...production, TRUST_PROXY: 'yes' } })).toThrow(/TRUST_PROXY/);
+    expect(() => loadConfig({ env: { ...production, TRUST_PROXY: '0' } })).toThrow(/TRUST_PROXY/);
+  });
+
   it('adds the admin API as an API of its own, and refuses a configured API at its URL', () => {
     const config = loadConfig({ env: production });
     expect(config.settings.resourceServers['https://id.example.com/admin/api']).toEqual({
