@@ -49,13 +49,23 @@ export function withoutCsrf(body: string): string {
   return body.replace(/name="csrf" value="[^"]*"/g, 'name="csrf" value=""');
 }
 
-/** The link to `linkPath` in the newest mail to `email`, which must have `subject`. */
-export function linkFromMail(app: TestApp, email: string, subject: string, linkPath: string): string {
+/**
+ * The link to `linkPath` in the newest mail to `email`, which must have `subject`; the link carries
+ * its secret in the query parameter `param` (`?token=` unless told otherwise).
+ */
+export function linkFromMail(app: Pick<TestApp, 'issuer' | 'config'>, email: string, subject: string, linkPath: string, param = 'token'): string {
   const mail = latestMailTo(app.config.mail.outboxDir, email);
   expect(mail?.subject).toBe(subject);
-  const link = linksIn(mail!.text).find((candidate) => candidate.startsWith(`${app.issuer}${linkPath}?token=`));
+  const link = linksIn(mail!.text).find((candidate) => candidate.startsWith(`${app.issuer}${linkPath}?${param}=`));
   expect(link).toBeDefined();
   return link!;
+}
+
+let emailCounter = 0;
+/** `name.N@example.test`, with N counting up through the test file. */
+export function uniqueEmail(name: string): string {
+  emailCounter += 1;
+  return `${name}.${emailCounter}@example.test`;
 }
 
 export async function emailVerified(app: TestApp, email: string): Promise<boolean | undefined> {

@@ -47,6 +47,11 @@ export function decodeEntities(text: string): string {
   });
 }
 
+/** A page's visible text: tags dropped, whitespace collapsed, entities decoded. */
+export function textOf(page: Page): string {
+  return decodeEntities(page.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' '));
+}
+
 function attributes(tag: string): Record<string, string> {
   const result: Record<string, string> = {};
   const pattern = /([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;

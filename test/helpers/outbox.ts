@@ -2,6 +2,7 @@
 // tests: headers, the text and HTML parts of a multipart/alternative body, and the links in them.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { decodeEntities } from './browser.js';
 
 export interface ParsedMail {
   headers: Map<string, string>;
@@ -101,6 +102,5 @@ export function linksIn(text: string): string[] {
 
 /** The href of every link in an HTML part, entities decoded. */
 export function hrefsIn(html: string): string[] {
-  const decode = (value: string) => value.replace(/&#39;/g, "'").replace(/&#34;|&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-  return [...new Set([...html.matchAll(/href="([^"]*)"/g)].map((match) => decode(match[1]!)))];
+  return [...new Set([...html.matchAll(/href="([^"]*)"/g)].map((match) => decodeEntities(match[1]!)))];
 }

@@ -23,3 +23,12 @@ export function totpCode(base32Secret: string, nowMs: number, digits = 6): strin
   const binary = mac.readUInt32BE(offset) & 0x7fffffff;
   return String(binary % 10 ** digits).padStart(digits, '0');
 }
+
+/**
+ * Waits into the next 30 s step when this one ends within minLeftMs, so that codes computed now
+ * still name the same steps when the server checks them.
+ */
+export async function settleStep(minLeftMs = 3000): Promise<void> {
+  const leftMs = STEP_MS - (Date.now() % STEP_MS);
+  if (leftMs < minLeftMs) await new Promise((resolve) => setTimeout(resolve, leftMs + 100));
+}

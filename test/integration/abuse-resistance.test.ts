@@ -7,10 +7,10 @@ import path from 'node:path';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, type Page } from '../helpers/browser.js';
-import { createSettingsFiles, relyingParty, storageVariants } from '../helpers/accounts.js';
+import { createSettingsFiles, linkFromMail, relyingParty, storageVariants } from '../helpers/accounts.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { cliEnvironment, runCli } from '../helpers/gatehouse-process.js';
-import { latestMailTo, linksIn } from '../helpers/outbox.js';
+import { latestMailTo } from '../helpers/outbox.js';
 import { testRedisUrl } from '../helpers/redis.js';
 import { buildAuthorizationRequest, signIn } from '../helpers/relying-party.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
@@ -70,9 +70,7 @@ describe.each(storageVariants)('lockout and rate limits on $name', ({ options })
     expect(message(right)).toBe(message(wrong));
 
     // One lock, one mail, with a single-use unlock link.
-    const mail = latestMailTo(app.config.mail.outboxDir, email);
-    expect(mail?.subject).toBe('Your account was locked after failed sign-ins');
-    const link = linksIn(mail!.text).find((candidate) => candidate.startsWith(`${app.issuer}/account/unlock?token=`))!;
+    const link = linkFromMail(app, email, 'Your account was locked after failed sign-ins', '/account/unlock');
     const unlockBrowser = new Browser();
     const unlockPage = await unlockBrowser.get(link);
     expect(unlockPage.status).toBe(200);
@@ -263,5 +261,36 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL && testRedisUrl))('gatehous
     expect(unlocked.stderr).toBe('');
     expect(unlocked.stdout).toMatch(/^unlocked user [0-9a-f-]{36} <locked\.redis@example\.test>\n$/);
     expect((await app.context.loginGuard.beforeAttempt(email, origin)).allowed).toBe(true);
+  });
+});
+
+describe.each([
+  { trustProxy: 'true', forwarded: (client: string) => `${client}, 203.0.113.7`, counted: '203.0.113.7' },
+  { trustProxy: '2', forwarded: (client: string) => `${client}, 203.0.113.9, 10.0.0.1`, counted: '203.0.113.9' },
+])('X-Forwarded-For with TRUST_PROXY=$trustProxy: only what our proxies appended counts', ({ trustProxy, forwarded, counted }) => {
+  let app: TestApp;
+  let rp: oidc.Configuration;
+  beforeAll(async () => {
+    const file = settings.file(`proxy-hops-${trustProxy}`, { rateLimits: { loginFailuresPerIp: { points: 1, windowSeconds: 900 } } });
+    app = await startTestApp({ env: { SETTINGS_FILE: file, TRUST_PROXY: trustProxy } });
+    rp = await relyingParty(app);
+  });
+  afterAll(async () => { await app?.close(); });
+
+  it('ignores the addresses a client writes to the left, and junk in the header', async () => {
+    const browser = new Browser();
+    const attempt = async (email: string, header: string) => browser.submit(await loginPage(app, rp, browser), {
+      button: 'Sign in', fields: { email, password: 'wrong guess here' }, headers: { 'x-forwarded-for': header },
+    });
+    expect((await attempt('hops1@example.test', forwarded('198.51.100.1'))).status).toBe(400);
+    // A different forged client address does not buy a fresh budget: the proxy's hop is the same.
+    expect((await attempt('hops2@example.test', forwarded('198.51.100.2'))).status).toBe(429);
+    const rows = await app.context.database.query<{ ip: string }>("SELECT ip FROM audit_events WHERE type = 'login.failure' AND email = 'hops1@example.test'");
+    expect(rows.rows).toEqual([{ ip: counted }]);
+    // What is not an address (a misbehaving proxy) falls back to the peer's address, never a 500.
+    const junk = await attempt('hops3@example.test', 'z'.repeat(300));
+    expect(junk.status).toBe(400);
+    const junkRows = await app.context.database.query<{ ip: string }>("SELECT ip FROM audit_events WHERE type = 'login.failure' AND email = 'hops3@example.test'");
+    expect(junkRows.rows).toEqual([{ ip: '127.0.0.1' }]);
   });
 });

@@ -7,7 +7,7 @@ import { Browser, type Page } from '../helpers/browser.js';
 import { latestMailTo } from '../helpers/outbox.js';
 import { buildAuthorizationRequest, signIn } from '../helpers/relying-party.js';
 import {
-  appWithRelyingParty, asksForPassword, createSettingsFiles, linkFromMail, relyingParty, signInOffline, storageVariants,
+  appWithRelyingParty, asksForPassword, createSettingsFiles, linkFromMail, relyingParty, signInOffline, storageVariants, uniqueEmail,
 } from '../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 
@@ -15,12 +15,6 @@ const PASSWORD = 'a long and memorable passphrase';
 const NEW_PASSWORD = 'another entirely different passphrase';
 const settings = createSettingsFiles('gh-account-pages-');
 afterAll(() => settings.remove());
-
-let counter = 0;
-function uniqueEmail(name: string): string {
-  counter += 1;
-  return `${name}.${counter}@example.test`;
-}
 
 /** Opens an account page, signing in on the real login form when sent there. */
 async function openAccountPage(app: TestApp, browser: Browser, path: string, email: string, password: string): Promise<Page> {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSettingsFiles, linkFromMail } from '../helpers/accounts.js';
+import { createSettingsFiles, linkFromMail, uniqueEmail } from '../helpers/accounts.js';
 import { Browser } from '../helpers/browser.js';
 import { openAccountPage, SESSION_TEST_PASSWORD, startBackchannelReceiver, validateLogoutToken, type BackchannelReceiver } from '../helpers/sessions.js';
 import { createTestDatabase } from '../helpers/database.js';
@@ -23,12 +23,6 @@ afterAll(() => settings.remove());
 const FAST = {
   sessions: { backchannelLogout: { allowPrivateAddresses: true, pollIntervalMs: 100, baseDelaySeconds: 1, maxDelaySeconds: 1, timeoutMs: 2000 } },
 };
-
-let counter = 0;
-function uniqueEmail(name: string): string {
-  counter += 1;
-  return `${name}.${counter}@example.test`;
-}
 
 interface Rp { config: oidc.Configuration; clientId: string; receiver: BackchannelReceiver }
 
@@ -56,7 +50,6 @@ async function signedInUser(app: TestApp, rp: Rp, name: string) {
   const tokens = await exchangeCode(rp.config, await signIn(browser, rp.config, { email, password: PASSWORD }));
   return { email, user, browser, tokens };
 }
-
 
 describe('back-channel logout after each kind of session end', () => {
   let app: TestApp;

@@ -4,8 +4,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
@@ -14,6 +12,7 @@ import type { Logger } from '../../src/logger.js';
 import { createMailer, mailerOptions, type CreateMailerOptions } from '../../src/services/email.js';
 import { createEmailTemplates, EMAIL_TEMPLATE_NAMES, type EmailTemplateData } from '../../src/services/email-templates.js';
 import { PROJECT_ROOT } from '../../src/config.js';
+import { captureLogger } from '../helpers/capture-logger.js';
 import { hrefsIn, linksIn, outboxFiles, parseMail } from '../helpers/outbox.js';
 
 const FROM = 'Gatehouse <no-reply@gatehouse.test>';
@@ -31,13 +30,6 @@ function tempDir(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gh-mail-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-function captureLogger(): { logger: Logger; lines: string[]; entries: () => Record<string, unknown>[] } {
-  const lines: string[] = [];
-  const stream = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
-  const logger = pino({ level: 'info' }, stream);
-  return { logger, lines, entries: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
 }
 
 interface Sink { port: number; received: { raw: string; to: string[]; user: string | undefined }[]; rcptAttempts: number }

@@ -8,7 +8,7 @@ import type * as oidc from 'openid-client';
 import { getGlobalDispatcher, MockAgent, setGlobalDispatcher, type Dispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relyingParty } from '../helpers/accounts.js';
-import { Browser, decodeEntities, type Page } from '../helpers/browser.js';
+import { Browser, textOf } from '../helpers/browser.js';
 import { buildAuthorizationRequest, exchangeCode, RP_REDIRECT_URI } from '../helpers/relying-party.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 
@@ -52,10 +52,6 @@ afterAll(async () => {
   setGlobalDispatcher(previousDispatcher);
   await agent?.close();
 });
-
-function textOf(page: Page): string {
-  return decodeEntities(page.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' '));
-}
 
 interface Provider {
   button: string;

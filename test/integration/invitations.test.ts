@@ -4,10 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { Browser } from '../helpers/browser.js';
-import { createSettingsFiles, emailVerified, relyingParty } from '../helpers/accounts.js';
+import { createSettingsFiles, emailVerified, linkFromMail, relyingParty } from '../helpers/accounts.js';
 import { cliEnvironment, runCli } from '../helpers/gatehouse-process.js';
-import { latestMailTo, linksIn } from '../helpers/outbox.js';
+import { latestMailTo } from '../helpers/outbox.js';
 import { signIn } from '../helpers/relying-party.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 
@@ -15,13 +16,7 @@ const PASSWORD = 'a long and memorable passphrase';
 const settings = createSettingsFiles('gh-invitations-');
 afterAll(() => settings.remove());
 
-function invitationLink(outboxDir: string, email: string): string {
-  const mail = latestMailTo(outboxDir, email);
-  expect(mail?.subject).toBe('You are invited to create an account');
-  const link = linksIn(mail!.text).find((candidate) => candidate.includes('/account/register?invitation='));
-  expect(link).toBeDefined();
-  return link!;
-}
+const INVITATION_SUBJECT = 'You are invited to create an account';
 
 describe('invite-only registration', () => {
   let app: TestApp;
@@ -37,7 +32,7 @@ describe('invite-only registration', () => {
 
     const email = 'invited@example.test';
     await app.context.invitations.invite(email, 'Ada from Accounts');
-    const link = invitationLink(app.config.mail.outboxDir, email);
+    const link = linkFromMail(app, email, INVITATION_SUBJECT, '/account/register', 'invitation');
     expect(latestMailTo(app.config.mail.outboxDir, email)?.text).toContain('Ada from Accounts invited you');
 
     const browser = new Browser();
@@ -67,7 +62,7 @@ describe('invite-only registration', () => {
   it('makes one account from two concurrent uses of one invitation', async () => {
     const email = 'race@example.test';
     await app.context.invitations.invite(email);
-    const link = invitationLink(app.config.mail.outboxDir, email);
+    const link = linkFromMail(app, email, INVITATION_SUBJECT, '/account/register', 'invitation');
     const browsers = [new Browser(), new Browser()];
     const forms = await Promise.all(browsers.map((browser) => browser.get(link)));
     const results = await Promise.all(browsers.map((browser, index) =>
@@ -92,7 +87,9 @@ describe('gatehouse users invite / activate / unlock', () => {
     const invited = await runCli(['users', 'invite', '--email', 'cli.invite@example.test', '--from', 'The admins'], env);
     expect(invited.stderr).toBe('');
     expect(invited.stdout).toMatch(/^invited <cli\.invite@example\.test>; the link expires \d{4}-/);
-    invitationLink(path.join(dataDir, 'outbox'), 'cli.invite@example.test');
+    // The mail as the CLI wrote it: its outbox and its links' origin come from the same environment.
+    const config = loadConfig({ env, notice: () => undefined });
+    linkFromMail({ issuer: config.issuer, config }, 'cli.invite@example.test', INVITATION_SUBJECT, '/account/register', 'invitation');
 
     const bad = await runCli(['users', 'invite', '--email', 'not an address'], env);
     expect(bad.code).toBe(2);

@@ -4,7 +4,7 @@
 // ends the oldest sign-in.
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asksForPassword, createSettingsFiles, storageVariants } from '../helpers/accounts.js';
+import { asksForPassword, createSettingsFiles, storageVariants, uniqueEmail } from '../helpers/accounts.js';
 import { Browser } from '../helpers/browser.js';
 import {
   openAccountPage, SESSION_TEST_PASSWORD, sessionUidsOn, startBackchannelReceiver, validateLogoutToken, type BackchannelReceiver,
@@ -22,14 +22,6 @@ const FAST_BACKCHANNEL = {
     backchannelLogout: { allowPrivateAddresses: true, pollIntervalMs: 100, baseDelaySeconds: 1, maxDelaySeconds: 1, timeoutMs: 2000 },
   },
 };
-
-let counter = 0;
-function uniqueEmail(name: string): string {
-  counter += 1;
-  return `${name}.${counter}@example.test`;
-}
-
-
 
 describe.each(storageVariants)('account sessions on $name', ({ options }) => {
   let app: TestApp;

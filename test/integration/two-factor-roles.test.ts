@@ -10,7 +10,7 @@ import { createSettingsFiles, relyingParty, storageVariants } from '../helpers/a
 import { Browser, type Page } from '../helpers/browser.js';
 import { buildAuthorizationRequest, exchangeCode, RP_REDIRECT_URI, type AuthorizationRequest } from '../helpers/relying-party.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
-import { STEP_MS, totpCode } from '../helpers/totp.js';
+import { settleStep, totpCode } from '../helpers/totp.js';
 import { listenUpstream, signInUpstream, UPSTREAM_CLIENT_ID, UPSTREAM_CLIENT_SECRET, type TestUpstream } from '../helpers/upstream-provider.js';
 
 const PASSWORD = 'a long and memorable passphrase';
@@ -21,12 +21,6 @@ afterAll(() => settings.remove());
 interface Flow {
   request: AuthorizationRequest;
   page: Page;
-}
-
-/** Waits into the next 30 s step when this one ends within 3 s, so a code computed now is still current when checked. */
-async function settleStep(): Promise<void> {
-  const leftMs = STEP_MS - (Date.now() % STEP_MS);
-  if (leftMs < 3000) await new Promise((resolve) => setTimeout(resolve, leftMs + 100));
 }
 
 function isPasswordPage(page: Page): boolean {

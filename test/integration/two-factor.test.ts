@@ -13,21 +13,12 @@ import { Browser, decodeEntities, parseForms, type Page } from '../helpers/brows
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { buildAuthorizationRequest, discoverIssuer, exchangeCode, RP_REDIRECT_URI, type AuthorizationRequest } from '../helpers/relying-party.js';
 import { createTestSecrets, startTestApp, type TestApp } from '../helpers/start-app.js';
-import { STEP_MS, totpCode } from '../helpers/totp.js';
+import { settleStep, STEP_MS, totpCode } from '../helpers/totp.js';
 
 const PASSWORD = 'a long and memorable passphrase';
 const NEW_PASSWORD = 'another entirely different passphrase';
 const settings = createSettingsFiles('gh-two-factor-');
 afterAll(() => settings.remove());
-
-/**
- * Waits into the next 30 s step when this one ends within minLeftMs, so that codes computed now
- * still name the same steps when the server checks them.
- */
-async function settleStep(minLeftMs = 3000): Promise<void> {
-  const leftMs = STEP_MS - (Date.now() % STEP_MS);
-  if (leftMs < minLeftMs) await new Promise((resolve) => setTimeout(resolve, leftMs + 100));
-}
 
 /** The code an authenticator app shows `steps` time steps from now. */
 function codeAt(secret: string, steps = 0): string {
