@@ -13,6 +13,7 @@ import { createCsrf } from './http/csrf.js';
 import { createErrorHandler } from './http/error-handler.js';
 import { createFederationCookies } from './http/federation-cookie.js';
 import { createHealthRouter } from './http/health.js';
+import { refuseNulInQuery } from './http/query-nul.js';
 import { createRenderer, type Renderer } from './http/render.js';
 import { trackRequestOrigin } from './http/request-context.js';
 import { retryAfterOnUnavailable } from './http/retry-after.js';
@@ -75,6 +76,7 @@ export async function createApp(context: AppContext): Promise<App> {
   provider.use(trackRequestOrigin());
   provider.use(securityHeaders({ https: config.issuer.startsWith('https://') }));
   provider.use(createErrorHandler({ logger, renderer, jsonPathPrefixes: [ADMIN_API_PATH] }));
+  provider.use(refuseNulInQuery());
   provider.use(limitTokenRequestsPerClient({ limiter: context.limiter, rule: config.settings.rateLimits.tokenPerClient }));
   provider.use(serveAssets({ dir: path.join(PROJECT_ROOT, 'public'), prefix: '/assets/' }));
   const health = createHealthRouter({ database, redis });

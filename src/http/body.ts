@@ -19,6 +19,13 @@ export class UnsupportedMediaTypeError extends AppError {
   }
 }
 
+/** Postgres refuses text holding U+0000, so a form carrying one is refused here, not with a 500 later. */
+export class NulCharacterError extends AppError {
+  constructor() {
+    super('The form contains a character that is not allowed.', { status: 400, code: 'invalid_input' });
+  }
+}
+
 export interface FormState {
   form?: URLSearchParams;
 }
@@ -64,18 +71,21 @@ function isUrlencoded(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/x-www-form-urlencoded';
 }
 
-/** Parses the request body into ctx.state.form; 415 for another content type, 413 past the limit. */
+/** Parses the request body into ctx.state.form; 415 for another content type, 413 past the limit, 400 with a NUL. */
 export function parseForm(options: { limitBytes?: number } = {}): Koa.Middleware<FormState> {
   const limitBytes = options.limitBytes ?? FORM_LIMIT_BYTES;
   return async function parseFormBody(ctx, next) {
     if (!isUrlencoded(ctx.get('content-type'))) throw new UnsupportedMediaTypeError();
+    let form: URLSearchParams;
     try {
-      ctx.state.form = new URLSearchParams(await readBody(ctx.req, limitBytes));
+      form = new URLSearchParams(await readBody(ctx.req, limitBytes));
     } catch (error) {
       // The unread rest of an oversized body would otherwise be parsed as the next request.
       if (error instanceof PayloadTooLargeError) ctx.set('Connection', 'close');
       throw error;
     }
+    for (const [name, value] of form) if (name.includes('\u0000') || value.includes('\u0000')) throw new NulCharacterError();
+    ctx.state.form = form;
     await next();
   };
 }

@@ -7,6 +7,7 @@ import { ValidationError } from '../errors.js';
 import { isUuid } from '../uuid.js';
 import type { Logger } from '../logger.js';
 import type { Database, Queryable } from '../storage/db.js';
+import { isStorageUnavailable } from '../storage/faults.js';
 import {
   eraseAuditPersonalData, findAuditEvents, insertAuditEvents, type AuditEventRow, type NewAuditEventRow,
 } from '../storage/repositories/audit-events.js';
@@ -100,6 +101,11 @@ const SECRET_KEY = new RegExp(SECRET_WORDS.join('|'), 'i');
 // The key of a page's last row: its time to the microsecond in UTC, and its id.
 const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)_(\d{1,18})$/;
 
+/** Postgres text and jsonb refuse U+0000, which a request can carry (`grant_type=x%00y`): it is dropped. */
+function withoutNul(value: string): string {
+  return value.replaceAll('\u0000', '');
+}
+
 /** Keeps short scalars under plain keys; returns what it dropped, by key, for the log. */
 export function sanitizeAuditDetail(detail: Record<string, unknown> | undefined): { detail: Record<string, AuditDetailValue>; dropped: string[] } {
   const kept: Record<string, AuditDetailValue> = {};
@@ -110,13 +116,13 @@ export function sanitizeAuditDetail(detail: Record<string, unknown> | undefined)
       dropped.push(DETAIL_KEY.test(key) ? key : '(malformed key)');
       continue;
     }
-    kept[key] = typeof value === 'string' ? value.slice(0, MAX_DETAIL_STRING) : (value as AuditDetailValue);
+    kept[key] = typeof value === 'string' ? withoutNul(value).slice(0, MAX_DETAIL_STRING) : (value as AuditDetailValue);
   }
   return { detail: kept, dropped };
 }
 
 function clip(value: string | null | undefined, max: number): string | null {
-  const trimmed = value?.trim();
+  const trimmed = value ? withoutNul(value).trim() : undefined;
   return trimmed ? trimmed.slice(0, max) : null;
 }
 
@@ -229,15 +235,48 @@ export function createAuditLog(deps: { database: Database; logger: Logger; clock
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> = Promise.resolve();
 
+  function logNotStored(rows: readonly NewAuditEventRow[], error: unknown): void {
+    const { name, code, message } = error as { name?: string; code?: string; message?: string };
+    logger.error({ audit: { count: rows.length, types: [...new Set(rows.map((row) => row.type))] }, err: { name, code, message } }, 'audit events not stored');
+  }
+
+  /**
+   * One INSERT for the batch. When the database refused it (a bug or a bad value, not an outage),
+   * each row goes in on its own, so one row it cannot take does not cost the others.
+   */
+  async function storeBatch(rows: readonly NewAuditEventRow[]): Promise<void> {
+    try {
+      await insertAuditEvents(database, rows);
+      return;
+    } catch (error) {
+      if (rows.length === 1 || isStorageUnavailable(error)) {
+        logNotStored(rows, error);
+        return;
+      }
+    }
+    const failed: NewAuditEventRow[] = [];
+    let lastError: unknown;
+    for (const [index, row] of rows.entries()) {
+      try {
+        await insertAuditEvents(database, [row]);
+      } catch (error) {
+        lastError = error;
+        // Storage went away meanwhile: the rest would only wait for their own timeouts.
+        if (isStorageUnavailable(error)) {
+          failed.push(...rows.slice(index));
+          break;
+        }
+        failed.push(row);
+      }
+    }
+    if (failed.length > 0) logNotStored(failed, lastError);
+  }
+
   function flush(): Promise<void> {
     if (timer) clearTimeout(timer);
     timer = undefined;
     const rows = pending.splice(0);
-    if (rows.length > 0) {
-      inFlight = inFlight.then(() => insertAuditEvents(database, rows)).catch((error: Error & { code?: string }) => {
-        logger.error({ audit: { count: rows.length, types: [...new Set(rows.map((row) => row.type))] }, err: { name: error.name, code: error.code, message: error.message } }, 'audit events not stored');
-      });
-    }
+    if (rows.length > 0) inFlight = inFlight.then(() => storeBatch(rows));
     return inFlight;
   }
 

@@ -61,8 +61,18 @@ export function newRoundTrip(): RoundTrip {
   return { state: randomToken(), nonce: randomToken(), codeVerifier: randomToken() };
 }
 
+/** C0 controls (U+0000–U+001F) and DEL have no place in a subject, address or name; Postgres refuses U+0000 outright. */
+function hasControlCharacter(value: string): boolean {
+  for (let index = 0; index < value.length; index += 1) {
+    const code = value.charCodeAt(index);
+    if (code <= 0x1f || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/** The claim if it is a string of 1 to maxLength characters without control characters, else null (absent). */
 export function stringClaim(value: unknown, maxLength: number): string | null {
-  return typeof value === 'string' && value.length > 0 && value.length <= maxLength ? value : null;
+  return typeof value === 'string' && value.length > 0 && value.length <= maxLength && !hasControlCharacter(value) ? value : null;
 }
 
 /** At most 20 values of at most 64 characters (what the identity cookie accepts); longer ones are dropped. */
