@@ -7,7 +7,8 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpRequested, toOneLine, UsageError,
 import { keysListCommand } from './cli/keys.js';
 import { migrateCommand } from './cli/migrate.js';
 import { serveCommand } from './cli/serve.js';
-import { logoutDeliveriesCommand, sessionsListCommand, sessionsRevokeCommand } from './cli/sessions.js';
+import { logoutDeliveriesCommand } from './cli/logout-deliveries.js';
+import { sessionsListCommand, sessionsRevokeCommand } from './cli/sessions.js';
 import { usersResetTwoFactorCommand } from './cli/two-factor.js';
 import { usersActivateCommand, usersAddCommand, usersInviteCommand, usersRolesCommand, usersUnlockCommand } from './cli/users.js';
 

@@ -4,8 +4,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { adminApiResource, withAdminApi } from './admin/paths.js';
-import { positiveInt, settingsSchema, type Settings } from './settings-schema.js';
+import { ADMIN_SCOPE, adminApiResource } from './paths.js';
+import { positiveInt, settingsSchema, type ResourceServerSettings, type Settings } from './settings-schema.js';
 
 export type { ResourceServerSettings, Settings } from './settings-schema.js';
 
@@ -267,5 +267,18 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     mail,
     upstreams: resolveUpstreams(env, blankAsUnset, settings, production),
     settings: { ...settings, argon2, resourceServers },
+  };
+}
+
+/**
+ * The configured APIs plus the admin API (a configured one at its URL is refused above). Opaque
+ * tokens, so revoking one (or the grant behind it) takes effect on the next request, not at expiry.
+ */
+function withAdminApi(
+  issuer: string, configured: Record<string, ResourceServerSettings>, accessTokenTtlSeconds: number,
+): Record<string, ResourceServerSettings> {
+  return {
+    ...configured,
+    [adminApiResource(issuer)]: { scope: ADMIN_SCOPE, accessTokenFormat: 'opaque', jwtAlgorithm: 'ES256', accessTokenTtlSeconds },
   };
 }

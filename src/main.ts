@@ -1,9 +1,9 @@
-// Process entry: config -> database -> migrations -> app -> listen, and a graceful shutdown.
+// Process entry: config -> stores -> migrations -> compose (services, then the app) -> listen, and
+// a graceful shutdown.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type Config } from './config.js';
-import { createApp } from './app.js';
-import { createContext, type AppContext } from './context.js';
+import { composeApp, composeServices, type Services } from './compose.js';
 import { closeGracefully } from './http/graceful-close.js';
 import { createLogger, type Logger } from './logger.js';
 import { migrate } from './storage/migrate.js';
@@ -15,7 +15,7 @@ import { startSweeper } from './storage/sweeper.js';
 export interface RunningServer {
   server: Server;
   url: string;
-  context: AppContext;
+  context: Services;
   stop(): Promise<void>;
 }
 
@@ -26,8 +26,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     redis = await openRedis(config, logger);
     const applied = await migrate(database);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
-    const context = createContext(config, database, logger, redis);
-    const app = await createApp(context);
+    const context = await composeServices(config, { database, redis }, logger);
+    const app = await composeApp(context);
     const sweeper = startSweeper({
       database,
       intervalSeconds: config.settings.sweeper.intervalSeconds,

@@ -4,10 +4,10 @@
 // second factor, federation — applies here exactly as it does for any app.
 import { createHash } from 'node:crypto';
 import type Provider from 'oidc-provider';
-import { ACCOUNT_CLIENT_ID, ACCOUNT_PATHS, accountCallbackUrl } from '../account-paths.js';
+import { ACCOUNT_CLIENT_ID, ACCOUNT_PATHS, accountCallbackUrl } from '../paths.js';
 import type { Renderer } from '../http/render.js';
-import { randomToken } from '../services/link-tokens.js';
-import { safeEqual } from '../services/secrets.js';
+import { randomToken } from '../crypto/tokens.js';
+import { safeEqual } from '../crypto/safe-equal.js';
 import type { UserService } from '../services/users.js';
 import type { AccountContext, AccountStep } from './steps.js';
 

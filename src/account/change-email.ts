@@ -2,7 +2,7 @@
 // new address gets a link, whose GET shows a button and whose POST makes the change, so mail
 // scanners that prefetch links cannot spend it. The old address is told afterwards.
 import { BusyError, MailDeliveryError } from '../errors.js';
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import { formFields, formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { emailField, formProblem, type FormProblems, isWithinPasswordByteLimit, noProblems } from '../http/form-problems.js';

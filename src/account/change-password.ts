@@ -1,7 +1,7 @@
 // /account/password: a signed-in person changes their password. The current one is asked again;
 // this browser stays signed in and every other session ends (issue 4 item 5).
 import { BusyError } from '../errors.js';
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import { formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { formProblem, type FormProblems, isWithinPasswordByteLimit, noProblems } from '../http/form-problems.js';

@@ -2,7 +2,7 @@
 // signed-in account. Both ask for the password; deletion also asks the person to type DELETE,
 // so a stray click cannot do it.
 import { BusyError } from '../errors.js';
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import { formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { formProblem, type FormProblems, isWithinPasswordByteLimit, noProblems } from '../http/form-problems.js';

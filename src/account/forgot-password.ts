@@ -1,7 +1,7 @@
 // /account/forgot-password: one answer for known, unknown and disabled addresses (the service mails
 // only active accounts); 429 with Retry-After past the per-address or per-IP limit.
 import { z } from 'zod';
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import { formFields, formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { emailField, formProblem, inMinutes, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';

@@ -1,6 +1,6 @@
 // /account: the signed-in person's home — profile (names), email address, and a link to every
 // self-service page. The profile form keeps what was typed when it shows an error.
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import { formFields, formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';

@@ -1,6 +1,6 @@
 // /account/not-me?token=…: the "this wasn't me" link of a new-sign-in mail. The GET shows what
 // will happen and a button; the POST signs the account out everywhere and mails a reset link.
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import type { Csrf } from '../http/csrf.js';
 import type { Renderer } from '../http/render.js';
 import type { SignInAlerts } from '../services/sign-in-alerts.js';

@@ -2,7 +2,7 @@
 // for a new and a taken address (the service sends the owner a different mail instead).
 import { z } from 'zod';
 import { BusyError, RateLimitedError, ValidationError } from '../errors.js';
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import { formFields, formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { emailField, formProblem, inMinutes, isWithinPasswordByteLimit, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';

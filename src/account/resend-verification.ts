@@ -2,7 +2,7 @@
 // 429 with Retry-After past the per-address or per-IP limit.
 import { z } from 'zod';
 import { MailDeliveryError } from '../errors.js';
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import { formFields, formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { emailField, formProblem, inMinutes, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';

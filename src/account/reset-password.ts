@@ -1,7 +1,7 @@
 // /account/reset-password?token=…: the GET shows the new-password form (checking, not spending,
 // the token); the POST spends it. A refused password shows the form again with the token kept.
 import { BusyError } from '../errors.js';
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import { formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { formProblem, type FormProblems, isWithinPasswordByteLimit, noProblems } from '../http/form-problems.js';

@@ -3,12 +3,11 @@
 // before anything else reads it, and every signed-in page starts with requireSignedIn.
 import Router from '@koa/router';
 import type Provider from 'oidc-provider';
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import { parseForm } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import type { FederationCookies } from '../http/federation-cookie.js';
 import type { Renderer } from '../http/render.js';
-import type { SessionEnder } from '../oidc/session-ending.js';
 import type { AuditLog } from '../services/audit.js';
 import type { AccountClosureService } from '../services/account-closure.js';
 import type { EmailChangeService } from '../services/email-change.js';
@@ -22,9 +21,9 @@ import type { RegistrationService } from '../services/registration.js';
 import type { TrustedDeviceService } from '../services/trusted-devices.js';
 import type { TwoFactorService } from '../services/two-factor.js';
 import type { LoginGuard } from '../services/login-guard.js';
+import type { SessionService } from '../services/sessions.js';
 import type { SignInAlerts } from '../services/sign-in-alerts.js';
 import type { UserService } from '../services/users.js';
-import type { Database } from '../storage/db.js';
 import { createAccountSession } from './account-session.js';
 import { createChangeEmailSteps } from './change-email.js';
 import { createChangePasswordSteps } from './change-password.js';
@@ -61,8 +60,7 @@ export interface AccountRouterDeps {
   issuer: string;
   renderer: Renderer;
   csrf: Csrf;
-  database: Database;
-  sessionEnder: SessionEnder;
+  sessions: SessionService;
   /** GET /account/events, built by app.ts (which ends its streams at shutdown). */
   sessionStream: ReturnType<typeof createSessionStream>;
   expiryWarningSeconds: number;

@@ -1,22 +1,21 @@
-// GET /account/events (issue 8): Server-Sent Events for the signed-in person — another session of
+// GET /account/events: Server-Sent Events for the signed-in person — another session of
 // theirs was created or ended, or this one is about to expire. Events come from the
 // SessionEventBus (Redis pub/sub across nodes), so a session ended on any node shows up here.
 // The sessions page (public/sessions.js) listens; without JavaScript the page works as before.
 import { createEventStreams } from '../http/event-stream.js';
 import type { SessionEvent, SessionEventBus } from '../services/session-events.js';
-import type { Database } from '../storage/db.js';
-import { findAccountSession } from '../storage/repositories/account-sessions.js';
+import type { SessionService } from '../services/sessions.js';
 import { accountOf, type AccountStep } from './steps.js';
 
 // setTimeout cannot wait longer than this; a stream is not open that long anyway.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export function createSessionStream(deps: { database: Database; events: SessionEventBus; expiryWarningSeconds: number }) {
-  const { database, events, expiryWarningSeconds } = deps;
+export function createSessionStream(deps: { sessions: SessionService; events: SessionEventBus; expiryWarningSeconds: number }) {
+  const { sessions, events, expiryWarningSeconds } = deps;
   const streams = createEventStreams();
 
   async function expiryOf(accountId: string, sessionId: string): Promise<{ uid: string; expiresAt: Date } | undefined> {
-    const row = await findAccountSession(database, accountId, sessionId);
+    const row = await sessions.find(accountId, sessionId);
     return row ? { uid: row.sessionUid, expiresAt: row.expiresAt } : undefined;
   }
 

@@ -1,17 +1,15 @@
-// /account/sessions (issue 8): where the person is signed in — device, address, when, which apps —
-// with this browser marked; sign out one other session, or every other one. Each end goes through
-// the SessionEnder, so the apps those sessions used hear of it by back-channel logout, and it is
+// /account/sessions: where the person is signed in — device, address, when, which apps — with
+// this browser marked; sign out one other session, or every other one. Each end goes through the
+// sessions service, so the apps those sessions used hear of it by back-channel logout, and it is
 // audited. This browser's own session ends through the ordinary sign-out (/session/end).
 import type Provider from 'oidc-provider';
-import { ACCOUNT_CLIENT_ID, ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_CLIENT_ID, ACCOUNT_PATHS } from '../paths.js';
 import { formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { deviceLabel } from '../http/device-label.js';
 import { formProblem, noProblems, type FormProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
-import type { SessionEnder } from '../oidc/session-ending.js';
-import type { Database } from '../storage/db.js';
-import { findAccountSessionByUid, isSessionUid, listAccountSessions, type AccountSessionRow } from '../storage/repositories/account-sessions.js';
+import { isSessionUid, type SessionService, type SignedInSession } from '../services/sessions.js';
 import { noticeOf, accountOf, type AccountContext, type AccountStep } from './steps.js';
 
 const WHEN = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
@@ -38,9 +36,9 @@ export interface SessionView {
 }
 
 export function createSessionsSteps(deps: {
-  database: Database; provider: Provider; sessionEnder: SessionEnder; renderer: Renderer; csrf: Csrf; expiryWarningSeconds: number;
+  sessions: SessionService; provider: Provider; renderer: Renderer; csrf: Csrf; expiryWarningSeconds: number;
 }) {
-  const { database, provider, sessionEnder, renderer, csrf, expiryWarningSeconds } = deps;
+  const { sessions: signedInSessions, provider, renderer, csrf, expiryWarningSeconds } = deps;
 
   async function appNames(clientIds: string[], names: Map<string, string>): Promise<string[]> {
     for (const clientId of clientIds) {
@@ -51,7 +49,7 @@ export function createSessionsSteps(deps: {
     return clientIds.map((clientId) => names.get(clientId)!);
   }
 
-  async function toViews(rows: AccountSessionRow[], currentSessionId: string): Promise<SessionView[]> {
+  async function toViews(rows: SignedInSession[], currentSessionId: string): Promise<SessionView[]> {
     const names = new Map<string, string>();
     const views = [];
     for (const row of rows) {
@@ -74,7 +72,7 @@ export function createSessionsSteps(deps: {
 
   async function renderSessions(ctx: AccountContext, problems: FormProblems<'session'>, status: number): Promise<void> {
     const { user, sessionId } = accountOf(ctx);
-    const sessions = await toViews(await listAccountSessions(database, user.id), sessionId);
+    const sessions = await toViews(await signedInSessions.list(user.id), sessionId);
     const notice = noticeOf(ctx, NOTICES);
     await renderer.render(ctx, 'account/sessions', {
       title: "Where you're signed in",
@@ -102,21 +100,19 @@ export function createSessionsSteps(deps: {
     const { user, sessionId } = accountOf(ctx);
     const uid = formOf(ctx).get('session') ?? '';
     if (!isSessionUid(uid)) return renderSessions(ctx, formProblem('Choose a session to sign out.', 'session'), 400);
-    const row = await findAccountSessionByUid(database, user.id, uid);
+    const row = await signedInSessions.findByUid(user.id, uid);
     if (!row) return goTo(ctx, 'already-ended');
     if (row.sessionId === sessionId) {
       return renderSessions(ctx, formProblem('To sign out of this browser, use "Sign out" instead.', 'session'), 400);
     }
-    await sessionEnder.endSession(row.sessionId, 'signed-out');
+    await signedInSessions.end(row.sessionId, 'signed-out');
     return goTo(ctx, 'signed-out');
   };
 
   const endOtherSessions: AccountStep = async function endOtherSessions(ctx) {
     const { user, sessionId } = accountOf(ctx);
-    const others = (await listAccountSessions(database, user.id)).filter((row) => row.sessionId !== sessionId);
-    if (others.length === 0) return goTo(ctx, 'no-others');
-    await sessionEnder.endSessions(others.map((row) => row.sessionId), 'signed-out-elsewhere');
-    return goTo(ctx, 'signed-out-others');
+    const ended = await signedInSessions.endOthers(user.id, sessionId, 'signed-out-elsewhere');
+    return goTo(ctx, ended.length === 0 ? 'no-others' : 'signed-out-others');
   };
 
   return { showSessions, endOneSession, endOtherSessions };

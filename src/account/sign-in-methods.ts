@@ -4,7 +4,7 @@
 // it first (ASVS 5.0 V6.2.3: a session alone must not add a way in). Unlinking never removes the
 // account's last way to sign in.
 import { BusyError } from '../errors.js';
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import { formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import type { FederationCookies } from '../http/federation-cookie.js';

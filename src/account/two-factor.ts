@@ -2,7 +2,7 @@
 // by one code, then ten backup codes shown once), gets new backup codes (password asked again),
 // turns it off (password and a current code) and forgets remembered devices (issue 5).
 import { BusyError, ConflictError } from '../errors.js';
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import { formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { formProblem, type FormProblems, inMinutes, isWithinPasswordByteLimit, noProblems } from '../http/form-problems.js';

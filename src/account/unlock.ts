@@ -1,6 +1,6 @@
 // /account/unlock?token=…: the link mailed when an account is locked after failed sign-ins. The
 // GET only shows a button; the POST spends the link, so mail scanners cannot.
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import type { Csrf } from '../http/csrf.js';
 import type { Renderer } from '../http/render.js';
 import type { LoginGuard } from '../services/login-guard.js';

@@ -1,10 +1,10 @@
 // /account/verify-email?token=…: the GET only shows a button; the POST uses the token. Mail
 // scanners that prefetch links therefore cannot spend it.
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import type { Csrf } from '../http/csrf.js';
 import type { Renderer } from '../http/render.js';
 import type { EmailVerificationService } from '../services/email-verification.js';
-import { isWellFormedToken } from '../services/link-tokens.js';
+import { isWellFormedToken } from '../crypto/tokens.js';
 import { confirmByButton } from './confirm-by-button.js';
 import type { AccountStep } from './steps.js';
 

@@ -7,7 +7,7 @@ import type Provider from 'oidc-provider';
 import { requestMeta } from '../http/request-meta.js';
 import type { AuditLog } from '../services/audit.js';
 import { ADMIN_ROLE, type User, type UserService } from '../services/users.js';
-import { ADMIN_SCOPE, adminApiResource } from './paths.js';
+import { ADMIN_SCOPE, adminApiResource } from '../paths.js';
 
 export interface AdminCaller {
   accountId: string;

@@ -1,4 +1,4 @@
-// GET /admin/api/events (issue 8): Server-Sent Events for admins — every account's sessions as
+// GET /admin/api/events: Server-Sent Events for admins — every account's sessions as
 // they are created and ended (through the SessionEventBus, so from every node), and a warning
 // for each session about to expire. Expiry is not an event anyone publishes (it happens by the
 // clock, and moves with every use of the session), so each stream looks it up in the session
@@ -9,19 +9,18 @@ import type Koa from 'koa';
 import { createEventStreams } from '../http/event-stream.js';
 import type { AdminCaller } from './bearer-auth.js';
 import type { SessionEvent, SessionEventBus } from '../services/session-events.js';
-import type { Database } from '../storage/db.js';
-import { listSessionsExpiringBy } from '../storage/repositories/account-sessions.js';
+import type { SessionService } from '../services/sessions.js';
 
 // Warnings per scan at most; a flood of expiring sessions is better read from the list.
 const MAX_WARNINGS_PER_SCAN = 500;
 
 export function createAdminEventStream(deps: {
-  database: Database;
+  sessions: SessionService;
   events: SessionEventBus;
   expiryWarningSeconds: number;
   expiryScanSeconds: number;
 }) {
-  const { database, events, expiryWarningSeconds, expiryScanSeconds } = deps;
+  const { sessions, events, expiryWarningSeconds, expiryScanSeconds } = deps;
   const streams = createEventStreams();
 
   async function streamEveryAccount(ctx: Koa.Context, caller: AdminCaller): Promise<void> {
@@ -39,7 +38,7 @@ export function createAdminEventStream(deps: {
       }
       const now = Date.now();
       for (const [uid, expiresAt] of warned) if (expiresAt <= now) warned.delete(uid);
-      const expiring = await listSessionsExpiringBy(database, new Date(now + expiryWarningSeconds * 1000), MAX_WARNINGS_PER_SCAN);
+      const expiring = await sessions.expiringBy(new Date(now + expiryWarningSeconds * 1000), MAX_WARNINGS_PER_SCAN);
       for (const session of expiring) {
         if (warned.get(session.sessionUid) === session.expiresAt.getTime()) continue;
         warned.set(session.sessionUid, session.expiresAt.getTime());

@@ -7,16 +7,14 @@ import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import { NotFoundError, RateLimitedError, ValidationError } from '../errors.js';
 import { sessionJson } from '../http/session-json.js';
-import type { SessionEnder } from '../oidc/session-ending.js';
 import type { AuditLog } from '../services/audit.js';
 import type { RateLimit, RateLimiter } from '../services/rate-limiter.js';
 import type { SessionEventBus } from '../services/session-events.js';
+import type { EndedSession, SessionService } from '../services/sessions.js';
 import { emailSchema, type User, type UserService } from '../services/users.js';
-import type { Database } from '../storage/db.js';
-import { findAccountSessionByUid, isSessionUid, listAccountSessions } from '../storage/repositories/account-sessions.js';
 import { adminCallerOf, createAdminAuthentication } from './bearer-auth.js';
 import { createAdminEventStream } from './event-stream.js';
-import { ADMIN_API_PATH } from './paths.js';
+import { ADMIN_API_PATH } from '../paths.js';
 
 /** Runs middleware one after another, each deciding whether to go on (as Koa does). */
 function chain(steps: Koa.Middleware[]): (ctx: Koa.Context) => Promise<void> {
@@ -29,12 +27,11 @@ function chain(steps: Koa.Middleware[]): (ctx: Koa.Context) => Promise<void> {
 export interface AdminApiDeps {
   provider: Provider;
   issuer: string;
-  database: Database;
   users: UserService;
   audit: AuditLog;
   limiter: RateLimiter;
   limits: { perIp: RateLimit; perAccount: RateLimit };
-  sessionEnder: SessionEnder;
+  sessions: SessionService;
   events: SessionEventBus;
   expiryWarningSeconds: number;
   expiryScanSeconds: number;
@@ -48,7 +45,7 @@ async function userJson(users: UserService, user: User) {
 }
 
 export function createAdminApi(deps: AdminApiDeps) {
-  const { database, users, limiter, limits, sessionEnder } = deps;
+  const { users, limiter, limits, sessions } = deps;
   const eventStream = createAdminEventStream(deps);
 
   function limitBy(keyOf: (ctx: Koa.Context) => string, rule: RateLimit): Koa.Middleware {
@@ -68,9 +65,12 @@ export function createAdminApi(deps: AdminApiDeps) {
     return user;
   }
 
-  async function endSessionsOf(ctx: Koa.Context, user: User, sessionIds: string[]) {
-    const ended = await sessionEnder.endSessions(sessionIds, 'admin', `admin:${adminCallerOf(ctx).accountId}`);
-    ctx.body = { ended: ended.length, clients: [...new Set(ended.flatMap((session) => session.clientIds))].sort(), user: user.id };
+  function byCaller(ctx: Koa.Context) {
+    return { by: `admin:${adminCallerOf(ctx).accountId}` };
+  }
+
+  function endedJson(user: User, ended: EndedSession[]) {
+    return { ended: ended.length, clients: [...new Set(ended.flatMap((session) => session.clientIds))].sort(), user: user.id };
   }
 
   const router = new Router({ prefix: ADMIN_API_PATH });
@@ -86,19 +86,18 @@ export function createAdminApi(deps: AdminApiDeps) {
   });
   router.get('/users/:id/sessions', async (ctx) => {
     const user = await userNamedIn(ctx);
-    ctx.body = { sessions: (await listAccountSessions(database, user.id)).map(sessionJson) };
+    ctx.body = { sessions: (await sessions.list(user.id)).map(sessionJson) };
   });
   router.delete('/users/:id/sessions', async (ctx) => {
     const user = await userNamedIn(ctx);
-    const rows = await listAccountSessions(database, user.id);
-    await endSessionsOf(ctx, user, rows.map((row) => row.sessionId));
+    ctx.body = endedJson(user, await sessions.endAll(user.id, 'admin', byCaller(ctx)));
   });
   router.delete('/users/:id/sessions/:session', async (ctx) => {
     const user = await userNamedIn(ctx);
     const uid = String(ctx.params.session);
-    const row = isSessionUid(uid) ? await findAccountSessionByUid(database, user.id, uid) : undefined;
-    if (!row) throw new NotFoundError(`<${user.email}> has no session ${uid.slice(0, 64)}`);
-    await endSessionsOf(ctx, user, [row.sessionId]);
+    const ended = await sessions.endByUid(user.id, uid, 'admin', byCaller(ctx));
+    if (ended === 'not-found') throw new NotFoundError(`<${user.email}> has no session ${uid.slice(0, 64)}`);
+    ctx.body = endedJson(user, [ended]);
   });
 
   const handle = chain([

@@ -1,8 +1,8 @@
 // What every database command does first: read the config, open the database (through a running
 // server when one owns DATA_DIR), migrate, open Redis when REDIS_URL is set, and build the same
-// context the server uses — so counters and sessions the CLI touches are the server's own.
+// services the server uses (compose.ts) — so counters and sessions the CLI touches are the server's own.
 import { loadConfig, type Config } from '../config.js';
-import { createContext, type AppContext } from '../context.js';
+import { composeServices, type Services } from '../compose.js';
 import { createLogger } from '../logger.js';
 import { migrate } from '../storage/migrate.js';
 import { openDatabase } from '../storage/open.js';
@@ -11,7 +11,7 @@ import { closeRedis } from '../storage/redis.js';
 import { markSecret } from './args.js';
 
 export interface Session {
-  context: AppContext;
+  context: Services;
   /** Where the data lives, for messages; never includes a credential. */
   storage: string;
   appliedMigrations: string[];
@@ -35,8 +35,12 @@ export async function withSession<T>(fn: (session: Session) => Promise<T>): Prom
     const logger = createLogger('silent');
     const redis = await openRedis(config, logger);
     try {
-      const context = createContext(config, database, logger, redis);
-      return await fn({ context, storage: description, appliedMigrations });
+      const context = await composeServices(config, { database, redis }, logger);
+      try {
+        return await fn({ context, storage: description, appliedMigrations });
+      } finally {
+        await context.close();
+      }
     } finally {
       if (redis) await closeRedis(redis);
     }

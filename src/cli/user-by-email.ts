@@ -1,6 +1,6 @@
 // The pattern of every command about one existing person: `--email E`, checked before anything
 // is opened, then the account looked up inside a session (a one-line "no user" when it is missing).
-import type { AppContext } from '../context.js';
+import type { Services } from '../compose.js';
 import type { User } from '../services/users.js';
 import { parseFlags, requireFlag, UsageError, type Command } from './args.js';
 
@@ -18,7 +18,7 @@ export async function checkEmailFlag(command: Command, email: string): Promise<s
 }
 
 /** Runs fn with the account that has this address, inside a session. */
-export async function withUserByEmail<T>(email: string, fn: (context: AppContext, user: User) => Promise<T>): Promise<T> {
+export async function withUserByEmail<T>(email: string, fn: (context: Services, user: User) => Promise<T>): Promise<T> {
   const { withSession } = await import('./session.js');
   return withSession(async ({ context }) => fn(context, await context.users.requireByEmail(email)));
 }

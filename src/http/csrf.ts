@@ -4,8 +4,8 @@
 import { createHmac } from 'node:crypto';
 import type Koa from 'koa';
 import { ForbiddenError } from '../errors.js';
-import { isWellFormedToken, randomToken } from '../services/link-tokens.js';
-import { safeEqual } from '../services/secrets.js';
+import { isWellFormedToken, randomToken } from '../crypto/tokens.js';
+import { safeEqual } from '../crypto/safe-equal.js';
 import { formOf, type FormState } from './body.js';
 
 export const CSRF_FIELD = 'csrf';

@@ -6,7 +6,7 @@
 import type Koa from 'koa';
 import { z } from 'zod';
 import { FederationError, newRoundTrip, type Upstream } from '../services/upstream.js';
-import { FEDERATION_CALLBACK_PREFIX } from './federation-paths.js';
+import { FEDERATION_CALLBACK_PREFIX } from '../paths.js';
 
 export const upstreamIdentitySchema = z.object({
   providerId: z.string().min(1).max(32),

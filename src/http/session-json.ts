@@ -1,9 +1,9 @@
 // A signed-in session as operators read it in JSON: `gatehouse sessions list --json` and the admin
 // API answer with the same fields. The session is named by its uid, never its id (the cookie value).
-import type { AccountSessionRow } from '../storage/repositories/account-sessions.js';
+import type { SignedInSession } from '../services/sessions.js';
 import { deviceLabel } from './device-label.js';
 
-export function sessionJson(row: AccountSessionRow) {
+export function sessionJson(row: SignedInSession) {
   return {
     session: row.sessionUid,
     signed_in_at: row.loginAt?.toISOString() ?? null,

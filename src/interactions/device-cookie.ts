@@ -2,7 +2,7 @@
 // at the first sign-in, kept for a year, signed with COOKIE_SECRETS, HttpOnly, SameSite=Lax and
 // Secure (with __Host-) over https. Only its SHA-256 is stored; it proves nothing by itself.
 import type Koa from 'koa';
-import { isWellFormedToken, randomToken } from '../services/link-tokens.js';
+import { isWellFormedToken, randomToken } from '../crypto/tokens.js';
 
 const ONE_YEAR_MS = 365 * 24 * 3600 * 1000;
 

@@ -6,15 +6,14 @@
 import Router, { type RouterMiddleware } from '@koa/router';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS, FEDERATION_CALLBACK_PREFIX, federationCallbackPath } from '../paths.js';
 import type { FederationCookies, FederationState } from '../http/federation-cookie.js';
-import { FEDERATION_CALLBACK_PREFIX, federationCallbackPath } from '../http/federation-paths.js';
 import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
 import type { AuditLog } from '../services/audit.js';
 import type { FederatedAccounts } from '../services/federated-accounts.js';
 import { FederationError, type Upstream, type UpstreamIdentity } from '../services/federation.js';
-import { safeEqual } from '../services/secrets.js';
+import { safeEqual } from '../crypto/safe-equal.js';
 
 const EXPIRED = 'This sign-in has expired or was started in another browser. Start again.';
 

@@ -5,7 +5,7 @@
 // — when the address already has an account — asks for that account's password before linking.
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
-import { AppError, BusyError } from '../errors.js';
+import { AppError } from '../errors.js';
 import { formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { upstreamIdentitySchema, type FederationCookies } from '../http/federation-cookie.js';
@@ -16,9 +16,9 @@ import { allowFormTarget } from '../http/security-headers.js';
 import type { AuditLog } from '../services/audit.js';
 import type { FederatedAccounts } from '../services/federated-accounts.js';
 import type { Upstream, UpstreamIdentity } from '../services/federation.js';
-import type { LoginGuard } from '../services/login-guard.js';
+import type { SignInMethod, SignInService } from '../services/sign-in.js';
 import type { User, UserService } from '../services/users.js';
-import { interactionOf, type InteractionStep, type StepContext } from './load-interaction.js';
+import { clientIdOf, interactionOf, type InteractionStep, type StepContext } from './load-interaction.js';
 import { ipLimitedMessage, lockedMessage } from './login.js';
 import type { FirstFactor, LinkIdentity } from './second-factor.js';
 import { clientDisplayName, interactionPaths } from './view-models.js';
@@ -38,7 +38,7 @@ export interface FederatedStepsDeps {
   upstreams: readonly Upstream[];
   federatedAccounts: FederatedAccounts;
   users: UserService;
-  loginGuard: LoginGuard;
+  signIn: SignInService;
   audit: AuditLog;
   renderer: Renderer;
   csrf: Csrf;
@@ -46,20 +46,21 @@ export interface FederatedStepsDeps {
   afterFirstFactor: (ctx: StepContext, user: User, factor: FirstFactor) => Promise<void>;
 }
 
+/** How the audit trail names a sign-in through an upstream. */
+function federatedMethod(identity: UpstreamIdentity): SignInMethod {
+  return { method: 'federated', provider: identity.providerId };
+}
+
 export function createFederatedSteps(deps: FederatedStepsDeps) {
-  const { provider, upstreams, federatedAccounts, users, loginGuard, audit, renderer, csrf, cookies, afterFirstFactor } = deps;
+  const { provider, upstreams, federatedAccounts, users, signIn, audit, renderer, csrf, cookies, afterFirstFactor } = deps;
   const upstreamNamed = (id: string | undefined) => upstreams.find((upstream) => upstream.id === id);
   const displayNameOf = (id: string) => upstreamNamed(id)?.displayName ?? id;
 
-  function clientIdOf(ctx: StepContext): string | null {
-    const clientId = interactionOf(ctx).params.client_id;
-    return typeof clientId === 'string' ? clientId : null;
-  }
-
   function recordLogin(ctx: StepContext, identity: UpstreamIdentity, accountId: string | undefined, reason?: string): Promise<void> {
+    const detail = federatedMethod(identity);
     return audit.record({
       type: reason ? 'login.failure' : 'login.success', outcome: reason ? 'failure' : 'success', accountId, email: identity.email,
-      clientId: clientIdOf(ctx), ...requestMeta(ctx), detail: { method: 'federated', provider: identity.providerId, ...(reason ? { reason } : {}) },
+      clientId: clientIdOf(ctx), ...requestMeta(ctx), detail: reason ? { ...detail, reason } : detail,
     });
   }
 
@@ -168,28 +169,19 @@ export function createFederatedSteps(deps: FederatedStepsDeps) {
     }
     const password = formOf(ctx).get('password') ?? '';
     if (password === '' || !isWithinPasswordByteLimit(password)) return renderLink(ctx, pending, user, formProblem('Enter your password.', 'password'), 400);
-    const origin = requestMeta(ctx);
-    const verdict = await loginGuard.beforeAttempt(user.email, origin);
-    if (!verdict.allowed) {
-      ctx.set('Retry-After', String(verdict.retryAfterSeconds));
-      const message = verdict.reason === 'locked' ? lockedMessage(verdict.retryAfterSeconds) : ipLimitedMessage(verdict.retryAfterSeconds);
-      return renderLink(ctx, pending, user, formProblem(message), 429);
+    const outcome = await signIn.withPassword(user.email, password, requestMeta(ctx), {
+      clientId: clientIdOf(ctx), accountId: user.id, audit: { email: pending.identity.email, detail: federatedMethod(pending.identity) },
+    });
+    switch (outcome.kind) {
+      case 'limited': {
+        ctx.set('Retry-After', String(outcome.retryAfterSeconds));
+        const message = outcome.reason === 'locked' ? lockedMessage(outcome.retryAfterSeconds) : ipLimitedMessage(outcome.retryAfterSeconds);
+        return renderLink(ctx, pending, user, formProblem(message), 429);
+      }
+      case 'busy': return renderLink(ctx, pending, user, formProblem(outcome.message), 503);
+      case 'signed-in': return signInAs(ctx, user, pending.identity, { amr: ['fed', 'pwd'], link: pending.identity, upstreamMfa: false });
+      default: return renderLink(ctx, pending, user, formProblem('Incorrect password.', 'password'), 400);
     }
-    let checked;
-    try {
-      checked = await users.authenticateWithPassword(user.email, password, verdict);
-    } catch (error) {
-      if (!(error instanceof BusyError)) throw error;
-      return renderLink(ctx, pending, user, formProblem(error.message), 503);
-    }
-    if (checked?.id !== user.id || checked.status !== 'active') {
-      await loginGuard.afterFailure(user.email, origin);
-      await recordLogin(ctx, pending.identity, user.id, 'bad_credentials');
-      return renderLink(ctx, pending, user, formProblem('Incorrect password.', 'password'), 400);
-    }
-    await loginGuard.afterSuccess(user.email, verdict);
-    await signInAs(ctx, user, pending.identity, { amr: ['fed', 'pwd'], link: pending.identity, upstreamMfa: false });
-    await recordLogin(ctx, pending.identity, user.id);
   };
 
   /** POST /interaction/:uid/federated/cancel: forget the pending link, back to the password form. */
@@ -207,10 +199,9 @@ export function createIdentityLinker(deps: { federatedAccounts: FederatedAccount
   const { federatedAccounts, audit, upstreams } = deps;
   return async function linkIdentity(ctx, accountId, identity) {
     const outcome = await federatedAccounts.link(accountId, identity);
-    const clientId = interactionOf(ctx).params.client_id;
     await audit.record({
       type: 'federation.linked', outcome: outcome.ok ? 'success' : 'failure', accountId, email: identity.email,
-      clientId: typeof clientId === 'string' ? clientId : null,
+      clientId: clientIdOf(ctx),
       ...requestMeta(ctx), detail: { provider: identity.providerId, during: 'sign-in', ...(outcome.ok ? {} : { reason: outcome.reason }) },
     });
     if (outcome.ok) return;

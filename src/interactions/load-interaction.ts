@@ -46,6 +46,12 @@ export function interactionOf(ctx: { state: InteractionState }): Interaction {
   return interaction;
 }
 
+/** The client the interaction is for, as the audit trail and the policy name it. */
+export function clientIdOf(ctx: { state: InteractionState }): string | null {
+  const clientId = interactionOf(ctx).params.client_id;
+  return typeof clientId === 'string' ? clientId : null;
+}
+
 export function expectPrompt(name: 'login' | 'consent'): InteractionStep {
   return async function expectPromptName(ctx, next) {
     // A form from an earlier step posted again (back button, second tab): the flow has moved on.

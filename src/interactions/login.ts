@@ -1,19 +1,17 @@
 // The password step: show the form, check the credentials, finish the login prompt.
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
-import { BusyError } from '../errors.js';
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import { formFields, formOf } from '../http/body.js';
-import { inMinutes, isWithinPasswordByteLimit } from '../http/form-problems.js';
+import { formProblem, inMinutes, isWithinPasswordByteLimit, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
 import type { Csrf } from '../http/csrf.js';
 import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
 import { allowFormTarget } from '../http/security-headers.js';
-import type { AuditLog } from '../services/audit.js';
 import type { Upstream } from '../services/federation.js';
-import type { LoginGuard } from '../services/login-guard.js';
-import type { User, UserService } from '../services/users.js';
-import { interactionOf, type InteractionStep, type StepContext } from './load-interaction.js';
+import type { SignInService } from '../services/sign-in.js';
+import type { User } from '../services/users.js';
+import { clientIdOf, interactionOf, type InteractionStep, type StepContext } from './load-interaction.js';
 import { clientDisplayName, interactionPaths } from './view-models.js';
 
 // One message for an unknown email, a wrong password and a disabled account, so the page does
@@ -35,55 +33,20 @@ export function ipLimitedMessage(retryAfterSeconds: number): string {
 // NIST 800-63B §3.1.1.2: accept long passwords (64+); the upper bound only caps hashing work.
 const loginSchema = z.object({
   email: z.string().trim().min(1, 'Enter your email address.').max(320, 'Enter a shorter email address.'),
-  // Bytes, not characters: the cap bounds argon2's input (issue 6 item 6).
+  // Bytes, not characters: the cap bounds argon2's input (ASVS 5.0 V6.2.4 sets no lower maximum than 64 characters).
   password: z.string().min(1, 'Enter your password.').refine(isWithinPasswordByteLimit, 'Enter a shorter password.'),
 });
 
-type LoginField = 'email' | 'password';
-
-interface LoginProblems {
-  summary: { field: LoginField | null; message: string }[];
-  fields: Partial<Record<LoginField, string>>;
-}
-
-const NO_PROBLEMS: LoginProblems = { summary: [], fields: {} };
-
-function problemsFrom(error: z.ZodError): LoginProblems {
-  const problems: LoginProblems = { summary: [], fields: {} };
-  for (const issue of error.issues) {
-    const field = issue.path[0] === 'email' || issue.path[0] === 'password' ? issue.path[0] : null;
-    if (field && problems.fields[field]) continue;
-    if (field) problems.fields[field] = issue.message;
-    problems.summary.push({ field, message: issue.message });
-  }
-  return problems;
-}
-
-/** Why a password sign-in failed, as the audit trail records it (never the password itself). */
-type LoginFailureReason = 'bad_credentials' | 'unverified_email' | 'deactivated' | 'busy' | 'locked' | 'rate_limited';
+const LOGIN_FIELDS = ['email', 'password'] as const;
+type LoginProblems = FormProblems<(typeof LOGIN_FIELDS)[number]>;
 
 export function createLoginSteps(deps: {
-  provider: Provider; users: UserService; audit: AuditLog; renderer: Renderer; csrf: Csrf; loginPolicy: 'block' | 'allow';
-  loginGuard: LoginGuard;
+  provider: Provider; signIn: SignInService; renderer: Renderer; csrf: Csrf;
   afterPassword: (ctx: StepContext, user: User, options: { remember: boolean }) => Promise<void>;
   /** Configured upstream identity providers: a "Continue with …" button each (federated.ts). */
   upstreams: readonly Upstream[];
 }) {
-  const { provider, users, audit, renderer, csrf, loginPolicy, loginGuard, afterPassword, upstreams } = deps;
-
-  /** The typed address goes in the row, so failures for unknown addresses can be found too. */
-  function recordLogin(ctx: StepContext, email: string, accountId: string | undefined, reason?: LoginFailureReason): Promise<void> {
-    const clientId = interactionOf(ctx).params.client_id;
-    return audit.record({
-      type: reason ? 'login.failure' : 'login.success',
-      outcome: reason ? 'failure' : 'success',
-      accountId,
-      email,
-      clientId: typeof clientId === 'string' ? clientId : null,
-      ...requestMeta(ctx),
-      detail: reason ? { method: 'password', reason } : { method: 'password' },
-    });
-  }
+  const { provider, signIn, renderer, csrf, afterPassword, upstreams } = deps;
 
   async function renderLogin(ctx: StepContext, email: string, problems: LoginProblems, status: number): Promise<void> {
     const interaction = interactionOf(ctx);
@@ -108,64 +71,33 @@ export function createLoginSteps(deps: {
 
   const showLogin: InteractionStep = async function showLogin(ctx) {
     const hint = interactionOf(ctx).params.login_hint;
-    await renderLogin(ctx, typeof hint === 'string' ? hint.slice(0, 320) : '', NO_PROBLEMS, 200);
+    await renderLogin(ctx, typeof hint === 'string' ? hint.slice(0, 320) : '', noProblems(), 200);
   };
 
   const handleLogin: InteractionStep = async function handleLogin(ctx) {
     const fields = formFields(formOf(ctx));
     const parsed = loginSchema.safeParse(fields);
     const typedEmail = (fields.email ?? '').slice(0, 320);
-    if (!parsed.success) {
-      await renderLogin(ctx, typedEmail, problemsFrom(parsed.error), 400);
-      return;
-    }
-    // Counted before the password is checked (login-guard.ts), so parallel guesses cannot outrun it.
-    const origin = requestMeta(ctx);
-    const verdict = await loginGuard.beforeAttempt(parsed.data.email, origin);
-    if (!verdict.allowed) {
-      await recordLogin(ctx, parsed.data.email, undefined, verdict.reason === 'locked' ? 'locked' : 'rate_limited');
-      ctx.set('Retry-After', String(verdict.retryAfterSeconds));
-      const message = verdict.reason === 'locked' ? lockedMessage(verdict.retryAfterSeconds) : ipLimitedMessage(verdict.retryAfterSeconds);
-      await renderLogin(ctx, typedEmail, { summary: [{ field: null, message }], fields: {} }, 429);
-      return;
-    }
-    let user;
-    try {
-      user = await users.authenticateWithPassword(parsed.data.email, parsed.data.password, verdict);
-    } catch (error) {
-      if (!(error instanceof BusyError)) throw error;
-      await recordLogin(ctx, parsed.data.email, undefined, 'busy');
+    if (!parsed.success) return renderLogin(ctx, typedEmail, problemsFromZod(parsed.error, LOGIN_FIELDS), 400);
+    // The typed address goes in the audit rows, so failures for unknown addresses can be found too.
+    const outcome = await signIn.withPassword(parsed.data.email, parsed.data.password, requestMeta(ctx), { clientId: clientIdOf(ctx) });
+    switch (outcome.kind) {
+      case 'limited': {
+        ctx.set('Retry-After', String(outcome.retryAfterSeconds));
+        const message = outcome.reason === 'locked' ? lockedMessage(outcome.retryAfterSeconds) : ipLimitedMessage(outcome.retryAfterSeconds);
+        return renderLogin(ctx, typedEmail, formProblem(message), 429);
+      }
       // Overloaded: keep the person on the form with what they typed (but the password).
-      await renderLogin(ctx, typedEmail, { summary: [{ field: null, message: error.message }], fields: {} }, 503);
-      return;
-    }
-    if (!user) {
-      await loginGuard.afterFailure(parsed.data.email, origin);
-      await recordLogin(ctx, parsed.data.email, undefined, 'bad_credentials');
+      case 'busy': return renderLogin(ctx, typedEmail, formProblem(outcome.message), 503);
       // 400 rather than 401: a 401 must carry a WWW-Authenticate challenge (RFC 9110 §15.5.2),
       // and this is a form to correct, not an HTTP authentication scheme.
-      await renderLogin(ctx, typedEmail, { summary: [{ field: null, message: LOGIN_FAILED }], fields: {} }, 400);
-      return;
+      case 'bad-credentials': return renderLogin(ctx, typedEmail, formProblem(LOGIN_FAILED), 400);
+      case 'deactivated': return renderLogin(ctx, typedEmail, formProblem(ACCOUNT_DEACTIVATED), 403);
+      case 'unverified-email': return renderLogin(ctx, typedEmail, formProblem(EMAIL_NOT_CONFIRMED), 403);
+      // The password was right: sign in now, or go on to the second factor (second-factor.ts).
+      // Without "remember me" the session cookie ends with the browser (oidc-provider `transient`).
+      case 'signed-in': return afterPassword(ctx, outcome.user, { remember: fields.remember === 'yes' });
     }
-    await loginGuard.afterSuccess(parsed.data.email, verdict);
-    // Only after the password matched, so these messages reveal nothing to someone without it.
-    if (user.reactivated) {
-      await audit.record({ type: 'account.reactivated', outcome: 'success', accountId: user.id, email: user.email, ...requestMeta(ctx), detail: { by: 'sign-in' } });
-    }
-    if (user.status === 'deactivated') {
-      await recordLogin(ctx, parsed.data.email, user.id, 'deactivated');
-      await renderLogin(ctx, typedEmail, { summary: [{ field: null, message: ACCOUNT_DEACTIVATED }], fields: {} }, 403);
-      return;
-    }
-    if (loginPolicy === 'block' && !user.emailVerified) {
-      await recordLogin(ctx, parsed.data.email, user.id, 'unverified_email');
-      await renderLogin(ctx, typedEmail, { summary: [{ field: null, message: EMAIL_NOT_CONFIRMED }], fields: {} }, 403);
-      return;
-    }
-    // The password was right: sign in now, or go on to the second factor (second-factor.ts).
-    // Without "remember me" the session cookie ends with the browser (oidc-provider `transient`).
-    await afterPassword(ctx, user, { remember: fields.remember === 'yes' });
-    await recordLogin(ctx, parsed.data.email, user.id);
   };
 
   return { showLogin, handleLogin };

@@ -13,8 +13,8 @@ import type { FederatedAccounts } from '../services/federated-accounts.js';
 import type { Upstream } from '../services/federation.js';
 import type { TrustedDeviceService } from '../services/trusted-devices.js';
 import type { TwoFactorService, TwoFactorSettings } from '../services/two-factor.js';
-import type { LoginGuard } from '../services/login-guard.js';
 import type { RateLimit, RateLimiter } from '../services/rate-limiter.js';
+import type { SignInService } from '../services/sign-in.js';
 import type { UserService } from '../services/users.js';
 import { createConsentSteps } from './consent.js';
 import { createFederatedSteps, createIdentityLinker } from './federated.js';
@@ -30,9 +30,8 @@ export interface InteractionRouterDeps {
   audit: AuditLog;
   renderer: Renderer;
   csrf: Csrf;
-  /** emailVerification.loginPolicy: whether an account with an unconfirmed email may sign in. */
-  loginPolicy: 'block' | 'allow';
-  loginGuard: LoginGuard;
+  /** Password sign-in: the login guard, the check and its audit rows. */
+  signIn: SignInService;
   twoFactor: TwoFactorService;
   trustedDevices: TrustedDeviceService;
   twoFactorSettings: TwoFactorSettings;
@@ -42,7 +41,7 @@ export interface InteractionRouterDeps {
   secondFactorPerIp: RateLimit;
   /** After every completed sign-in: new-device alerts (services/sign-in-alerts.ts). */
   onSignedIn: (ctx: StepContext, accountId: string) => Promise<void>;
-  /** Configured upstream identity providers (issue 7): one button each on the login page. */
+  /** Configured upstream identity providers: one button each on the login page. */
   upstreams: readonly Upstream[];
   federatedAccounts: FederatedAccounts;
   federationCookies: FederationCookies;

@@ -17,11 +17,12 @@ import { CODE_MESSAGES as MESSAGES, codeOf, enrolmentView } from '../http/two-fa
 import { ACR_PASSWORD, ACR_TWO_FACTOR, isStepUpOnly, requestsTwoFactor } from '../oidc/two-factor-policy.js';
 import type { AuditLog } from '../services/audit.js';
 import type { RateLimit, RateLimiter } from '../services/rate-limiter.js';
+import { nextStepAfterFirstFactor } from '../services/sign-in.js';
 import type { TrustedDeviceService } from '../services/trusted-devices.js';
 import { isTwoFactorRequiredFor, type TwoFactorService, type TwoFactorSettings } from '../services/two-factor.js';
 import type { User, UserService } from '../services/users.js';
 import { finishInteraction } from './finish.js';
-import { interactionOf, type InteractionStep, type StepContext } from './load-interaction.js';
+import { clientIdOf, interactionOf, type InteractionStep, type StepContext } from './load-interaction.js';
 import type { TrustedDeviceCookie } from './trusted-device-cookie.js';
 import { clientDisplayName, interactionPaths } from './view-models.js';
 
@@ -84,14 +85,9 @@ export function createSecondFactorSteps(deps: SecondFactorDeps) {
   const { provider, users, twoFactor, trustedDevices, deviceCookie, twoFactorSettings: settings, audit, renderer, csrf, limiter, secondFactorPerIp, onSignedIn, linkIdentity } = deps;
   const { requiredForClients } = settings.policy;
 
-  function clientIdOf(ctx: StepContext): string | undefined {
-    const clientId = interactionOf(ctx).params.client_id;
-    return typeof clientId === 'string' ? clientId : undefined;
-  }
-
   /** Whether the policy (mode, requiredForClients, requiredForRoles with the account's roles) demands a second factor here. */
   function policyRequires(ctx: StepContext, accountId: string): Promise<boolean> {
-    return isTwoFactorRequiredFor(settings.policy, { accountId, clientId: clientIdOf(ctx) }, users.rolesOf);
+    return isTwoFactorRequiredFor(settings.policy, { accountId, clientId: clientIdOf(ctx) ?? undefined }, users.rolesOf);
   }
 
   /**
@@ -140,7 +136,7 @@ export function createSecondFactorSteps(deps: SecondFactorDeps) {
       outcome: failed ? 'failure' : 'success',
       accountId: user.id,
       email: user.email,
-      clientId: clientIdOf(ctx) ?? null,
+      clientId: clientIdOf(ctx),
       ...requestMeta(ctx),
       detail: failed ? { reason: result.reason } : { method: result.method },
     });
@@ -151,31 +147,29 @@ export function createSecondFactorSteps(deps: SecondFactorDeps) {
     return token !== undefined && (await trustedDevices.check(accountId, token)) !== null;
   }
 
-  /**
-   * Called by the password step once the password is right and the account may sign in. A
-   * remembered device skips the code, but never when this request demands two-factor (step-up).
-   */
+  /** Called once a first factor is proven and the account may sign in; services/sign-in.ts decides what follows. */
   async function afterFirstFactor(ctx: StepContext, user: User, factor: FirstFactor): Promise<void> {
     const { amr, remember } = factor;
     const federated = { idp: factor.idp, link: factor.link };
-    // An upstream trusted for it has already asked for a second factor (RFC 8176 'mfa').
-    if (factor.upstreamMfa) return finishLogin(ctx, user.id, [...amr, 'mfa'], ACR_TWO_FACTOR, remember, federated);
+    const upstreamMfa = factor.upstreamMfa === true;
     const stepUp = requestsTwoFactor(interactionOf(ctx).params, requiredForClients);
-    const enrolled = await twoFactor.isEnrolled(user.id);
-    if (enrolled) {
-      // The remembered device stands in for the code, so the session keeps the password-level acr
-      // and amr ['pwd']: it is a bearer cookie, not a factor checked now, and a relying party that
-      // needs two-factor asks for it with acr_values and gets a code prompt. Linking a new way to
-      // sign in always asks for the code.
-      if (!stepUp && !factor.link && (await isTrustedDevice(ctx, user.id))) return finishLogin(ctx, user.id, amr, ACR_PASSWORD, remember, federated);
-      return continueWith(ctx, { accountId: user.id, step: 'verify', amr, remember, ...federated });
+    const linking = factor.link !== undefined;
+    const enrolled = !upstreamMfa && (await twoFactor.isEnrolled(user.id));
+    // Each of these is asked only where its answer can change the step: checking a remembered
+    // device marks it used, and the policy may read the account's roles.
+    const next = nextStepAfterFirstFactor({
+      upstreamMfa, stepUp, enrolled, linking,
+      trustedDevice: enrolled && !stepUp && !linking && (await isTrustedDevice(ctx, user.id)),
+      policyRequires: !upstreamMfa && !enrolled && !stepUp && (await policyRequires(ctx, user.id)),
+    });
+    switch (next) {
+      case 'finish-two-factor': return finishLogin(ctx, user.id, [...amr, 'mfa'], ACR_TWO_FACTOR, remember, federated);
+      case 'finish-password': return finishLogin(ctx, user.id, amr, ACR_PASSWORD, remember, federated);
+      case 'verify': return continueWith(ctx, { accountId: user.id, step: 'verify', amr, remember, ...federated });
+      case 'enrol':
+        await twoFactor.beginEnrolment(user.id, user.email);
+        return continueWith(ctx, { accountId: user.id, step: 'enrol', amr, remember, ...federated });
     }
-    // The account's roles count here (requiredForRoles), for a password and a federated sign-in alike.
-    if (stepUp || (await policyRequires(ctx, user.id))) {
-      await twoFactor.beginEnrolment(user.id, user.email);
-      return continueWith(ctx, { accountId: user.id, step: 'enrol', amr, remember, ...federated });
-    }
-    return finishLogin(ctx, user.id, amr, ACR_PASSWORD, remember, federated);
   }
 
   function afterPassword(ctx: StepContext, user: User, { remember }: { remember: boolean }): Promise<void> {
@@ -267,7 +261,7 @@ export function createSecondFactorSteps(deps: SecondFactorDeps) {
       return renderEnrol(ctx, pending, user, formProblem(MESSAGES.invalid, 'code'), 400);
     }
     await audit.record({
-      type: 'two_factor.enrolled', outcome: 'success', accountId: user.id, email: user.email, clientId: clientIdOf(ctx) ?? null,
+      type: 'two_factor.enrolled', outcome: 'success', accountId: user.id, email: user.email, clientId: clientIdOf(ctx),
       ...requestMeta(ctx), detail: { during: 'sign-in' },
     });
     await provider.interactionResult(ctx.req, ctx.res, { [PENDING]: { ...pending, step: 'enrolled', amr: [...pending.amr, 'otp'] } }, { mergeWithLastSubmission: false });

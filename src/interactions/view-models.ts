@@ -2,7 +2,7 @@
 // Views get strings and arrays only, never a Client, Grant or Interaction.
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
-import { ADMIN_API_PATH, ADMIN_SCOPE } from '../admin/paths.js';
+import { ADMIN_API_PATH, ADMIN_SCOPE } from '../paths.js';
 
 const SCOPE_WORDS: Record<string, string> = {
   openid: 'Confirm who you are',

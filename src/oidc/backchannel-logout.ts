@@ -13,22 +13,22 @@ const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-lo
 export interface LogoutOutbox {
   /** Queues one notice per client; resolves once they are stored. */
   enqueue(deliveries: Omit<NewLogoutDelivery, 'jti'>[]): Promise<void>;
+  /** Calls `listener` after each enqueue (the delivery worker of this node, to send at once). */
+  onQueued(listener: () => void): void;
 }
 
-export function createLogoutOutbox(database: Database, onQueued: () => void): LogoutOutbox {
+export function createLogoutOutbox(database: Database): LogoutOutbox {
+  const listeners: (() => void)[] = [];
   return {
     async enqueue(deliveries) {
       if (deliveries.length === 0) return;
       await insertLogoutDeliveries(database, deliveries.map((delivery) => ({ ...delivery, jti: randomUUID() })));
-      onQueued();
+      for (const listener of listeners) listener();
+    },
+    onQueued(listener) {
+      listeners.push(listener);
     },
   };
-}
-
-/** Whether the client registered a backchannel_logout_uri; a client that is gone has none. */
-export async function takesBackchannelLogout(provider: Provider, clientId: string): Promise<boolean> {
-  const client = await provider.Client.find(clientId).catch(() => undefined);
-  return Boolean(client?.backchannelLogoutUri);
 }
 
 /**

@@ -3,7 +3,7 @@
 import { errors, type Configuration, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { ResourceServerSettings, Settings } from '../config.js';
-import { ACCOUNT_CLIENT_ID, accountCallbackUrl } from '../account-paths.js';
+import { ACCOUNT_CLIENT_ID, accountCallbackUrl } from '../paths.js';
 import { supportedScopes } from './scopes.js';
 import { ACR_VALUES, buildInteractionPolicy } from './two-factor-policy.js';
 

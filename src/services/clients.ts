@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import type { Queryable } from '../storage/db.js';
 import { createClientRepository, type ClientMetadata, type ClientSummary } from '../storage/repositories/clients.js';
-import type { SecretBox } from './secrets.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 
 export const CLIENT_GRANTS = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 export const DEFAULT_CLIENT_SCOPE = 'openid offline_access profile email';

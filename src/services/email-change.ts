@@ -1,14 +1,14 @@
 // Changing the email address of a signed-in account (issue 4 item 3): the password is asked
 // again, the new address must prove itself through a single-use link, and the old address is
 // told once the change is made (ASVS 5.0 V6.3.7 — notify of changes to authentication details).
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import type { Logger } from '../logger.js';
 import type { AuditLog, RequestOrigin } from './audit.js';
 import { isUniqueViolation, type Database } from '../storage/db.js';
 import { consumeEmailChangeToken, insertEmailChangeToken, isEmailChangeTokenLive } from '../storage/repositories/email-verification-tokens.js';
 import { findUserByEmail, updateEmail } from '../storage/repositories/users.js';
 import { sendNotice, type Mailer } from './email.js';
-import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
+import { hashToken, isWellFormedToken, newLinkToken } from '../crypto/tokens.js';
 import type { Reauthenticate, ReauthenticationOutcome } from './reauthentication.js';
 
 

@@ -1,13 +1,13 @@
 // Email verification (issue 4): single-use links whose token is stored only as a SHA-256 hash,
 // a resend limited per address and per IP, and the same answer for every address on resend.
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import type { Database } from '../storage/db.js';
 import { consumeEmailVerificationToken, insertEmailVerificationToken } from '../storage/repositories/email-verification-tokens.js';
 import { findUserByEmail, findUserById, markEmailVerified } from '../storage/repositories/users.js';
 import type { AuditLog, RequestOrigin } from './audit.js';
 import type { Mailer } from './email.js';
 import { hitAddressAndIp, type AddressAndIpLimits, type LimitOutcome, type RateLimiter } from './rate-limiter.js';
-import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
+import { hashToken, isWellFormedToken, newLinkToken } from '../crypto/tokens.js';
 import { emailSchema } from './users.js';
 
 

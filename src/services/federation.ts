@@ -7,7 +7,7 @@ import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } 
 import type { UpstreamConfig } from '../config.js';
 import { isUuid } from '../uuid.js';
 import { createOidcUpstream } from './federation-oidc.js';
-import { safeEqual } from './secrets.js';
+import { safeEqual } from '../crypto/safe-equal.js';
 import { amrOf, FederationError, profileOf, stringClaim, type RoundTrip, type Upstream, type UpstreamIdentity } from './upstream.js';
 
 const SCOPES = ['openid', 'email', 'profile'];

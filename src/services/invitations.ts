@@ -1,12 +1,12 @@
 // Invitations (registration.policy "invite-only"): an admin invites an address; the mailed link
 // lets that address register once, already verified (following the link proved the mailbox).
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import { ConflictError, ValidationError } from '../errors.js';
 import type { Database, Queryable } from '../storage/db.js';
 import { consumeInvitation, findLiveInvitationEmail, insertInvitation } from '../storage/repositories/invitations.js';
 import { findUserByEmail } from '../storage/repositories/users.js';
 import type { Mailer } from './email.js';
-import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
+import { hashToken, isWellFormedToken, newLinkToken } from '../crypto/tokens.js';
 import { emailSchema } from './users.js';
 
 

@@ -4,7 +4,7 @@
 // checked, atomically, so 50 parallel wrong passwords get no more tries than the rule allows.
 // The lock message is the same for a right and a wrong password, and for an address without an
 // account (its attempts are counted the same way), so it reveals neither.
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import type { Logger } from '../logger.js';
 import type { Database, Queryable } from '../storage/db.js';
 import { lockAccount, unlockAccount } from '../storage/repositories/account-lockouts.js';
@@ -12,7 +12,7 @@ import { consumeUserLinkToken, insertUserLinkToken, isUserLinkTokenLive } from '
 import { findUserById, findUserForSignIn, type SignInRow } from '../storage/repositories/users.js';
 import type { AuditLog, RequestOrigin } from './audit.js';
 import { sendNotice, type Mailer } from './email.js';
-import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
+import { hashToken, isWellFormedToken, newLinkToken } from '../crypto/tokens.js';
 import { addressCounterId, type RateLimit, type RateLimiter } from './rate-limiter.js';
 
 

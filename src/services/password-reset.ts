@@ -1,6 +1,6 @@
 // Password reset (issue 4): the same answer for every address, single-use links whose token is
 // stored only as a SHA-256 hash, and a reset that ends every session and grant of the account.
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import type { Logger } from '../logger.js';
 import type { Database } from '../storage/db.js';
 import {
@@ -12,7 +12,7 @@ import type { RevokeAccountTokens } from './account-revocation.js';
 import type { AuditLog, RequestOrigin } from './audit.js';
 import { sendNotice, type Mailer } from './email.js';
 import { hitAddressAndIp, type AddressAndIpLimits, type LimitOutcome, type RateLimiter } from './rate-limiter.js';
-import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
+import { hashToken, isWellFormedToken, newLinkToken } from '../crypto/tokens.js';
 import { notifyPasswordChanged } from './password-change.js';
 import { WeakPasswordError, type PasswordPolicy } from './password-policy.js';
 import type { PasswordService } from './passwords.js';

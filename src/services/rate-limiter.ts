@@ -2,7 +2,7 @@
 // "wait this long". Counting is atomic and shared by every node (storage/rate-limit-store.ts:
 // rate-limiter-flexible on Redis or Postgres); the rules live in the settings.
 import type { LimitDecision, LimitRule, RateLimitStore } from '../storage/rate-limit-store.js';
-import { hashToken } from './link-tokens.js';
+import { hashToken } from '../crypto/tokens.js';
 
 export type RateLimit = LimitRule;
 

@@ -1,7 +1,7 @@
 // Self-service sign-up (issue 4). The answer is the same whether or not the address is taken
 // (ASVS 5.0 V6.3.8): a new address gets an account and a verification link, a taken one gets a
 // "someone tried to register" mail to its owner, and both cost the same argon2 hash.
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import { AppError, ConflictError, MailDeliveryError, NotFoundError, RateLimitedError } from '../errors.js';
 import type { Database } from '../storage/db.js';
 import { findUserByEmail, type UserRow } from '../storage/repositories/users.js';

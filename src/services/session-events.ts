@@ -1,9 +1,10 @@
-// Live session events (issue 8): a session of an account was created, ended, or is about to
-// expire. Published wherever a session changes and delivered to every open stream of that account
-// (/account/events) and to every admin stream (/admin/api/events). One interface, two carriers: in process on a single node, Redis pub/sub
-// across nodes (storage/redis-session-events.ts). Events name a session by its uid, never by its
-// id: the id is the session cookie's value.
+// Live session events: a session of an account was created, ended, or is about to expire.
+// Published wherever a session changes and delivered to every open stream of that account
+// (/account/events) and to every admin stream (/admin/api/events). One bus, two carriers: in
+// process on a single node, a broadcast channel (Redis pub/sub) across nodes. Events name a
+// session by its uid, never by its id: the id is the session cookie's value.
 import { EventEmitter } from 'node:events';
+import type { BroadcastChannel } from '../storage/redis-channel.js';
 
 export const SESSION_EVENT_TYPES = ['session.created', 'session.ended', 'session.expiring'] as const;
 export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];
@@ -33,8 +34,8 @@ export interface SessionEventBus {
 // The emitter key of the admin streams; a symbol, so no account id can collide with it.
 const EVERY_ACCOUNT = Symbol('every account');
 
-/** Subscribers of this process, by account: what each carrier hands its events to. */
-export function createLocalDispatch() {
+/** Subscribers of this process, by account: what either carrier hands its events to. */
+function createLocalDispatch() {
   const emitter = new EventEmitter();
   // One listener per open stream; a busy account can have many.
   emitter.setMaxListeners(0);
@@ -57,17 +58,26 @@ export function createLocalDispatch() {
   };
 }
 
-/** One node: events stay in this process. */
-export function createInProcessSessionEvents(): SessionEventBus {
+/**
+ * The bus: over a channel every node shares when there is one (each event then reaches this
+ * node's subscribers when it comes back from the channel), in this process otherwise.
+ */
+export function createSessionEventBus(channel?: BroadcastChannel): SessionEventBus {
   const local = createLocalDispatch();
+  channel?.listen((message) => {
+    const event = parseSessionEvent(message);
+    if (event) local.dispatch(event);
+  });
   return {
     async publish(event) {
-      local.dispatch(event);
+      if (channel) await channel.publish(JSON.stringify(event));
+      else local.dispatch(event);
     },
     subscribe: local.subscribe,
     subscribeAll: local.subscribeAll,
     async close() {
       local.clear();
+      await channel?.close();
     },
   };
 }

@@ -2,7 +2,7 @@
 // mails the owner when, how and from where, with a "this wasn't me" link that ends every session,
 // revokes every refresh token and trusted device, and starts a password reset. An account's very
 // first sign-in is not announced (there is nothing to compare it with).
-import { ACCOUNT_PATHS } from '../account-paths.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import type { Logger } from '../logger.js';
 import type { Database } from '../storage/db.js';
 import { forgetKnownDevices, recordDeviceSignIn } from '../storage/repositories/known-devices.js';
@@ -14,7 +14,7 @@ import { findUserById } from '../storage/repositories/users.js';
 import type { RevokeAccountTokens } from './account-revocation.js';
 import type { AuditLog, RequestOrigin } from './audit.js';
 import { sendNotice, type Mailer } from './email.js';
-import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
+import { hashToken, isWellFormedToken, newLinkToken } from '../crypto/tokens.js';
 
 // As long as a reset link would be worth having: a week to notice the mail.
 const NOT_ME_LINK_TTL_SECONDS = 7 * 24 * 3600;

@@ -4,7 +4,7 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Database } from '../storage/db.js';
 import { insertSigningKey, listSigningKeys, lockSigningKeys, type SigningKeyRow } from '../storage/repositories/signing-keys.js';
-import type { SecretBox } from './secrets.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 
 export const SIGNING_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
 type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];

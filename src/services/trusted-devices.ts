@@ -7,7 +7,7 @@ import type { Database } from '../storage/db.js';
 import {
   insertTrustedDevice, listTrustedDevices, revokeTrustedDevices, touchTrustedDevice,
 } from '../storage/repositories/trusted-devices.js';
-import { hashToken, isWellFormedToken, newLinkToken } from './link-tokens.js';
+import { hashToken, isWellFormedToken, newLinkToken } from '../crypto/tokens.js';
 
 const DAY_SECONDS = 86_400;
 const LABEL_MAX = 200;

@@ -8,7 +8,7 @@ import {
   findTotpCredential, lockAttempts, putPendingTotpCredential, replaceBackupCodes, reserveAttempt, type TwoFactorCounts,
 } from '../storage/repositories/two-factor.js';
 import { canonicalBackupCode, newBackupCodes, type BackupCodeHasher } from './backup-codes.js';
-import type { SecretBox } from './secrets.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 import { isTotpCodeShaped, type Totp } from './totp.js';
 
 export interface TwoFactorPolicy {

@@ -1,7 +1,7 @@
 // The interface we own for signing in through another identity provider (STYLE example 12): the
 // routes see Upstream and UpstreamIdentity only, never arctic or openid-client.
 import { AppError } from '../errors.js';
-import { randomToken } from './link-tokens.js';
+import { randomToken } from '../crypto/tokens.js';
 
 /** Who the upstream says signed in; keyed by (issuer, subject), never by email (OIDC Core §5.7). */
 export interface UpstreamIdentity {

@@ -5,9 +5,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createApp, type App } from '../../src/app.js';
+import type { App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createContext, type AppContext } from '../../src/context.js';
+import { composeApp, composeServices, type Services } from '../../src/compose.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createTestDatabase, type StorageKind, type TestDatabase } from './database.js';
 import { createTestRedis, type TestRedis } from './redis.js';
@@ -15,7 +15,7 @@ import { createTestRedis, type TestRedis } from './redis.js';
 export interface TestApp {
   issuer: string;
   config: Config;
-  context: AppContext;
+  context: Services;
   app: App;
   testDatabase: TestDatabase;
   /** Set with the `redis` option: the client and key prefix this app stores its short-lived models under. */
@@ -62,8 +62,8 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
       ...options.env,
     },
   });
-  const context = createContext(config, testDatabase.database, options.logger ?? createLogger(config.logLevel), testRedis?.redis);
-  const app = await createApp(context);
+  const context = await composeServices(config, { database: testDatabase.database, redis: testRedis?.redis }, options.logger ?? createLogger(config.logLevel));
+  const app = await composeApp(context);
   server.on('request', app.callback);
   return {
     issuer,

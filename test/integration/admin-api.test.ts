@@ -5,7 +5,7 @@
 // (issue 6 item 1). Runs on every storage: PGlite, Postgres, Postgres + Redis.
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminApiResource } from '../../src/admin/paths.js';
+import { adminApiResource } from '../../src/paths.js';
 import { asksForPassword, createSettingsFiles, relyingParty, storageVariants } from '../helpers/accounts.js';
 import { Browser } from '../helpers/browser.js';
 import { discoverIssuer, exchangeCode, RP_REDIRECT_URI, signIn } from '../helpers/relying-party.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientAdapter } from '../../src/oidc/adapters/clients.js';
 import { createAdapterFactory } from '../../src/oidc/adapters/index.js';
-import { createSecretBox, DecryptionError } from '../../src/services/secrets.js';
+import { createSecretBox, DecryptionError } from '../../src/crypto/secret-box.js';
 import { createClientRepository, DuplicateClientError, type ClientRepository } from '../../src/storage/repositories/clients.js';
 import { createTestDatabase, storageKinds, type TestDatabase } from '../helpers/database.js';
 

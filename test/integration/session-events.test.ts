@@ -4,7 +4,7 @@
 // the person's own stream and an admin's (/admin/api/events).
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminApiResource } from '../../src/admin/paths.js';
+import { adminApiResource } from '../../src/paths.js';
 import { createSettingsFiles } from '../helpers/accounts.js';
 import { Browser } from '../helpers/browser.js';
 import { openAccountPage, openEventStream, SESSION_TEST_PASSWORD, sessionUidsOn } from '../helpers/sessions.js';

@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../src/errors.js';
 import { createBackupCodeHasher } from '../../src/services/backup-codes.js';
-import { createSecretBox } from '../../src/services/secrets.js';
+import { createSecretBox } from '../../src/crypto/secret-box.js';
 import { createTotp } from '../../src/services/totp.js';
 import { createTrustedDeviceService } from '../../src/services/trusted-devices.js';
 import { createTwoFactorService, type TwoFactorSettings } from '../../src/services/two-factor.js';

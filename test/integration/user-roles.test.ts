@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createContext } from '../../src/context.js';
+import { composeServices } from '../../src/compose.js';
 import { NotFoundError, ValidationError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { ADMIN_ROLE, roleSchema, type UserService } from '../../src/services/users.js';
@@ -45,7 +45,7 @@ describe.each(storageKinds)('roles on %s', (kind) => {
     db = await createTestDatabase(kind);
     const secrets = createTestSecrets();
     const config = loadConfig({ env: { NODE_ENV: 'test', ENCRYPTION_KEY: secrets.encryptionKey, COOKIE_SECRETS: secrets.cookieSecrets, LOG_LEVEL: 'silent' } });
-    users = createContext(config, db.database, createLogger('silent')).users;
+    users = (await composeServices(config, { database: db.database }, createLogger('silent'))).users;
   });
   afterAll(async () => { await db?.close(); });
 

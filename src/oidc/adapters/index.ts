@@ -7,11 +7,10 @@ import type { Adapter, AdapterFactory } from 'oidc-provider';
 import type { Database } from '../../storage/db.js';
 import type { RedisClient } from '../../storage/redis.js';
 import { createClientRepository } from '../../storage/repositories/clients.js';
-import type { SecretBox } from '../../services/secrets.js';
+import type { SecretBox } from '../../crypto/secret-box.js';
 import { createClientAdapter } from './clients.js';
 import { createPostgresAdapterFactory } from './postgres.js';
 import { createRedisAdapterFactory } from './redis.js';
-import { withSessionIndex, type SessionIndexHooks } from './session-index.js';
 
 export const REDIS_MODELS: ReadonlySet<string> = new Set([
   'Session',
@@ -34,8 +33,6 @@ export interface AdapterFactoryDeps {
   redisKeyPrefix?: string | undefined;
   /** settings.clientCacheSeconds; unset or 0 reads the client on every call. */
   clientCacheSeconds?: number | undefined;
-  /** What happens when a session is signed in to (events, the session limit); see session-index.ts. */
-  sessionHooks?: SessionIndexHooks | undefined;
 }
 
 /** Where a model's payloads live; unknown models default to the durable store. */
@@ -53,7 +50,6 @@ export function createAdapterFactory(deps: AdapterFactoryDeps): AdapterFactory {
   return (model: string): Adapter => {
     const store = storeForModel(model, redis !== undefined);
     if (store === 'clients') return clientAdapter;
-    const adapter = store === 'redis' ? redis!(model) : postgres(model);
-    return model === 'Session' ? withSessionIndex(adapter, deps.database, deps.sessionHooks) : adapter;
+    return store === 'redis' ? redis!(model) : postgres(model);
   };
 }

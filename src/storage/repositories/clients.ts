@@ -1,6 +1,6 @@
 // The only SQL for the oidc_clients table. client_secret never reaches the row in plain: it is
 // sealed with the SecretBox (AES-256-GCM) under `client_secret_encrypted` and opened on read.
-import type { SecretBox } from '../../services/secrets.js';
+import type { SecretBox } from '../../crypto/secret-box.js';
 import { isUniqueViolation, type Queryable } from '../db.js';
 
 export type ClientMetadata = Record<string, unknown> & { client_id?: string; client_secret?: string };

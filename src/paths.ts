@@ -1,4 +1,7 @@
-// Paths of the self-service pages, one table for the routes that serve them and for the services whose mails link to them.
+// Every public path Gatehouse serves beyond oidc-provider's own endpoints, in one table: the routes
+// that serve them, the services whose mails link to them and the config that names them all read it.
+
+// Self-service pages.
 export const ACCOUNT_PATHS = {
   register: '/account/register',
   registerSent: '/account/register/check-inbox',
@@ -52,4 +55,28 @@ export const ACCOUNT_CLIENT_ID = 'gatehouse-account';
 
 export function accountCallbackUrl(issuer: string): string {
   return `${issuer}${ACCOUNT_PATHS.signedIn}`;
+}
+
+// The admin API. It is a resource server of Gatehouse itself (RFC 8707): an admin's app asks for
+// `resource=<issuer>/admin/api` and the `admin` scope, and gets a short-lived opaque access token
+// only this deployment's stores can resolve.
+export const ADMIN_API_PATH = '/admin/api';
+export const ADMIN_SCOPE = 'admin';
+
+/** The admin API's resource indicator: the issuer's URL of it. */
+export function adminApiResource(issuer: string): string {
+  return `${issuer}${ADMIN_API_PATH}`;
+}
+
+// Sign-in through another identity provider. Each upstream has its own callback path, registered
+// at that upstream as the redirect URI: an answer arriving on one provider's path is never taken
+// for another's (mix-up defence, RFC 9700 §4.4).
+export const FEDERATION_CALLBACK_PREFIX = '/federation';
+
+export function federationCallbackPath(providerId: string): string {
+  return `${FEDERATION_CALLBACK_PREFIX}/${encodeURIComponent(providerId)}/callback`;
+}
+
+export function federationCallbackUrl(issuer: string, providerId: string): string {
+  return `${issuer}${federationCallbackPath(providerId)}`;
 }

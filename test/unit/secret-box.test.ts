@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createSecretBox, DecryptionError, safeEqual } from '../../src/services/secrets.js';
+import { safeEqual } from '../../src/crypto/safe-equal.js';
+import { createSecretBox, DecryptionError } from '../../src/crypto/secret-box.js';
 
 const key = 'k'.repeat(32);
 

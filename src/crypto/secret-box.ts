@@ -1,7 +1,7 @@
 // Authenticated encryption for secrets at rest (signing keys, client secrets, later TOTP seeds).
 // AES-256-GCM with a fresh 96-bit IV per message; the key is derived from ENCRYPTION_KEY with HKDF
 // so that any >= 32-byte secret string makes a uniformly random key.
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 const VERSION = 'v1';
 const IV_BYTES = 12;
@@ -41,11 +41,4 @@ export function createSecretBox(encryptionKey: string, purpose = 'gatehouse/secr
       }
     },
   };
-}
-
-/** Constant-time string comparison; the length check leaks only the length. */
-export function safeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }

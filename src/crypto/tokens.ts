@@ -1,4 +1,4 @@
-// Tokens carried by emailed links (verification, password reset): 256 bits from the CSPRNG
+// Random tokens: link tokens carried by emailed links (verification, password reset), 256 bits from the CSPRNG
 // (ASVS 5.0 V7.2.3), base64url, stored only as their SHA-256 so a database leak cannot use them.
 // The same random value serves cookies and round-trip state (randomToken, isWellFormedToken).
 import { createHash, randomBytes } from 'node:crypto';

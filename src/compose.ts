@@ -1,0 +1,237 @@
+// The one composition root. Read it top to bottom: the stores' own layer (counters, the protocol's
+// adapters, the broadcast channel), then the services, then the provider, then what needs the
+// provider (logout tokens and their delivery worker, the HTTP routes). Nothing is filled in after
+// the fact. The server calls composeServices then composeApp; the CLI calls composeServices only,
+// so it ends sessions and revokes tokens exactly as the server does, without a delivery worker,
+// a renderer or a provider.
+import path from 'node:path';
+import { createAccountRouter } from './account/router.js';
+import { createSessionStream } from './account/session-stream.js';
+import { createAdminApi } from './admin/router.js';
+import { createHttpApp, type App } from './app.js';
+import { PROJECT_ROOT, type Config } from './config.js';
+import { createSecretBox } from './crypto/secret-box.js';
+import { createCsrf } from './http/csrf.js';
+import { deviceLabel } from './http/device-label.js';
+import { createFederationCookies } from './http/federation-cookie.js';
+import { createRenderer } from './http/render.js';
+import { currentRequestOrigin } from './http/request-context.js';
+import { requestMeta } from './http/request-meta.js';
+import { createDeviceCookie } from './interactions/device-cookie.js';
+import { createFederationCallbackRouter } from './interactions/federated-callback.js';
+import { createInteractionRouter } from './interactions/router.js';
+import type { Logger } from './logger.js';
+import { createAccountRevoker } from './oidc/account-revocation.js';
+import { createAdapterFactory } from './oidc/adapters/index.js';
+import { indexSessions } from './oidc/adapters/session-index.js';
+import { withStorageFaults } from './oidc/adapters/storage-faults.js';
+import { auditProviderEvents } from './oidc/audit-provider-events.js';
+import { createLogoutOutbox, createLogoutTokenMinter, routeProviderLogoutsThroughOutbox } from './oidc/backchannel-logout.js';
+import { createProviderPages } from './oidc/pages.js';
+import { createProvider } from './oidc/provider.js';
+import { supportedScopes } from './oidc/scopes.js';
+import { createSessionEnder } from './oidc/session-ending.js';
+import { federationCallbackUrl } from './paths.js';
+import { createAccountClosureService } from './services/account-closure.js';
+import { createAuditLog } from './services/audit.js';
+import { createLogoutTokenPoster } from './services/backchannel-http.js';
+import { createBackupCodeHasher } from './services/backup-codes.js';
+import { createClientService } from './services/clients.js';
+import { loadCommonPasswords } from './services/common-passwords.js';
+import { createMailer, mailerOptions } from './services/email.js';
+import { createEmailChangeService } from './services/email-change.js';
+import { createEmailVerificationService } from './services/email-verification.js';
+import { createFederatedAccounts } from './services/federated-accounts.js';
+import { createUpstreams } from './services/federation.js';
+import { createInvitationService } from './services/invitations.js';
+import { createLoginGuard } from './services/login-guard.js';
+import { startLogoutDeliveryWorker } from './services/logout-deliveries.js';
+import { createPasswordChangeService } from './services/password-change.js';
+import { createPasswordPolicy } from './services/password-policy.js';
+import { createPasswordResetService } from './services/password-reset.js';
+import { createPasswordService } from './services/passwords.js';
+import { createRateLimiter } from './services/rate-limiter.js';
+import { createReauthentication } from './services/reauthentication.js';
+import { createRegistrationService } from './services/registration.js';
+import { createSessionEventBus } from './services/session-events.js';
+import { createSessionService } from './services/sessions.js';
+import { createSignInService } from './services/sign-in.js';
+import { createSignInAlerts } from './services/sign-in-alerts.js';
+import { createSigningKeyService } from './services/signing-keys.js';
+import { createTotp } from './services/totp.js';
+import { createTrustedDeviceService } from './services/trusted-devices.js';
+import { createTwoFactorService } from './services/two-factor.js';
+import { createUserService } from './services/users.js';
+import type { Database } from './storage/db.js';
+import { createRateLimitStore } from './storage/rate-limit-store.js';
+import { openRedisChannel } from './storage/redis-channel.js';
+import type { RedisClient } from './storage/redis.js';
+
+export interface Stores {
+  database: Database;
+  /** Short-lived models, counters and pub/sub across nodes; without it all of that is in Postgres or in process. */
+  redis?: RedisClient | undefined;
+}
+
+export async function composeServices(config: Config, stores: Stores, logger: Logger) {
+  const { database, redis } = stores;
+  const { settings, issuer } = config;
+
+  // The stores' own layer.
+  const secretBox = createSecretBox(config.encryptionKey);
+  // Counters shared by every node: Redis when configured, Postgres otherwise.
+  const limiter = createRateLimiter(createRateLimitStore({ database, redis, redisKeyPrefix: config.redisKeyPrefix }));
+  // The protocol's stores (which model lives where): the provider reads them, and so do the services
+  // that end sessions and revoke grants, which therefore need no provider.
+  const adapters = createAdapterFactory({
+    database, secretBox, redis, redisKeyPrefix: config.redisKeyPrefix, clientCacheSeconds: settings.clientCacheSeconds,
+  });
+  const sessionEvents = createSessionEventBus(redis
+    ? await openRedisChannel({
+      redis, name: `${config.redisKeyPrefix}events:sessions`,
+      onError: (error) => logger.warn({ err: { message: error.message } }, 'session event not published'),
+    })
+    : undefined);
+  const logoutOutbox = createLogoutOutbox(database);
+
+  // Services, each from what it needs.
+  const audit = createAuditLog({ database, logger });
+  const passwords = createPasswordService(settings.argon2, settings.passwordHashing);
+  const passwordPolicy = createPasswordPolicy({ ...settings.passwordPolicy, commonPasswords: loadCommonPasswords });
+  const users = createUserService({ database, passwords, passwordPolicy, reactivation: settings.accounts.reactivation });
+  const mailer = createMailer(mailerOptions(config, logger));
+  const loginGuard = createLoginGuard({
+    database, limiter, mailer, audit, logger, issuer,
+    settings: { loginPerIp: settings.rateLimits.loginPerIp, loginFailuresPerIp: settings.rateLimits.loginFailuresPerIp, lockout: settings.lockout },
+  });
+  const signIn = createSignInService({ users, loginGuard, audit, loginPolicy: settings.emailVerification.loginPolicy });
+  const reauthenticate = createReauthentication({ database, passwords, limiter, limit: settings.accounts.reauthenticationLimit, audit });
+  const signingKeys = createSigningKeyService({ database, secretBox });
+  const clients = createClientService({ database, secretBox, supportedScopes: supportedScopes(settings.resourceServers) });
+  const emailVerification = createEmailVerificationService({ database, mailer, audit, limiter, issuer, settings: settings.emailVerification });
+  const invitations = createInvitationService({ database, mailer, issuer, ttlSeconds: settings.registration.invitationTtlSeconds });
+  const registration = createRegistrationService({
+    database, users, emailVerification, mailer, invitations, audit, limiter, perIp: settings.rateLimits.registrationPerIp,
+    issuer, policy: settings.registration.policy,
+  });
+  const twoFactor = createTwoFactorService({
+    database, secretBox, totp: createTotp(), hashBackupCode: createBackupCodeHasher(config.encryptionKey), settings: settings.twoFactor,
+  });
+  const trustedDevices = createTrustedDeviceService({ database, ttlDays: settings.twoFactor.trustedDeviceDays });
+  const upstreams = createUpstreams(config.upstreams, {
+    callbackUrl: (providerId) => federationCallbackUrl(issuer, providerId), allowInsecureHttp: config.env !== 'production',
+  });
+  const federatedAccounts = createFederatedAccounts({
+    database, users, sessionTtlSeconds: settings.sessions.rememberMeSeconds,
+    accountCreation: settings.registration.policy === 'open' ? settings.federation.accountCreation : 'off',
+  });
+  const { revokeRefreshTokensOnEnd: offlinePolicy } = settings.sessions;
+  const sessions = createSessionService({
+    database, events: sessionEvents, audit, maxPerAccount: settings.sessions.maxPerAccount, originOfCurrentRequest: currentRequestOrigin,
+    ender: createSessionEnder({
+      adapters: withStorageFaults(adapters), database, outbox: logoutOutbox,
+      revokesOfflineGrants: (clientId) => offlinePolicy.clients[clientId] ?? offlinePolicy.default,
+    }),
+  });
+  const revokeAccountTokens = createAccountRevoker({ adapters: withStorageFaults(adapters), database, sessions });
+  const passwordReset = createPasswordResetService({
+    database, mailer, limiter, passwords, passwordPolicy, revokeAccountTokens, audit, logger, issuer, settings: settings.passwordReset,
+  });
+  const passwordChange = createPasswordChangeService({ database, reauthenticate, passwords, passwordPolicy, revokeAccountTokens, mailer, audit, logger, issuer });
+  const emailChange = createEmailChangeService({
+    database, reauthenticate, mailer, audit, logger, issuer, tokenTtlSeconds: settings.emailVerification.tokenTtlSeconds,
+  });
+  const accountClosure = createAccountClosureService({
+    database, reauthenticate, revokeAccountTokens, mailer, audit, logger, reactivation: settings.accounts.reactivation,
+  });
+  const signInAlerts = createSignInAlerts({
+    database, mailer, audit, logger, issuer, revokeAccountTokens, startPasswordReset: (email, origin) => passwordReset.request(email, origin),
+  });
+
+  return {
+    config, logger, database, redis, adapters, secretBox, limiter, sessionEvents, logoutOutbox,
+    audit, passwords, passwordPolicy, users, mailer, loginGuard, signIn, reauthenticate, signingKeys, clients, emailVerification, invitations,
+    registration, twoFactor, trustedDevices, upstreams, federatedAccounts, sessions, revokeAccountTokens, passwordReset, passwordChange,
+    emailChange, accountClosure, signInAlerts,
+    /** Flushes the audit batch and closes the event channel (the stores are the caller's). */
+    async close(): Promise<void> {
+      await sessionEvents.close();
+      await audit.flush();
+    },
+  };
+}
+
+export type Services = Awaited<ReturnType<typeof composeServices>>;
+
+export interface ComposeAppOptions {
+  /** Send back-channel logout notices from this process (the server does; tests may not). */
+  deliverLogouts?: boolean;
+}
+
+export async function composeApp(services: Services, options: ComposeAppOptions = {}): Promise<App> {
+  const { config, logger, database, adapters, sessions, users, audit, limiter, upstreams, federatedAccounts } = services;
+  const { settings, issuer } = config;
+  const renderer = createRenderer({ viewsDir: path.join(PROJECT_ROOT, 'views'), cache: config.env === 'production' });
+
+  // The provider, over the same stores, with the Session model indexed by account.
+  await services.signingKeys.ensureKeys();
+  const provider = createProvider({
+    config, logger, users, twoFactor: services.twoFactor,
+    adapter: withStorageFaults(indexSessions(adapters, { database, onSignIn: sessions.recordSignIn })),
+    signingKeys: await services.signingKeys.loadPrivateJwks(),
+    pages: createProviderPages(renderer),
+    idpOfSession: federatedAccounts.idpOfSession,
+  });
+  auditProviderEvents(provider, audit, logger);
+  routeProviderLogoutsThroughOutbox(provider, services.logoutOutbox);
+  // RP-initiated logout (end_session) with logout=yes ends the whole session.
+  provider.on('end_session.success', (ctx: { oidc: { session?: { accountId?: string; uid?: string; destroyed?: boolean } } }) => {
+    const session = ctx.oidc.session;
+    if (session?.destroyed && session.accountId && session.uid) void sessions.recordLogout(session.accountId, session.uid);
+  });
+
+  // What needs the provider: logout tokens it signs, and the pages and APIs that read its sessions.
+  const logoutDeliveries = options.deliverLogouts === false ? undefined : startLogoutDeliveryWorker({
+    database, mint: createLogoutTokenMinter(provider), post: createLogoutTokenPoster(settings.sessions.backchannelLogout),
+    settings: settings.sessions.backchannelLogout, logger,
+  });
+  if (logoutDeliveries) services.logoutOutbox.onQueued(() => logoutDeliveries.nudge());
+
+  const secureCookies = issuer.startsWith('https://');
+  const csrf = createCsrf({ secrets: config.cookieSecrets, secure: secureCookies });
+  const deviceIdOf = createDeviceCookie({ secure: secureCookies });
+  const federationCookies = createFederationCookies({ secure: secureCookies, stateTtlSeconds: settings.federation.stateTtlSeconds });
+  const { expiryWarningSeconds } = settings.sessions;
+  const sessionStream = createSessionStream({ sessions, events: services.sessionEvents, expiryWarningSeconds });
+  const interactions = createInteractionRouter({
+    provider, users, audit, signIn: services.signIn, renderer, csrf,
+    twoFactor: services.twoFactor, trustedDevices: services.trustedDevices, twoFactorSettings: settings.twoFactor,
+    secureCookies, limiter, secondFactorPerIp: settings.rateLimits.secondFactorPerIp,
+    upstreams, federatedAccounts, federationCookies,
+    async onSignedIn(ctx, accountId) {
+      const origin = requestMeta(ctx);
+      await services.signInAlerts.recordSignIn(accountId, deviceIdOf(ctx), deviceLabel(origin.userAgent), origin);
+    },
+  });
+  const federationCallback = createFederationCallbackRouter({ provider, issuer, upstreams, federatedAccounts, cookies: federationCookies, audit, renderer });
+  const adminApi = createAdminApi({
+    provider, issuer, users, audit, limiter, sessions, events: services.sessionEvents,
+    limits: { perIp: settings.rateLimits.adminApiPerIp, perAccount: settings.rateLimits.adminApiPerAccount },
+    expiryWarningSeconds, expiryScanSeconds: settings.adminApi.expiryScanSeconds,
+  });
+  const account = createAccountRouter({
+    ...services, provider, issuer, renderer, csrf, sessionStream, expiryWarningSeconds, federationCookies,
+  });
+
+  return createHttpApp({
+    config, logger, provider, renderer, database, redis: services.redis, limiter,
+    rememberFederatedSession: federatedAccounts.rememberSession,
+    interactions, federationCallback, adminApi: adminApi.middleware, account,
+    async close() {
+      sessionStream.endAll();
+      adminApi.endAll();
+      await logoutDeliveries?.stop();
+      await services.close();
+    },
+  });
+}
