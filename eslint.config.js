@@ -35,7 +35,7 @@ export default tseslint.config(
   },
   // The layers.
   { files: ['src/storage/**/*.ts'], rules: restrict(rule.storageUp) },
-  { files: ['src/config.ts', 'src/settings-schema.ts', 'src/paths.ts', 'src/crypto/**/*.ts', 'src/errors.ts', 'src/logger.ts'], rules: restrict(rule.groundFloorUp) },
+  { files: ['src/config.ts', 'src/settings-schema.ts', 'src/paths.ts', 'src/crypto/**/*.ts', 'src/errors.ts', 'src/logger.ts', 'src/uuid.ts'], rules: restrict(rule.groundFloorUp) },
   { files: ['src/services/**/*.ts'], rules: restrict(rule.servicesUp, rule.servicesFrameworks) },
   ...ROUTE_MODULES.map((own) => ({ files: [`src/${own}/**/*.ts`], rules: restrict(rule.noStorage, otherRouteModules(own)) })),
   { files: ['src/cli/sessions.ts'], rules: restrict(rule.noStorage) },

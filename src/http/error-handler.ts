@@ -9,7 +9,6 @@ import type { Logger } from '../logger.js';
 import type { Renderer } from './render.js';
 
 
-export { isStorageUnavailable };
 
 interface Answer {
   status: number;

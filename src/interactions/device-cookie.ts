@@ -20,4 +20,3 @@ export function createDeviceCookie(options: { secure: boolean }) {
   };
 }
 
-export type DeviceIdOf = ReturnType<typeof createDeviceCookie>;

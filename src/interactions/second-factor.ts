@@ -295,4 +295,3 @@ export function createSecondFactorSteps(deps: SecondFactorDeps) {
   return { afterPassword, afterFirstFactor, showLoginPrompt, handleSecondFactor };
 }
 
-export type SecondFactorSteps = ReturnType<typeof createSecondFactorSteps>;

@@ -195,4 +195,3 @@ export function createClientService(deps: { database: Queryable; secretBox: Secr
   };
 }
 
-export type ClientService = ReturnType<typeof createClientService>;

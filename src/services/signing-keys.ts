@@ -63,4 +63,3 @@ export function createSigningKeyService(deps: { database: Database; secretBox: S
   };
 }
 
-export type SigningKeyService = ReturnType<typeof createSigningKeyService>;

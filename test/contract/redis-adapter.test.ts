@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { AdapterFactory, AdapterPayload } from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisAdapterFactory } from '../../src/oidc/adapters/redis.js';
-import { isStorageUnavailable } from '../../src/http/error-handler.js';
+import { isStorageUnavailable } from '../../src/storage/faults.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { openRedis } from '../../src/storage/open-redis.js';

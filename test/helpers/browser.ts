@@ -63,6 +63,18 @@ function attributes(tag: string): Record<string, string> {
 }
 
 /** Every <form> of a page, plus the buttons elsewhere that name it with form="id". */
+/** The password form of an interaction (the sign-in page, not an account page). */
+export function isPasswordPage(page: Page): boolean {
+  return page.status === 200 && page.body.includes('name="password"') && /\/interaction\/[^/]+$/.test(new URL(page.url).pathname);
+}
+
+/** The setup key an enrolment page shows beside its QR code, without the spaces that group it. */
+export function setupKeyOf(page: Page): string {
+  const match = /<code class="secret" id="setup-key">([A-Z2-7 ]+)<\/code>/.exec(page.body);
+  if (!match) throw new Error(`no setup key on ${page.url}:\n${page.body}`);
+  return match[1]!.replace(/ /g, '');
+}
+
 export function parseForms(page: Page): Form[] {
   const forms: Form[] = [];
   for (const match of page.body.matchAll(/<form\b[^>]*>([\s\S]*?)<\/form>/gi)) {

@@ -9,7 +9,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACR_TWO_FACTOR } from '../../src/oidc/two-factor-policy.js';
 import { createSettingsFiles, relyingParty, storageVariants } from '../helpers/accounts.js';
-import { Browser, decodeEntities, textOf, type Page } from '../helpers/browser.js';
+import { Browser, decodeEntities, setupKeyOf, textOf, type Page } from '../helpers/browser.js';
 import { buildAuthorizationRequest, exchangeCode, RP_REDIRECT_URI, type AuthorizationRequest } from '../helpers/relying-party.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 import { totpCode } from '../helpers/totp.js';
@@ -28,11 +28,6 @@ interface UpstreamChoice {
 const TEST_UPSTREAM: UpstreamChoice = { id: 'upstream', displayName: 'Test Upstream' };
 const TRUSTED_UPSTREAM: UpstreamChoice = { id: 'trusted', displayName: 'Trusted Upstream' };
 
-function setupKeyOf(page: Page): string {
-  const match = /<code class="secret" id="setup-key">([A-Z2-7 ]+)<\/code>/.exec(page.body);
-  if (!match) throw new Error(`no setup key on ${page.url}:\n${page.body}`);
-  return match[1]!.replace(/ /g, '');
-}
 
 interface Started {
   request: AuthorizationRequest;

@@ -7,7 +7,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACR_PASSWORD, ACR_TWO_FACTOR } from '../../src/oidc/two-factor-policy.js';
 import { createSettingsFiles, relyingParty, storageVariants } from '../helpers/accounts.js';
-import { Browser, type Page } from '../helpers/browser.js';
+import { Browser, isPasswordPage, type Page } from '../helpers/browser.js';
 import { buildAuthorizationRequest, exchangeCode, RP_REDIRECT_URI, type AuthorizationRequest } from '../helpers/relying-party.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 import { settleStep, totpCode } from '../helpers/totp.js';
@@ -23,9 +23,6 @@ interface Flow {
   page: Page;
 }
 
-function isPasswordPage(page: Page): boolean {
-  return page.status === 200 && page.body.includes('name="password"');
-}
 
 /** The enrolment step of a sign-in (a QR image, no password field); its setup key. */
 function expectEnrolmentPage(page: Page): string {

@@ -9,7 +9,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACR_PASSWORD, ACR_TWO_FACTOR } from '../../src/oidc/two-factor-policy.js';
 import { createSettingsFiles, linkFromMail, relyingParty, storageVariants } from '../helpers/accounts.js';
-import { Browser, decodeEntities, parseForms, type Page } from '../helpers/browser.js';
+import { Browser, decodeEntities, isPasswordPage, parseForms, setupKeyOf, type Page } from '../helpers/browser.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { buildAuthorizationRequest, discoverIssuer, exchangeCode, RP_REDIRECT_URI, type AuthorizationRequest } from '../helpers/relying-party.js';
 import { createTestSecrets, startTestApp, type TestApp } from '../helpers/start-app.js';
@@ -25,19 +25,11 @@ function codeAt(secret: string, steps = 0): string {
   return totpCode(secret, Date.now() + steps * STEP_MS);
 }
 
-function isPasswordPage(page: Page): boolean {
-  return page.status === 200 && page.body.includes('name="password"') && /\/interaction\/[^/]+$/.test(new URL(page.url).pathname);
-}
 
 function isCodePage(page: Page): boolean {
   return page.body.includes('<h1>Enter your code</h1>');
 }
 
-function setupKeyOf(page: Page): string {
-  const match = /<code class="secret" id="setup-key">([A-Z2-7 ]+)<\/code>/.exec(page.body);
-  if (!match) throw new Error(`no setup key on ${page.url}:\n${page.body}`);
-  return match[1]!;
-}
 
 function backupCodesOf(page: Page): string[] {
   return [...page.body.matchAll(/<li><code>([0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{2})<\/code><\/li>/g)].map((match) => match[1]!);

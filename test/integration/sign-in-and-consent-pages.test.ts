@@ -22,7 +22,7 @@ const PASSWORD = 'correct horse battery staple';
 const CLIENT_NAME = 'Reports <b>& Co</b>';
 const RP_ORIGIN = new URL(RP_REDIRECT_URI).origin;
 
-describe('hosted pages', () => {
+describe('hosted sign-in, consent and logout pages', () => {
   let app: TestApp;
   let config: oidc.Configuration;
   let clientId: string;
