@@ -6,7 +6,9 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import { NotFoundError, RateLimitedError, ValidationError } from '../errors.js';
+import { requestMeta } from '../http/request-meta.js';
 import { sessionJson } from '../http/session-json.js';
+import type { RevokeAccountTokens } from '../services/account-revocation.js';
 import type { AuditLog } from '../services/audit.js';
 import type { RateLimit, RateLimiter } from '../services/rate-limiter.js';
 import type { SessionEventBus } from '../services/session-events.js';
@@ -32,6 +34,8 @@ export interface AdminApiDeps {
   limiter: RateLimiter;
   limits: { perIp: RateLimit; perAccount: RateLimit };
   sessions: SessionService;
+  /** Every grant and token of an account, offline ones included (?revoke_grants=true). */
+  revokeAccountTokens: RevokeAccountTokens;
   events: SessionEventBus;
   expiryWarningSeconds: number;
   expiryScanSeconds: number;
@@ -45,7 +49,7 @@ async function userJson(users: UserService, user: User) {
 }
 
 export function createAdminApi(deps: AdminApiDeps) {
-  const { users, limiter, limits, sessions } = deps;
+  const { users, audit, limiter, limits, sessions, revokeAccountTokens } = deps;
   const eventStream = createAdminEventStream(deps);
 
   function limitBy(keyOf: (ctx: Koa.Context) => string, rule: RateLimit): Koa.Middleware {
@@ -90,7 +94,19 @@ export function createAdminApi(deps: AdminApiDeps) {
   });
   router.delete('/users/:id/sessions', async (ctx) => {
     const user = await userNamedIn(ctx);
-    ctx.body = endedJson(user, await sessions.endAll(user.id, 'admin', byCaller(ctx)));
+    const revokeGrants = ctx.query.revoke_grants ?? 'false';
+    if (revokeGrants !== 'true' && revokeGrants !== 'false') throw new ValidationError('revoke_grants: give true or false');
+    if (revokeGrants === 'false') {
+      ctx.body = endedJson(user, await sessions.endAll(user.id, 'admin', byCaller(ctx)));
+      return;
+    }
+    // An account that may be compromised: offline_access grants go too (RFC 9700 §4.14).
+    const revoked = await revokeAccountTokens(user.id, { reason: 'admin', ...byCaller(ctx) });
+    await audit.record({
+      type: 'admin.user_changed', outcome: 'success', accountId: user.id, email: user.email, ...requestMeta(ctx),
+      detail: { action: 'grants_revoked', grants: revoked.grants, sessions: revoked.sessions.length, ...byCaller(ctx) },
+    });
+    ctx.body = { ...endedJson(user, revoked.sessions), grants_revoked: revoked.grants };
   });
   router.delete('/users/:id/sessions/:session', async (ctx) => {
     const user = await userNamedIn(ctx);

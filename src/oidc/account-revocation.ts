@@ -28,16 +28,15 @@ export function createAccountRevoker(deps: { adapters: AdapterFactory; database:
 
   return async function revokeAccountTokens(accountId, options = {}) {
     const keptGrants = await grantsKeptBy(options.exceptSessionId);
-    const grantIds = await findPayloadIdsByAccountId(database, 'Grant', accountId);
-    for (const grantId of grantIds) {
-      if (!keptGrants.has(grantId)) await revokeGrantIn(adapters, grantId);
-    }
+    const grantIds = (await findPayloadIdsByAccountId(database, 'Grant', accountId)).filter((grantId) => !keptGrants.has(grantId));
+    for (const grantId of grantIds) await revokeGrantIn(adapters, grantId);
     const sessionIds = new Set([
       ...await sessions.idsOf(accountId),
       ...await findPayloadIdsByAccountId(database, 'Session', accountId),
     ]);
     sessionIds.delete(options.exceptSessionId ?? '');
     // Each session's apps hear of it by back-channel logout; the Session adapter drops the index entry.
-    await sessions.endEach(sessionIds, options.reason ?? 'account-ended');
+    const ended = await sessions.endEach(sessionIds, options.reason ?? 'account-ended', { by: options.by });
+    return { sessions: ended, grants: grantIds.length };
   };
 }

@@ -157,6 +157,27 @@ describe.each(storageVariants)('admin API on $name', ({ options }) => {
     expect(await (await call(app, `/users/${person.id}/sessions`, token)).json()).toEqual({ sessions: [] });
   });
 
+  it('ends every session and, with revoke_grants=true, every grant: an offline refresh token survives the first, not the second', async () => {
+    const email = 'offline-by-admin@example.test';
+    const person = await app.context.users.create({ email, password: PASSWORD, emailVerified: true });
+    const browserRp = await relyingParty(app);
+    const offline = () => signIn(new Browser(), browserRp, { email, password: PASSWORD, scope: 'openid offline_access', extraParams: { prompt: 'consent' } })
+      .then((result) => exchangeCode(browserRp, result));
+
+    const kept = await offline();
+    expect(await (await call(app, `/users/${person.id}/sessions`, token, { method: 'DELETE' })).json()).toMatchObject({ ended: 1 });
+    expect((await oidc.refreshTokenGrant(browserRp, kept.refresh_token!)).access_token).toEqual(expect.any(String));
+
+    expect((await call(app, `/users/${person.id}/sessions?revoke_grants=maybe`, token, { method: 'DELETE' })).status).toBe(400);
+    const revoked = await call(app, `/users/${person.id}/sessions?revoke_grants=true`, token, { method: 'DELETE' });
+    expect(revoked.status).toBe(200);
+    expect(await revoked.json()).toMatchObject({ grants_revoked: 1, user: person.id });
+    await expect(oidc.refreshTokenGrant(browserRp, kept.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect((await oidc.tokenIntrospection(browserRp, kept.access_token)).active).toBe(false);
+    const changed = (await auditRows(app, 'admin.user_changed')).filter((row) => row.account_id === person.id);
+    expect(changed.at(-1)?.detail).toMatchObject({ action: 'grants_revoked', grants: 1, by: `admin:${adminId}` });
+  });
+
   it('streams every account\'s sessions created and ended to admins', async () => {
     const { person, stream, created } = await watchNewSession(app, token, 'watched@example.test');
     try {

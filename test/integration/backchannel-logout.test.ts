@@ -233,4 +233,28 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('gatehouse sessions revok
     expect(deliveries.code, deliveries.stderr).toBe(0);
     expect(deliveries.stdout).toMatch(new RegExp(`${rp.clientId}\\s+0\\s+\\d+\\s+0`));
   });
+
+  it('keeps an offline grant with --all, and revokes every grant and token with --all --revoke-grants', { timeout: 60_000 }, async () => {
+    const email = uniqueEmail('compromised');
+    const user = await app.context.users.create({ email, password: PASSWORD, emailVerified: true });
+    const tokens = await exchangeCode(rp.config, await signIn(new Browser(), rp.config, {
+      email, password: PASSWORD, scope: 'openid offline_access', extraParams: { prompt: 'consent' },
+    }));
+    const env = cliEnvironment(dataDir, { DATABASE_URL: app.testDatabase.url!, ENCRYPTION_KEY: app.secrets.encryptionKey, SETTINGS_FILE: settings.file('fast-pg', FAST) });
+
+    const misused = await runCli(['sessions', 'revoke', '--email', email, '--session', 'abc', '--revoke-grants'], env);
+    expect(misused.code).toBe(2);
+    expect(misused.stderr).toContain('--revoke-grants goes with --all');
+
+    expect((await runCli(['sessions', 'revoke', '--email', email, '--all'], env)).stdout).toContain('ended 1 session');
+    expect((await oidc.refreshTokenGrant(rp.config, tokens.refresh_token!)).access_token).toEqual(expect.any(String));
+
+    const revoked = await runCli(['sessions', 'revoke', '--email', email, '--all', '--revoke-grants'], env);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toContain('revoked 1 grant of');
+    await expect(oidc.refreshTokenGrant(rp.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect((await oidc.tokenIntrospection(rp.config, tokens.access_token)).active).toBe(false);
+    const audit = await app.context.audit.query({ accountId: user.id, type: 'admin.user_changed', since: new Date(Date.now() - 60_000), limit: 5 });
+    expect(audit.events[0]?.detail).toMatchObject({ action: 'grants_revoked', grants: 1, by: 'admin-cli' });
+  });
 });
