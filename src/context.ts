@@ -18,6 +18,7 @@ import { createPasswordService } from './services/passwords.js';
 import { createRateLimiter } from './services/rate-limiter.js';
 import { createReauthentication } from './services/reauthentication.js';
 import { createRegistrationService } from './services/registration.js';
+import { createSecondFactorLockNotice } from './services/second-factor-lock-notice.js';
 import { createSecretBox } from './services/secrets.js';
 import { createSigningKeyService } from './services/signing-keys.js';
 import { createTotp } from './services/totp.js';
@@ -56,6 +57,7 @@ export function createContext(config: Config, database: Database, logger: Logger
   });
   const twoFactor = createTwoFactorService({
     database, secretBox, totp: createTotp(), hashBackupCode: createBackupCodeHasher(config.encryptionKey), settings: config.settings.twoFactor,
+    notifyLocked: createSecondFactorLockNotice({ database, mailer, logger, issuer: config.issuer }),
   });
   const trustedDevices = createTrustedDeviceService({ database, ttlDays: config.settings.twoFactor.trustedDeviceDays });
   const upstreams = createUpstreams(config.upstreams, {

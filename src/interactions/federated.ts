@@ -19,7 +19,7 @@ import type { Upstream, UpstreamIdentity } from '../services/federation.js';
 import type { LoginGuard } from '../services/login-guard.js';
 import type { User, UserService } from '../services/users.js';
 import { interactionOf, type InteractionStep, type StepContext } from './load-interaction.js';
-import { ipLimitedMessage, lockedMessage } from './login.js';
+import { refusalMessage } from './login.js';
 import type { FirstFactor, LinkIdentity } from './second-factor.js';
 import { clientDisplayName, interactionPaths } from './view-models.js';
 
@@ -39,6 +39,8 @@ export interface FederatedStepsDeps {
   federatedAccounts: FederatedAccounts;
   users: UserService;
   loginGuard: LoginGuard;
+  /** This browser's device-cookie id, if it has one (the login guard's source). */
+  readDeviceId: (ctx: StepContext) => string | undefined;
   audit: AuditLog;
   renderer: Renderer;
   csrf: Csrf;
@@ -47,7 +49,7 @@ export interface FederatedStepsDeps {
 }
 
 export function createFederatedSteps(deps: FederatedStepsDeps) {
-  const { provider, upstreams, federatedAccounts, users, loginGuard, audit, renderer, csrf, cookies, afterFirstFactor } = deps;
+  const { provider, upstreams, federatedAccounts, users, loginGuard, readDeviceId, audit, renderer, csrf, cookies, afterFirstFactor } = deps;
   const upstreamNamed = (id: string | undefined) => upstreams.find((upstream) => upstream.id === id);
   const displayNameOf = (id: string) => upstreamNamed(id)?.displayName ?? id;
 
@@ -168,12 +170,10 @@ export function createFederatedSteps(deps: FederatedStepsDeps) {
     }
     const password = formOf(ctx).get('password') ?? '';
     if (password === '' || !isWithinPasswordByteLimit(password)) return renderLink(ctx, pending, user, formProblem('Enter your password.', 'password'), 400);
-    const origin = requestMeta(ctx);
-    const verdict = await loginGuard.beforeAttempt(user.email, origin);
+    const verdict = await loginGuard.beforeAttempt(user.email, { ...requestMeta(ctx), deviceId: readDeviceId(ctx) });
     if (!verdict.allowed) {
       ctx.set('Retry-After', String(verdict.retryAfterSeconds));
-      const message = verdict.reason === 'locked' ? lockedMessage(verdict.retryAfterSeconds) : ipLimitedMessage(verdict.retryAfterSeconds);
-      return renderLink(ctx, pending, user, formProblem(message), 429);
+      return renderLink(ctx, pending, user, formProblem(refusalMessage(verdict)), 429);
     }
     let checked;
     try {
@@ -183,7 +183,7 @@ export function createFederatedSteps(deps: FederatedStepsDeps) {
       return renderLink(ctx, pending, user, formProblem(error.message), 503);
     }
     if (checked?.id !== user.id || checked.status !== 'active') {
-      await loginGuard.afterFailure(user.email, origin);
+      await loginGuard.afterFailure(user.email, verdict);
       await recordLogin(ctx, pending.identity, user.id, 'bad_credentials');
       return renderLink(ctx, pending, user, formProblem('Incorrect password.', 'password'), 400);
     }

@@ -28,6 +28,17 @@ export function lockedMessage(retryAfterSeconds: number): string {
   return `Too many failed sign-in attempts for this account. Try again in ${inMinutes(retryAfterSeconds)}, or use the unlock link sent to its email address.`;
 }
 
+/** Many sources failed for this account: a wait that grows, never a lock (login-guard.ts). */
+export function throttledMessage(retryAfterSeconds: number): string {
+  return `Too many failed sign-in attempts for this account. Try again in ${inMinutes(retryAfterSeconds)}.`;
+}
+
+/** The page's words for a refused attempt. */
+export function refusalMessage(verdict: { reason: 'ip-limited' | 'locked' | 'throttled'; retryAfterSeconds: number }): string {
+  if (verdict.reason === 'locked') return lockedMessage(verdict.retryAfterSeconds);
+  return verdict.reason === 'throttled' ? throttledMessage(verdict.retryAfterSeconds) : ipLimitedMessage(verdict.retryAfterSeconds);
+}
+
 export function ipLimitedMessage(retryAfterSeconds: number): string {
   return `Too many sign-in attempts from your network. Try again in ${inMinutes(retryAfterSeconds)}.`;
 }
@@ -65,11 +76,13 @@ type LoginFailureReason = 'bad_credentials' | 'unverified_email' | 'deactivated'
 export function createLoginSteps(deps: {
   provider: Provider; users: UserService; audit: AuditLog; renderer: Renderer; csrf: Csrf; loginPolicy: 'block' | 'allow';
   loginGuard: LoginGuard;
+  /** This browser's device-cookie id, if it has one: a browser the account knows is its own source. */
+  readDeviceId: (ctx: StepContext) => string | undefined;
   afterPassword: (ctx: StepContext, user: User, options: { remember: boolean }) => Promise<void>;
   /** Configured upstream identity providers: a "Continue with …" button each (federated.ts). */
   upstreams: readonly Upstream[];
 }) {
-  const { provider, users, audit, renderer, csrf, loginPolicy, loginGuard, afterPassword, upstreams } = deps;
+  const { provider, users, audit, renderer, csrf, loginPolicy, loginGuard, readDeviceId, afterPassword, upstreams } = deps;
 
   /** The typed address goes in the row, so failures for unknown addresses can be found too. */
   function recordLogin(ctx: StepContext, email: string, accountId: string | undefined, reason?: LoginFailureReason): Promise<void> {
@@ -120,13 +133,11 @@ export function createLoginSteps(deps: {
       return;
     }
     // Counted before the password is checked (login-guard.ts), so parallel guesses cannot outrun it.
-    const origin = requestMeta(ctx);
-    const verdict = await loginGuard.beforeAttempt(parsed.data.email, origin);
+    const verdict = await loginGuard.beforeAttempt(parsed.data.email, { ...requestMeta(ctx), deviceId: readDeviceId(ctx) });
     if (!verdict.allowed) {
       await recordLogin(ctx, parsed.data.email, undefined, verdict.reason === 'locked' ? 'locked' : 'rate_limited');
       ctx.set('Retry-After', String(verdict.retryAfterSeconds));
-      const message = verdict.reason === 'locked' ? lockedMessage(verdict.retryAfterSeconds) : ipLimitedMessage(verdict.retryAfterSeconds);
-      await renderLogin(ctx, typedEmail, { summary: [{ field: null, message }], fields: {} }, 429);
+      await renderLogin(ctx, typedEmail, { summary: [{ field: null, message: refusalMessage(verdict) }], fields: {} }, 429);
       return;
     }
     let user;
@@ -140,7 +151,7 @@ export function createLoginSteps(deps: {
       return;
     }
     if (!user) {
-      await loginGuard.afterFailure(parsed.data.email, origin);
+      await loginGuard.afterFailure(parsed.data.email, verdict);
       await recordLogin(ctx, parsed.data.email, undefined, 'bad_credentials');
       // 400 rather than 401: a 401 must carry a WWW-Authenticate challenge (RFC 9110 §15.5.2),
       // and this is a form to correct, not an HTTP authentication scheme.
