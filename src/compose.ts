@@ -53,6 +53,7 @@ import { createPasswordService } from './services/passwords.js';
 import { createRateLimiter } from './services/rate-limiter.js';
 import { createReauthentication } from './services/reauthentication.js';
 import { createRegistrationService } from './services/registration.js';
+import { createSecondFactorLockNotice } from './services/second-factor-lock-notice.js';
 import { createSessionEventBus } from './services/session-events.js';
 import { createSessionService } from './services/sessions.js';
 import { createSignInService } from './services/sign-in.js';
@@ -116,6 +117,7 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   });
   const twoFactor = createTwoFactorService({
     database, secretBox, totp: createTotp(), hashBackupCode: createBackupCodeHasher(config.encryptionKey), settings: settings.twoFactor,
+    notifyLocked: createSecondFactorLockNotice({ database, mailer, logger, issuer }),
   });
   const trustedDevices = createTrustedDeviceService({ database, ttlDays: settings.twoFactor.trustedDeviceDays });
   const upstreams = createUpstreams(config.upstreams, {

@@ -79,15 +79,25 @@ export const settingsSchema = z.object({
     accessTokenTtlSeconds: positiveInt.max(3600),
     expiryScanSeconds: positiveInt.max(3600),
   }).strict(),
-  // Account lockout (ASVS 5.0 V6.3.5 / NIST 800-63B §5.2.2): maxFailures wrong passwords within
-  // windowSeconds lock the account for lockSeconds, doubled on each further lock up to
+  // Lockout (ASVS 5.0 V6.3.5 / NIST 800-63B §5.2.2), per (account, source) so that nobody can
+  // lock the owner out: maxFailures wrong passwords within windowSeconds from one IP, or from one
+  // browser the account knows, lock that pair for lockSeconds, doubled on each further lock up to
   // maxLockSeconds; the owner is mailed a single-use unlock link valid for unlockLinkTtlSeconds.
+  // accountThrottle: once afterFailures wrong passwords from sources other than known browsers
+  // pile up within windowSeconds, those sources get one attempt per wait, which starts at
+  // delaySeconds and doubles with each further failure up to maxDelaySeconds.
   lockout: z.object({
     maxFailures: positiveInt.max(100),
     windowSeconds: positiveInt,
     lockSeconds: positiveInt,
     maxLockSeconds: positiveInt,
     unlockLinkTtlSeconds: positiveInt,
+    accountThrottle: z.object({
+      afterFailures: positiveInt.max(100),
+      windowSeconds: positiveInt,
+      delaySeconds: positiveInt,
+      maxDelaySeconds: positiveInt,
+    }).strict().refine((value) => value.maxDelaySeconds >= value.delaySeconds, { message: 'maxDelaySeconds must be at least delaySeconds' }),
   }).strict().refine((value) => value.maxLockSeconds >= value.lockSeconds, { message: 'maxLockSeconds must be at least lockSeconds' }),
   // How long SIGTERM waits for requests in flight before cutting connections.
   shutdown: z.object({ drainTimeoutMs: positiveInt }).strict(),

@@ -135,12 +135,13 @@ Options:
 
 export const usersUnlockCommand: Command = {
   name: 'users unlock',
-  summary: 'end a lockout after failed sign-ins',
+  summary: 'end every lockout of an account after failed sign-ins, and its slow-down',
   help: `Usage: gatehouse users unlock --email E
 
-Ends the lock put on an account after repeated wrong passwords (lockout.maxFailures within
-lockout.windowSeconds) and forgets the failed attempts, so the person can sign in at once.
-Recorded in the audit trail.
+Ends every lock put on an account's sources (IPs or browsers) after repeated wrong passwords
+(lockout.maxFailures within lockout.windowSeconds), forgets their failed attempts and ends the
+account's slow-down (lockout.accountThrottle), so the person can sign in at once. Recorded in the
+audit trail.
 
 Options:
   --email E          the user's email address (required)`,

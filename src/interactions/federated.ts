@@ -19,7 +19,7 @@ import type { Upstream, UpstreamIdentity } from '../services/federation.js';
 import type { SignInMethod, SignInService } from '../services/sign-in.js';
 import type { User, UserService } from '../services/users.js';
 import { clientIdOf, interactionOf, type InteractionStep, type StepContext } from './load-interaction.js';
-import { ipLimitedMessage, lockedMessage } from './login.js';
+import { refusalMessage } from './login.js';
 import type { FirstFactor, LinkIdentity } from './second-factor.js';
 import { clientDisplayName, interactionPaths } from './view-models.js';
 
@@ -39,6 +39,8 @@ export interface FederatedStepsDeps {
   federatedAccounts: FederatedAccounts;
   users: UserService;
   signIn: SignInService;
+  /** This browser's device-cookie id, if it has one (the login guard's source). */
+  readDeviceId: (ctx: StepContext) => string | undefined;
   audit: AuditLog;
   renderer: Renderer;
   csrf: Csrf;
@@ -52,7 +54,7 @@ function federatedMethod(identity: UpstreamIdentity): SignInMethod {
 }
 
 export function createFederatedSteps(deps: FederatedStepsDeps) {
-  const { provider, upstreams, federatedAccounts, users, signIn, audit, renderer, csrf, cookies, afterFirstFactor } = deps;
+  const { provider, upstreams, federatedAccounts, users, signIn, readDeviceId, audit, renderer, csrf, cookies, afterFirstFactor } = deps;
   const upstreamNamed = (id: string | undefined) => upstreams.find((upstream) => upstream.id === id);
   const displayNameOf = (id: string) => upstreamNamed(id)?.displayName ?? id;
 
@@ -169,15 +171,13 @@ export function createFederatedSteps(deps: FederatedStepsDeps) {
     }
     const password = formOf(ctx).get('password') ?? '';
     if (password === '' || !isWithinPasswordByteLimit(password)) return renderLink(ctx, pending, user, formProblem('Enter your password.', 'password'), 400);
-    const outcome = await signIn.withPassword(user.email, password, requestMeta(ctx), {
+    const outcome = await signIn.withPassword(user.email, password, { ...requestMeta(ctx), deviceId: readDeviceId(ctx) }, {
       clientId: clientIdOf(ctx), accountId: user.id, audit: { email: pending.identity.email, detail: federatedMethod(pending.identity) },
     });
     switch (outcome.kind) {
-      case 'limited': {
+      case 'limited':
         ctx.set('Retry-After', String(outcome.retryAfterSeconds));
-        const message = outcome.reason === 'locked' ? lockedMessage(outcome.retryAfterSeconds) : ipLimitedMessage(outcome.retryAfterSeconds);
-        return renderLink(ctx, pending, user, formProblem(message), 429);
-      }
+        return renderLink(ctx, pending, user, formProblem(refusalMessage(outcome)), 429);
       case 'busy': return renderLink(ctx, pending, user, formProblem(outcome.message), 503);
       case 'signed-in': return signInAs(ctx, user, pending.identity, { amr: ['fed', 'pwd'], link: pending.identity, upstreamMfa: false });
       default: return renderLink(ctx, pending, user, formProblem('Incorrect password.', 'password'), 400);

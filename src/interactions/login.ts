@@ -26,6 +26,17 @@ export function lockedMessage(retryAfterSeconds: number): string {
   return `Too many failed sign-in attempts for this account. Try again in ${inMinutes(retryAfterSeconds)}, or use the unlock link sent to its email address.`;
 }
 
+/** Many sources failed for this account: a wait that grows, never a lock (login-guard.ts). */
+export function throttledMessage(retryAfterSeconds: number): string {
+  return `Too many failed sign-in attempts for this account. Try again in ${inMinutes(retryAfterSeconds)}.`;
+}
+
+/** The page's words for a refused attempt. */
+export function refusalMessage(refusal: { reason: 'ip-limited' | 'locked' | 'throttled'; retryAfterSeconds: number }): string {
+  if (refusal.reason === 'locked') return lockedMessage(refusal.retryAfterSeconds);
+  return refusal.reason === 'throttled' ? throttledMessage(refusal.retryAfterSeconds) : ipLimitedMessage(refusal.retryAfterSeconds);
+}
+
 export function ipLimitedMessage(retryAfterSeconds: number): string {
   return `Too many sign-in attempts from your network. Try again in ${inMinutes(retryAfterSeconds)}.`;
 }
@@ -42,11 +53,13 @@ type LoginProblems = FormProblems<(typeof LOGIN_FIELDS)[number]>;
 
 export function createLoginSteps(deps: {
   provider: Provider; signIn: SignInService; renderer: Renderer; csrf: Csrf;
+  /** This browser's device-cookie id, if it has one: a browser the account knows is its own source. */
+  readDeviceId: (ctx: StepContext) => string | undefined;
   afterPassword: (ctx: StepContext, user: User, options: { remember: boolean }) => Promise<void>;
   /** Configured upstream identity providers: a "Continue with …" button each (federated.ts). */
   upstreams: readonly Upstream[];
 }) {
-  const { provider, signIn, renderer, csrf, afterPassword, upstreams } = deps;
+  const { provider, signIn, renderer, csrf, readDeviceId, afterPassword, upstreams } = deps;
 
   async function renderLogin(ctx: StepContext, email: string, problems: LoginProblems, status: number): Promise<void> {
     const interaction = interactionOf(ctx);
@@ -80,13 +93,12 @@ export function createLoginSteps(deps: {
     const typedEmail = (fields.email ?? '').slice(0, 320);
     if (!parsed.success) return renderLogin(ctx, typedEmail, problemsFromZod(parsed.error, LOGIN_FIELDS), 400);
     // The typed address goes in the audit rows, so failures for unknown addresses can be found too.
-    const outcome = await signIn.withPassword(parsed.data.email, parsed.data.password, requestMeta(ctx), { clientId: clientIdOf(ctx) });
+    const source = { ...requestMeta(ctx), deviceId: readDeviceId(ctx) };
+    const outcome = await signIn.withPassword(parsed.data.email, parsed.data.password, source, { clientId: clientIdOf(ctx) });
     switch (outcome.kind) {
-      case 'limited': {
+      case 'limited':
         ctx.set('Retry-After', String(outcome.retryAfterSeconds));
-        const message = outcome.reason === 'locked' ? lockedMessage(outcome.retryAfterSeconds) : ipLimitedMessage(outcome.retryAfterSeconds);
-        return renderLogin(ctx, typedEmail, formProblem(message), 429);
-      }
+        return renderLogin(ctx, typedEmail, formProblem(refusalMessage(outcome)), 429);
       // Overloaded: keep the person on the form with what they typed (but the password).
       case 'busy': return renderLogin(ctx, typedEmail, formProblem(outcome.message), 503);
       // 400 rather than 401: a 401 must carry a WWW-Authenticate challenge (RFC 9110 §15.5.2),

@@ -17,6 +17,7 @@ import type { RateLimit, RateLimiter } from '../services/rate-limiter.js';
 import type { SignInService } from '../services/sign-in.js';
 import type { UserService } from '../services/users.js';
 import { createConsentSteps } from './consent.js';
+import { createDeviceIdReader } from './device-cookie.js';
 import { createFederatedSteps, createIdentityLinker } from './federated.js';
 import { finishInteraction } from './finish.js';
 import { expectPrompt, interactionOf, loadInteraction, type InteractionState, type InteractionStep, type StepContext } from './load-interaction.js';
@@ -52,8 +53,9 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router<Int
   const secondFactor = createSecondFactorSteps({
     ...deps, deviceCookie: createTrustedDeviceCookie({ secure: deps.secureCookies }), linkIdentity: createIdentityLinker(deps),
   });
-  const federated = createFederatedSteps({ ...deps, cookies: deps.federationCookies, afterFirstFactor: secondFactor.afterFirstFactor });
-  const { showLogin, handleLogin } = createLoginSteps({ ...deps, afterPassword: secondFactor.afterPassword });
+  const readDeviceId = createDeviceIdReader({ secure: deps.secureCookies });
+  const federated = createFederatedSteps({ ...deps, readDeviceId, cookies: deps.federationCookies, afterFirstFactor: secondFactor.afterFirstFactor });
+  const { showLogin, handleLogin } = createLoginSteps({ ...deps, readDeviceId, afterPassword: secondFactor.afterPassword });
   const showLoginPrompt = federated.showLinkOr(secondFactor.showLoginPrompt(showLogin));
   const { showConsent, handleConsent } = createConsentSteps(deps);
   const load = loadInteraction(provider);

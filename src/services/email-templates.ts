@@ -14,7 +14,8 @@ export interface EmailTemplateData {
   'email-change-attempt': { name?: string; resetLink: string };
   'account-closed': { name?: string; action: 'deactivated' | 'deleted'; closedAt: Date; reactivation: string };
   invitation: { link: string; expiresInDays: number; invitedBy?: string };
-  'account-locked': { name?: string; lockedUntil: Date; unlockLink: string; resetLink: string };
+  'account-locked': { name?: string; lockedUntil: Date; lockedSource: string; unlockLink: string; resetLink: string };
+  'second-factor-locked': { name?: string; lockedUntil: Date; resetLink: string };
   'new-sign-in': { name?: string; signedInAt: Date; device: string; ip: string; notMeLink: string };
 }
 
@@ -23,6 +24,7 @@ export type EmailTemplateName = keyof EmailTemplateData;
 export const EMAIL_TEMPLATE_NAMES: readonly EmailTemplateName[] = [
   'verify-email', 'password-reset', 'password-changed', 'registration-attempt', 'email-changed',
   'confirm-email-change', 'email-change-attempt', 'account-closed', 'invitation', 'account-locked', 'new-sign-in',
+  'second-factor-locked',
 ];
 
 export interface RenderedEmail {

@@ -10,8 +10,11 @@ export type RateLimit = LimitRule;
 export type RateLimitDecision = LimitDecision;
 
 export interface RateLimiter {
-  /** Counts one hit against key and says whether it is within the limit. */
-  hit(key: string, limit: RateLimit): Promise<RateLimitDecision>;
+  /**
+   * Counts one hit against key and says whether it is within the limit; a window this hit starts
+   * lasts windowSeconds when given (a wait that grows, on one counter).
+   */
+  hit(key: string, limit: RateLimit, windowSeconds?: number): Promise<RateLimitDecision>;
   /** Hits counted against key in its current window. */
   used(key: string, limit: RateLimit): Promise<number>;
   /** Forgets key's count (e.g. after a successful sign-in). */
@@ -20,7 +23,7 @@ export interface RateLimiter {
 
 export function createRateLimiter(store: RateLimitStore): RateLimiter {
   return {
-    hit: (key, limit) => store.consume(limit, key),
+    hit: (key, limit, windowSeconds) => store.consume(limit, key, 1, windowSeconds),
     used: (key, limit) => store.used(limit, key),
     reset: (key, limit) => store.reset(limit, key),
   };

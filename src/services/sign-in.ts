@@ -4,8 +4,8 @@
 // words; they never see a storage row. What follows the first factor is decided by
 // nextStepAfterFirstFactor, a pure function of what is known about the account and the request.
 import { BusyError } from '../errors.js';
-import type { AuditLog, RequestOrigin } from './audit.js';
-import type { LoginGuard } from './login-guard.js';
+import type { AuditLog } from './audit.js';
+import type { AttemptSource, LoginGuard } from './login-guard.js';
 import type { User, UserService } from './users.js';
 
 /** Why a sign-in failed, as the audit trail records it (never the password itself). */
@@ -14,8 +14,8 @@ export type SignInFailureReason = 'bad_credentials' | 'unverified_email' | 'deac
 export type PasswordSignIn =
   /** The password was right and the account may sign in: on to the second factor or the login. */
   | { kind: 'signed-in'; user: User }
-  /** Refused before the password was checked: too many attempts (the account's or the network's). */
-  | { kind: 'limited'; reason: 'locked' | 'ip-limited'; retryAfterSeconds: number }
+  /** Refused before the password was checked: too many attempts (this source's, the network's, or many sources' at the account). */
+  | { kind: 'limited'; reason: 'locked' | 'ip-limited' | 'throttled'; retryAfterSeconds: number }
   /** Too many password checks running at once on this node: try again shortly. */
   | { kind: 'busy'; message: string }
   /** The same answer for an unknown address, a wrong password and a disabled account. */
@@ -45,14 +45,16 @@ export function createSignInService(deps: {
 }) {
   const { users, loginGuard, audit, loginPolicy } = deps;
 
-  async function withPassword(email: string, password: string, origin: RequestOrigin, options: PasswordSignInOptions): Promise<PasswordSignIn> {
+  async function withPassword(email: string, password: string, source: AttemptSource, options: PasswordSignInOptions): Promise<PasswordSignIn> {
     const method = options.audit ?? { email, detail: { method: 'password' } as SignInMethod };
     const record = (accountId: string | undefined, reason?: SignInFailureReason) => audit.record({
       type: reason ? 'login.failure' : 'login.success', outcome: reason ? 'failure' : 'success', accountId, email: method.email,
       clientId: options.clientId, ...origin, detail: reason ? { ...method.detail, reason } : method.detail,
     });
 
-    const verdict = await loginGuard.beforeAttempt(email, origin);
+    // The audit row takes where the attempt came from, never the device cookie's value.
+    const origin = { ip: source.ip, userAgent: source.userAgent };
+    const verdict = await loginGuard.beforeAttempt(email, source);
     if (!verdict.allowed) {
       await record(undefined, verdict.reason === 'locked' ? 'locked' : 'rate_limited');
       return { kind: 'limited', reason: verdict.reason, retryAfterSeconds: verdict.retryAfterSeconds };
@@ -66,7 +68,7 @@ export function createSignInService(deps: {
       return { kind: 'busy', message: error.message };
     }
     if (!user || (options.accountId !== undefined && user.id !== options.accountId)) {
-      await loginGuard.afterFailure(email, origin);
+      await loginGuard.afterFailure(email, verdict);
       await record(undefined, 'bad_credentials');
       return { kind: 'bad-credentials' };
     }

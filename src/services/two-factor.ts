@@ -74,8 +74,10 @@ export function createTwoFactorService(deps: {
   /** Milliseconds since the epoch that TOTP codes are checked against. */
   clock?: () => number;
   settings: TwoFactorSettings;
+  /** Tells the owner when wrong codes lock second-factor attempts (second-factor-lock-notice.ts). */
+  notifyLocked?: (userId: string, lockedUntil: Date) => Promise<void>;
 }) {
-  const { database, secretBox, totp, hashBackupCode, settings } = deps;
+  const { database, secretBox, totp, hashBackupCode, settings, notifyLocked } = deps;
   const clock = deps.clock ?? Date.now;
 
   function issueBackupCodes(userId: string): { codes: string[]; hashes: string[] } {
@@ -179,7 +181,10 @@ export function createTwoFactorService(deps: {
       return outcome;
     }
     if (reservation.attempt >= settings.maxFailures) {
-      return { ok: false, reason: 'locked', lockedUntil: await lockAttempts(database, userId, settings.lockoutSeconds) };
+      const lockedUntil = await lockAttempts(database, userId, settings.lockoutSeconds);
+      // Attempts are numbered atomically, so exactly one failure is the maxFailures-th: one mail per lock.
+      if (reservation.attempt === settings.maxFailures) await notifyLocked?.(userId, lockedUntil);
+      return { ok: false, reason: 'locked', lockedUntil };
     }
     return outcome;
   }

@@ -16,8 +16,11 @@ export type LimitDecision =
   | { allowed: false; retryAfterSeconds: number };
 
 export interface RateLimitStore {
-  /** Counts `points` against key under rule, atomically, and says whether it is within the rule. */
-  consume(rule: LimitRule, key: string, points?: number): Promise<LimitDecision>;
+  /**
+   * Counts `points` against key under rule, atomically, and says whether it is within the rule.
+   * A window that starts with this hit lasts windowSeconds when given, instead of the rule's.
+   */
+  consume(rule: LimitRule, key: string, points?: number, windowSeconds?: number): Promise<LimitDecision>;
   /** How many points key has used in its current window (0 when none). */
   used(rule: LimitRule, key: string): Promise<number>;
   /** Forgets key's count under rule (e.g. after a successful sign-in). */
@@ -55,9 +58,10 @@ export function createRateLimitStore(deps: { database: Database; redis?: RedisCl
   }
 
   return {
-    async consume(rule, key, points = 1) {
+    async consume(rule, key, points = 1, windowSeconds = undefined) {
+      if (windowSeconds !== undefined && (!Number.isInteger(windowSeconds) || windowSeconds < 1)) throw new RangeError('windowSeconds must be a positive integer');
       try {
-        const result = await limiterFor(rule).consume(key, points);
+        const result = await limiterFor(rule).consume(key, points, windowSeconds === undefined ? {} : { customDuration: windowSeconds });
         return { allowed: true, remaining: result.remainingPoints, resetAfterSeconds: Math.max(1, Math.ceil(result.msBeforeNext / 1000)) };
       } catch (rejection) {
         // Over the rule: the library rejects with the counter's state; anything else is a store fault.

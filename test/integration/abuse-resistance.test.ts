@@ -70,7 +70,7 @@ describe.each(storageVariants)('lockout and rate limits on $name', ({ options })
     expect(message(right)).toBe(message(wrong));
 
     // One lock, one mail, with a single-use unlock link.
-    const link = linkFromMail(app, email, 'Your account was locked after failed sign-ins', '/account/unlock');
+    const link = linkFromMail(app, email, 'Failed sign-ins to your account were blocked', '/account/unlock');
     const unlockBrowser = new Browser();
     const unlockPage = await unlockBrowser.get(link);
     expect(unlockPage.status).toBe(200);
@@ -93,7 +93,7 @@ describe.each(storageVariants)('lockout and rate limits on $name', ({ options })
     const answers = await Promise.all(browsers.map((browser, index) =>
       browser.submit(pages[index]!, { button: 'Sign in', fields: { email, password: PASSWORD } })));
     expect(answers.some((page) => page.status === 200 || page.status === 303)).toBe(true);
-    expect(latestMailTo(app.config.mail.outboxDir, email)?.subject).not.toBe('Your account was locked after failed sign-ins');
+    expect(latestMailTo(app.config.mail.outboxDir, email)?.subject).not.toBe('Failed sign-ins to your account were blocked');
     await signIn(new Browser(), rp, { email, password: PASSWORD, scope: 'openid' });
   });
 
@@ -249,8 +249,9 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL && testRedisUrl))('gatehous
     await app.context.users.create({ email, password: PASSWORD, emailVerified: true });
     const origin = { ip: '203.0.113.7', userAgent: null };
     for (let attempt = 0; attempt < app.config.settings.lockout.maxFailures; attempt += 1) {
-      expect((await app.context.loginGuard.beforeAttempt(email, origin)).allowed).toBe(true);
-      await app.context.loginGuard.afterFailure(email, origin);
+      const verdict = await app.context.loginGuard.beforeAttempt(email, origin);
+      expect(verdict.allowed).toBe(true);
+      if (verdict.allowed) await app.context.loginGuard.afterFailure(email, verdict);
     }
     expect(await app.context.loginGuard.beforeAttempt(email, origin)).toMatchObject({ allowed: false, reason: 'locked' });
 

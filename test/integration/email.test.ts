@@ -231,7 +231,8 @@ describe('templates', () => {
     'email-change-attempt': { name: hostile, resetLink: LINK },
     'account-closed': { name: hostile, action: 'deactivated', closedAt: changedAt, reactivation: 'Sign in again to reactivate it.' },
     invitation: { invitedBy: hostile, link: LINK, expiresInDays: 7 },
-    'account-locked': { name: hostile, lockedUntil: changedAt, unlockLink: LINK, resetLink: LINK },
+    'account-locked': { name: hostile, lockedUntil: changedAt, lockedSource: 'the network address 203.0.113.9', unlockLink: LINK, resetLink: LINK },
+    'second-factor-locked': { name: hostile, lockedUntil: changedAt, resetLink: LINK },
     'new-sign-in': { name: hostile, signedInAt: changedAt, device: hostile, ip: '203.0.113.9', notMeLink: LINK },
   };
 

@@ -119,7 +119,7 @@ describe.each(storageKinds)('sweeper on %s', (kind) => {
     }
   });
 
-  it('deletes expired session index entries, invitations, unlock and "this wasn\'t me" links, keeping live ones', async () => {
+  it('deletes expired session index entries, invitations, unlock and "this wasn\'t me" links, and forgotten source locks, keeping live ones', async () => {
     const user = await db.database.query<{ id: string }>("INSERT INTO users (email) VALUES ('sweep2@example.test') RETURNING id");
     const userId = user.rows[0]!.id;
     const past = "now() - interval '1 minute'";
@@ -131,6 +131,8 @@ describe.each(storageKinds)('sweeper on %s', (kind) => {
     for (const table of ['unlock_tokens', 'sign_in_alert_tokens']) {
       await db.database.query(`INSERT INTO ${table} (user_id, token_hash, expires_at) VALUES ($1, 'old', ${past}), ($1, 'live', ${future})`, [userId]);
     }
+    await db.database.query(`INSERT INTO source_lockouts (user_id, source_id, expires_at) VALUES
+      ($1, 'ip:203.0.113.1', ${past}), ($1, 'ip:203.0.113.2', ${future})`, [userId]);
     const sweeper = startSweeper({ database: db.database, intervalSeconds: 3600, batchSize: 10, onError: () => undefined });
     try {
       await sweeper.sweepOnce();
@@ -139,6 +141,7 @@ describe.each(storageKinds)('sweeper on %s', (kind) => {
       for (const table of ['unlock_tokens', 'sign_in_alert_tokens']) {
         expect((await db.database.query(`SELECT token_hash FROM ${table}`)).rows).toEqual([{ token_hash: 'live' }]);
       }
+      expect((await db.database.query('SELECT source_id FROM source_lockouts')).rows).toEqual([{ source_id: 'ip:203.0.113.2' }]);
     } finally {
       await sweeper.stop();
     }

@@ -11,6 +11,7 @@ const EXPIRING_TABLES = {
   trusted_devices: 'id',
   unlock_tokens: 'id',
   sign_in_alert_tokens: 'id',
+  source_lockouts: 'id',
 } as const;
 
 export type ExpiringTable = keyof typeof EXPIRING_TABLES;

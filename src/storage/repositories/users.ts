@@ -42,21 +42,35 @@ export async function findUserByEmail(db: Queryable, email: string): Promise<Use
   return result.rows[0];
 }
 
-/** A users row with the seconds its lock (account_lockouts) still runs, 0 when not locked. */
+/** A users row with what the login guard needs about the attempt's source. */
 export interface SignInRow extends UserRow {
+  /** The attempt comes from a browser this account has signed in from before (known_devices). */
+  from_known_device: boolean;
+  /** Seconds the lock of the attempt's source (source_lockouts) still runs, 0 when not locked. */
   locked_for_seconds: number;
 }
 
+/** Where an attempt comes from: its IP's source id, and the device cookie's hash and source id when it sent one. */
+export interface SignInSourceIds {
+  ipSourceId: string;
+  deviceHash?: string | undefined;
+  deviceSourceId?: string | undefined;
+}
+
 /**
- * The account a password sign-in names and its lock, in one read: the login guard checks the
- * lock and the user service the password against the same row (account-lockouts.ts writes the lock).
+ * The account a password sign-in names and the lock of the attempt's source, in one read: the
+ * login guard checks the lock and the user service the password against the same row. The source
+ * is the device when the account knows it, otherwise the IP (account-lockouts.ts writes locks).
  */
-export async function findUserForSignIn(db: Queryable, email: string): Promise<SignInRow | undefined> {
+export async function findUserForSignIn(db: Queryable, email: string, source: SignInSourceIds): Promise<SignInRow | undefined> {
   const result = await db.query<SignInRow>(
-    `SELECT u.*, greatest(0, coalesce(ceil(extract(epoch FROM l.locked_until - now())), 0))::int AS locked_for_seconds
-     FROM users u LEFT JOIN account_lockouts l ON l.user_id = u.id
-     WHERE lower(u.email) = lower($1)`,
-    [email],
+    `WITH target AS (
+       SELECT u.*, EXISTS (SELECT 1 FROM known_devices d WHERE d.user_id = u.id AND d.device_hash = $3::text) AS from_known_device
+       FROM users u WHERE lower(u.email) = lower($1))
+     SELECT t.*, greatest(0, coalesce(ceil(extract(epoch FROM l.locked_until - now())), 0))::int AS locked_for_seconds
+     FROM target t LEFT JOIN source_lockouts l ON l.user_id = t.id
+       AND l.source_id = CASE WHEN t.from_known_device THEN $4::text ELSE $2::text END`,
+    [email, source.ipSourceId, source.deviceHash ?? null, source.deviceSourceId ?? null],
   );
   return result.rows[0];
 }
