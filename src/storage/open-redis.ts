@@ -1,5 +1,6 @@
 // Opens the Redis client of a process when REDIS_URL is set: connected, its eviction policy
-// checked, and its outages and recoveries reported once each rather than on every retry.
+// checked (production refuses anything but noeviction), and its outages and recoveries reported
+// once each rather than on every retry.
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { checkEvictionPolicy, closeRedis, connectRedis, createRedisClient, redisEvictionRisk, type RedisClient } from './redis.js';
