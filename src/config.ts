@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ADMIN_SCOPE, adminApiResource } from './paths.js';
-import { positiveInt, settingsSchema, type ResourceServerSettings, type Settings } from './settings-schema.js';
+import { ARGON2_FLOOR, positiveInt, settingsSchema, type ResourceServerSettings, type Settings } from './settings-schema.js';
 
 export type { ResourceServerSettings, Settings } from './settings-schema.js';
 
@@ -46,8 +46,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // false, true (one proxy), or how many proxies in a row append to X-Forwarded-For.
   TRUST_PROXY: z.union([z.enum(['true', 'false']), z.coerce.number().int().min(1).max(10)]).default('false'),
-  ARGON2_MEMORY_KIB: positiveInt.optional(),
-  ARGON2_ITERATIONS: positiveInt.optional(),
+  ARGON2_MEMORY_KIB: positiveInt.min(ARGON2_FLOOR.memoryKiB, `ARGON2_MEMORY_KIB must be at least ${ARGON2_FLOOR.memoryKiB} (OWASP's floor for argon2id)`).optional(),
+  ARGON2_ITERATIONS: positiveInt.min(ARGON2_FLOOR.iterations, `ARGON2_ITERATIONS must be at least ${ARGON2_FLOOR.iterations} (OWASP's floor for argon2id)`).optional(),
   ARGON2_PARALLELISM: positiveInt.optional(),
   SMTP_URL: z.string().refine(isSmtpUrl, 'SMTP_URL must be an smtp:// or smtps:// URL with a host').optional(),
   MAIL_FROM: z.string().regex(MAILBOX, 'MAIL_FROM must be an address such as "Gatehouse <no-reply@example.com>"').optional(),

@@ -4,6 +4,10 @@ import { z } from 'zod';
 
 export const positiveInt = z.coerce.number().int().positive();
 
+// OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1 as the floor. Neither the
+// settings file nor the ARGON2_* variables may go below it, in any environment.
+export const ARGON2_FLOOR = { memoryKiB: 19456, iterations: 2 } as const;
+
 // An API that accepts Gatehouse access tokens, named by its resource indicator (RFC 8707).
 const resourceServerSchema = z.object({
   scope: z.string().trim().min(1),
@@ -46,9 +50,8 @@ export const settingsSchema = z.object({
     interaction: positiveInt,
   }).strict(),
   argon2: z.object({
-    // OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1 as the floor.
-    memoryKiB: positiveInt.min(19456),
-    iterations: positiveInt.min(2),
+    memoryKiB: positiveInt.min(ARGON2_FLOOR.memoryKiB),
+    iterations: positiveInt.min(ARGON2_FLOOR.iterations),
     parallelism: positiveInt,
   }).strict(),
   // Password hashing queue: at most maxConcurrent at once (0 = one per core), maxQueued waiting.

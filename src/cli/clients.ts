@@ -25,9 +25,12 @@ Registers a client and prints its client_id and, for a confidential client, its 
 
 Options:
   --name N                       display name, 1 to 100 characters (required)
-  --redirect-uri U               an exact redirect URI; repeat for several. https, or http on
-                                 localhost/127.0.0.1/[::1], or (public clients only) a private-use
-                                 scheme such as com.example.app:/callback
+  --redirect-uri U               an exact redirect URI; repeat for up to 20. https with a DNS host
+                                 name, or http on localhost/127.0.0.1/[::1], or (public clients
+                                 only) a private-use scheme such as com.example.app:/callback.
+                                 Written as the URL standard writes it (lower-case host, a path
+                                 even if only "/"), at most 1024 characters, no wildcard, fragment,
+                                 credentials, space or control character
   --post-logout-redirect-uri U   where RP-initiated logout may return; same rules, repeatable
   --public                       a client that cannot keep a secret (SPA, mobile, CLI): no secret,
                                  PKCE always required, no client_credentials
@@ -84,7 +87,8 @@ export const clientsListCommand: Command = {
   summary: 'list registered clients (never their secrets)',
   help: `Usage: gatehouse clients list [--json]
 
-Lists every registered client with its type, grants and redirect URIs. Secrets are never shown.
+Lists every registered client with its type (whether it has a secret), grants and redirect URIs.
+A secret is shown only by the command that creates it; listings never show it.
 
 Options:
   --json   print a JSON array instead of text`,
@@ -93,7 +97,7 @@ Options:
     const { withSession } = await import('./session.js');
     const clients = await withSession(({ context }) => context.clients.list());
     if (flags.json) {
-      const rows = clients.map((c) => ({ ...c.metadata, client_id: c.clientId, confidential: c.hasSecret, created_at: c.createdAt.toISOString() }));
+      const rows = clients.map((c) => ({ ...c.metadata, client_id: c.clientId, confidential: c.hasSecret, has_secret: c.hasSecret, created_at: c.createdAt.toISOString() }));
       io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
       return;
     }
@@ -101,7 +105,7 @@ Options:
     for (const c of clients) {
       const grants = Array.isArray(c.metadata.grant_types) ? c.metadata.grant_types.join(',') : '';
       const uris = Array.isArray(c.metadata.redirect_uris) ? c.metadata.redirect_uris.join(' ') : '';
-      io.stdout(`${c.clientId}  ${String(c.metadata.client_name ?? '')}  ${c.hasSecret ? 'confidential' : 'public'}  ${grants}  ${uris}\n`);
+      io.stdout(`${c.clientId}  ${String(c.metadata.client_name ?? '')}  ${c.hasSecret ? 'confidential (has a secret)' : 'public (no secret)'}  ${grants}  ${uris}\n`);
     }
   },
 };

@@ -4,6 +4,7 @@ import { errors, type Configuration, type KoaContextWithOIDC, type ResourceServe
 import type { JWK } from 'jose';
 import type { ResourceServerSettings, Settings } from '../config.js';
 import { ACCOUNT_CLIENT_ID, accountCallbackUrl } from '../paths.js';
+import { providerCookies } from './provider-cookies.js';
 import { supportedScopes } from './scopes.js';
 import { ACR_VALUES, buildInteractionPolicy } from './two-factor-policy.js';
 
@@ -108,11 +109,7 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
     loadExistingGrant,
     findAccount: input.findAccount,
     jwks: { keys: input.signingKeys as NonNullable<Configuration['jwks']>['keys'] },
-    cookies: {
-      keys: input.cookieSecrets,
-      long: { httpOnly: true, sameSite: 'lax', signed: true },
-      short: { httpOnly: true, sameSite: 'lax', signed: true },
-    },
+    cookies: providerCookies({ issuer: input.issuer, keys: input.cookieSecrets }),
     // RFC 9700 §2.1.2: the implicit and hybrid flows are not offered.
     responseTypes: ['code'],
     pkce: { required: (_ctx, client) => isPkceRequired(client as unknown as ClientLike) },

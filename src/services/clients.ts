@@ -7,20 +7,18 @@ import { ValidationError } from '../errors.js';
 import type { Queryable } from '../storage/db.js';
 import { createClientRepository, type ClientMetadata, type ClientSummary } from '../storage/repositories/clients.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import { isPrivateUse, LOOPBACK_HOSTS, MAX_REDIRECT_URIS, parseUrl, quoteUri, redirectUriProblem } from './redirect-uris.js';
 
 export const CLIENT_GRANTS = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 export const DEFAULT_CLIENT_SCOPE = 'openid offline_access profile email';
 const DEFAULT_GRANTS = ['authorization_code', 'refresh_token'] as const;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-// RFC 8252 §7.1: a private-use scheme is a reversed domain name the app's owner controls.
-const PRIVATE_USE_SCHEME = /^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:$/i;
 // RFC 6749 §3.3 scope-token characters.
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
 const clientInputSchema = z.object({
   name: z.string().trim().min(1).max(100),
-  redirectUris: z.array(z.string()).default([]),
-  postLogoutRedirectUris: z.array(z.string()).default([]),
+  redirectUris: z.array(z.string()).max(MAX_REDIRECT_URIS, `at most ${MAX_REDIRECT_URIS} URIs`).default([]),
+  postLogoutRedirectUris: z.array(z.string()).max(MAX_REDIRECT_URIS, `at most ${MAX_REDIRECT_URIS} URIs`).default([]),
   public: z.boolean().default(false),
   grants: z.array(z.enum(CLIENT_GRANTS)).min(1).optional(),
   requirePkce: z.boolean().default(true),
@@ -62,55 +60,16 @@ function backchannelLogoutUriProblem(uri: string): string | undefined {
   return undefined;
 }
 
-function parseUrl(uri: string): URL | undefined {
-  try {
-    return new URL(uri);
-  } catch {
-    return undefined;
-  }
-}
-
-function redirectUriProblem(uri: string, isPublic: boolean): string | undefined {
-  const parsed = parseUrl(uri);
-  if (!parsed) return 'must be an absolute URI';
-  // RFC 6749 §3.1.2: the redirection endpoint URI must not include a fragment.
-  if (uri.includes('#')) return 'must not contain a fragment';
-  if (parsed.username || parsed.password) return 'must not contain credentials';
-  if (parsed.protocol === 'https:') return undefined;
-  if (parsed.protocol === 'http:') {
-    // RFC 9700 §2.1 / RFC 8252 §7.3: plain http only where the traffic never leaves the machine.
-    return LOOPBACK_HOSTS.has(parsed.hostname) ? undefined : 'http is allowed only for loopback hosts (localhost, 127.0.0.1, [::1]); use https';
-  }
-  if (PRIVATE_USE_SCHEME.test(parsed.protocol)) {
-    // RFC 8252 §8.4: any app can claim a custom scheme, so only a client with no secret to lose may use one.
-    return isPublic ? undefined : 'a private-use URI scheme is allowed only for a public client';
-  }
-  return `scheme "${parsed.protocol}" is not allowed; use https, loopback http, or a reversed-domain scheme like com.example.app:/callback`;
-}
-
-// Error messages quote the URI, but never a password someone put inside it.
-function withoutCredentials(uri: string): string {
-  const parsed = parseUrl(uri);
-  if (!parsed || (!parsed.username && !parsed.password)) return uri;
-  parsed.username = '';
-  parsed.password = '';
-  return parsed.href;
-}
-
-function isPrivateUse(uri: string): boolean {
-  return PRIVATE_USE_SCHEME.test(parseUrl(uri)?.protocol ?? '');
-}
-
 function checkRules(input: z.output<typeof clientInputSchema>, grants: string[]): string | undefined {
   const native = [...input.redirectUris, ...input.postLogoutRedirectUris].some(isPrivateUse);
   for (const [field, uris] of [['redirect_uris', input.redirectUris], ['post_logout_redirect_uris', input.postLogoutRedirectUris]] as const) {
     for (const uri of uris) {
       const problem = redirectUriProblem(uri, input.public);
-      if (problem) return `${field}: "${withoutCredentials(uri)}" ${problem}`;
+      if (problem) return `${field}: ${quoteUri(uri)} ${problem}`;
       // oidc-provider (after RFC 8252 §7.2) rejects claimed https loopback URIs for native apps.
       const parsed = parseUrl(uri)!;
       if (native && parsed.protocol === 'https:' && LOOPBACK_HOSTS.has(parsed.hostname)) {
-        return `${field}: "${uri}" a native app (private-use scheme) must use http, not https, on a loopback host`;
+        return `${field}: ${quoteUri(uri)} a native app (private-use scheme) must use http, not https, on a loopback host`;
       }
     }
   }
@@ -127,7 +86,7 @@ function checkRules(input: z.output<typeof clientInputSchema>, grants: string[])
   if (!input.requirePkce && !code) return 'require_pkce: PKCE applies only to the authorization_code grant';
   if (input.backchannelLogoutUri !== undefined) {
     const problem = backchannelLogoutUriProblem(input.backchannelLogoutUri);
-    if (problem) return `backchannel_logout_uri: "${withoutCredentials(input.backchannelLogoutUri)}" ${problem}`;
+    if (problem) return `backchannel_logout_uri: ${quoteUri(input.backchannelLogoutUri)} ${problem}`;
   } else if (input.backchannelLogoutSessionRequired) {
     return 'backchannel_logout_session_required: needs a backchannel_logout_uri';
   }

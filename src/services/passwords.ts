@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
 import { BusyError, ValidationError } from '../errors.js';
+import { ARGON2_FLOOR } from '../settings-schema.js';
 import { createBoundedQueue, QueueFullError } from './bounded-queue.js';
 
 export interface Argon2Settings {
@@ -35,6 +36,10 @@ export const MAX_PASSWORD_BYTES = 1024;
 export const SIGN_IN_BUSY = 'Too many sign-ins are in progress. Please try again in a few seconds.';
 
 export function createPasswordService(settings: Argon2Settings, limits: HashingLimits = { maxConcurrent: 0, maxQueued: 64 }): PasswordService {
+  // The config already refuses a lower cost; this keeps any other caller from storing a weak hash.
+  if (settings.memoryKiB < ARGON2_FLOOR.memoryKiB || settings.iterations < ARGON2_FLOOR.iterations) {
+    throw new RangeError(`argon2 cost below OWASP's floor (m=${ARGON2_FLOOR.memoryKiB} KiB, t=${ARGON2_FLOOR.iterations})`);
+  }
   const options = {
     type: argon2.argon2id,
     memoryCost: settings.memoryKiB,

@@ -85,13 +85,21 @@ export function redisEvictionRisk(policy: string): boolean {
   return policy !== 'noeviction';
 }
 
-/** The server's maxmemory-policy, or 'unknown' where CONFIG is disabled or renamed (managed Redis). */
+/**
+ * The server's maxmemory-policy from CONFIG GET, else from INFO memory (managed Redis often
+ * disables or renames CONFIG but answers INFO), or 'unknown' where neither tells.
+ */
 export async function checkEvictionPolicy(redis: RedisClient): Promise<string> {
   try {
     const reply = (await redis.config('GET', 'maxmemory-policy')) as unknown;
     if (Array.isArray(reply) && typeof reply[1] === 'string') return reply[1];
     if (reply && typeof reply === 'object' && 'maxmemory-policy' in reply) return String((reply as Record<string, unknown>)['maxmemory-policy']);
-    return 'unknown';
+  } catch {
+    // Fall through to INFO.
+  }
+  try {
+    const info = await redis.info('memory');
+    return /^maxmemory_policy:([a-z-]+)\r?$/m.exec(info)?.[1] ?? 'unknown';
   } catch {
     return 'unknown';
   }

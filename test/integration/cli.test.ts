@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/storage/db.js';
 import { startEmbeddedPostgres } from '../../src/storage/embedded.js';
 import { createTestDatabase, storageKinds, type TestDatabase } from '../helpers/database.js';
 import { cliEnvironment, collect, freePort, runCli, spawnCli, waitForHealth, type CliResult } from '../helpers/gatehouse-process.js';
@@ -39,15 +40,19 @@ describe.each(storageKinds)('gatehouse CLI on %s', (kind) => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function countUsers(): Promise<number> {
-    if (serverDatabase) return (await serverDatabase.database.query('SELECT 1 FROM users')).rowCount;
+  async function withDatabase<T>(fn: (database: Database) => Promise<T>): Promise<T> {
+    if (serverDatabase) return fn(serverDatabase.database);
     // No server runs here, so the test may own the data directory for a moment.
     const embedded = await startEmbeddedPostgres({ dataDir, poolSize: 1, statementTimeoutMs: 5000, connectionTimeoutMs: 5000 });
     try {
-      return (await embedded.database.query('SELECT 1 FROM users')).rowCount;
+      return await fn(embedded.database);
     } finally {
       await embedded.database.close();
     }
+  }
+
+  async function countUsers(): Promise<number> {
+    return withDatabase(async (database) => (await database.query('SELECT 1 FROM users')).rowCount);
   }
 
   async function listClients(): Promise<Array<Record<string, unknown>>> {
@@ -112,6 +117,22 @@ describe.each(storageKinds)('gatehouse CLI on %s', (kind) => {
     expect(everything).not.toMatch(/client_secret"|client_secret_encrypted/);
   });
 
+  it('lists a client whose secret a row holds in plain without the secret, saying it has one', { timeout: MANY_RUNS_MS }, async () => {
+    // As an import, a hand-written row or a release before secrets were sealed would leave it.
+    const plainSecret = 'plain-secret-from-an-older-row-0123456789abc';
+    await withDatabase((database) => database.query('INSERT INTO oidc_clients (client_id, metadata) VALUES ($1, $2)', [
+      'imported', JSON.stringify({ client_id: 'imported', client_name: 'imported', client_secret: plainSecret, token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] }),
+    ]));
+    const listed = await listClients();
+    expect(listed.find((c) => c.client_id === 'imported')).toMatchObject({ has_secret: true });
+    expect(listed.find((c) => c.client_name === 'phone')).toMatchObject({ has_secret: false });
+    const text = expectOk(await runCli(['clients', 'list'], env)).stdout;
+    expect(text).toMatch(/^imported {2}imported {2}confidential \(has a secret\) {2}client_credentials/m);
+    expect(text).toMatch(/ {2}phone {2}public \(no secret\) /);
+    expect(JSON.stringify(listed) + text).not.toContain(plainSecret);
+    expect(JSON.stringify(listed)).not.toMatch(/client_secret"|client_secret_encrypted/);
+  });
+
   it('lists signing keys (none until the server first starts)', { timeout: MANY_RUNS_MS }, async () => {
     expect(JSON.parse(expectOk(await runCli(['keys', 'list', '--json'], env)).stdout)).toEqual([]);
     expect(expectOk(await runCli(['keys', 'list'], env)).stdout).toContain('no signing keys yet');
@@ -135,6 +156,12 @@ describe.each(storageKinds)('gatehouse CLI on %s', (kind) => {
       [['clients', 'add', '--name', 'x', '--public', '--redirect-uri', 'https://app.example.com/cb', '--no-pkce'], 2],
       [['clients', 'add', '--name', 'x', '--redirect-uri', 'javascript:alert(1)', '--public'], 2],
       [['clients', 'add', '--name', 'x', '--redirect-uri', 'https://app.example.com/cb', '--post-logout-redirect-uri', 'http://app.example.com/'], 2],
+      [['clients', 'add', '--name', 'x', '--redirect-uri', 'https://a.example/cb\nhttps://evil.example/cb'], 2],
+      [['clients', 'add', '--name', 'x', '--redirect-uri', `https://a.example/${'x'.repeat(1982)}`], 2],
+      [['clients', 'add', '--name', 'x', '--redirect-uri', 'https://[::1:bad]/cb'], 2],
+      [['clients', 'add', '--name', 'x', '--redirect-uri', 'https://*.example.com/cb'], 2],
+      [['clients', 'add', '--name', 'x', ...Array.from({ length: 21 }, (_, i) => ['--redirect-uri', `https://a.example/cb${i}`]).flat()], 2],
+      [['clients', 'add', '--name', 'x', '--redirect-uri', 'https://a.example/cb', '--post-logout-redirect-uri', 'https://*.example.com/'], 2],
       [['clients', 'add', '--name', 'x'.repeat(101), '--redirect-uri', 'https://app.example.com/cb'], 2],
       [['clients', 'add', '--name', 'x', '--grant', 'refresh_token', '--grant', 'client_credentials'], 2],
       [['clients', 'add', '--name', 'x', '--grant', 'client_credentials', '--redirect-uri', 'https://app.example.com/cb'], 2],

@@ -76,5 +76,10 @@ describe('loadConfig', () => {
     const config = loadConfig({ env: { ...production, ARGON2_MEMORY_KIB: '65536' } });
     expect(config.settings.argon2.memoryKiB).toBe(65536);
     expect(() => loadConfig({ env: { ...production, ARGON2_ITERATIONS: 'zero' } })).toThrow(/ARGON2_ITERATIONS/);
+    // OWASP Password Storage Cheat Sheet floor, in production and everywhere else.
+    for (const NODE_ENV of ['production', 'development', 'test']) {
+      expect(() => loadConfig({ env: { ...production, NODE_ENV, ARGON2_MEMORY_KIB: '1024' } })).toThrow(/ARGON2_MEMORY_KIB must be at least 19456/);
+      expect(() => loadConfig({ env: { ...production, NODE_ENV, ARGON2_ITERATIONS: '1' } })).toThrow(/ARGON2_ITERATIONS must be at least 2/);
+    }
   });
 });

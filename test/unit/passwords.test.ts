@@ -23,4 +23,9 @@ describe('password service', () => {
     const stronger = createPasswordService({ ...owasp, memoryKiB: 32768 });
     expect(await stronger.verify(old, 'correct horse battery')).toEqual({ valid: true, needsRehash: true });
   });
+
+  it('refuses a cost below OWASP\'s floor, whoever builds it', () => {
+    expect(() => createPasswordService({ ...owasp, memoryKiB: 1024 })).toThrow(/below OWASP's floor/);
+    expect(() => createPasswordService({ ...owasp, iterations: 1 })).toThrow(/below OWASP's floor/);
+  });
 });

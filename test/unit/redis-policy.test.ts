@@ -15,13 +15,21 @@ describe('redisEvictionRisk', () => {
 });
 
 describe('checkEvictionPolicy', () => {
-  const answering = (config: () => Promise<unknown>) => ({ config }) as unknown as RedisClient;
+  const answering = (config: () => Promise<unknown>, info?: () => Promise<string>) => ({ config, info }) as unknown as RedisClient;
+  const refusingConfig = async () => { throw new Error("ERR unknown command 'CONFIG'"); };
 
   it('reads the policy from CONFIG GET', async () => {
     expect(await checkEvictionPolicy(answering(async () => ['maxmemory-policy', 'allkeys-lru']))).toBe('allkeys-lru');
   });
 
-  it('says unknown where CONFIG is disabled or renamed (managed Redis)', async () => {
+  it('reads it from INFO memory where CONFIG is disabled or renamed (managed Redis)', async () => {
+    const info = async () => '# Memory\r\nused_memory:1024\r\nmaxmemory_policy:volatile-lru\r\nallocator_frag_ratio:1.00\r\n';
+    expect(await checkEvictionPolicy(answering(refusingConfig, info))).toBe('volatile-lru');
+    expect(await checkEvictionPolicy(answering(async () => [], info))).toBe('volatile-lru');
+  });
+
+  it('says unknown where neither CONFIG nor INFO tells', async () => {
+    expect(await checkEvictionPolicy(answering(refusingConfig, async () => { throw new Error('NOPERM'); }))).toBe('unknown');
     expect(await checkEvictionPolicy(answering(async () => { throw new Error("ERR unknown command 'CONFIG'"); }))).toBe('unknown');
     expect(await checkEvictionPolicy(answering(async () => []))).toBe('unknown');
   });

@@ -81,11 +81,13 @@ export function createClientRepository(deps: { database: Queryable; secretBox: S
     async listClients() {
       const result = await database.query<ClientRow>('SELECT * FROM oidc_clients ORDER BY created_at, client_id');
       return result.rows.map((row) => {
-        const { [SEALED_KEY]: sealed, ...metadata } = row.metadata;
+        // A row may hold its secret in plain (written by hand, an import, or a release before
+        // sealing): a listing drops it in either form and says only whether there is one.
+        const { [SEALED_KEY]: sealed, client_secret: plain, ...metadata } = row.metadata;
         return {
           clientId: row.client_id,
           metadata,
-          hasSecret: typeof sealed === 'string',
+          hasSecret: typeof sealed === 'string' || typeof plain === 'string',
           createdAt: row.created_at,
           updatedAt: row.updated_at,
         };
