@@ -1,18 +1,19 @@
 // The only place a Provider is constructed.
-import Provider, { type Configuration } from 'oidc-provider';
+import Provider, { type AdapterFactory } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { isTwoFactorRequiredFor, type TwoFactorPolicy, type TwoFactorService } from '../services/two-factor.js';
 import type { UserService } from '../services/users.js';
 import { createFindAccount, type IdpOfSession } from './account.js';
+import { createConsumeLast } from './consume-last.js';
 import { buildProviderOptions, type ProviderOptionsInput } from './options.js';
 import { revokeGrantOnConcurrentReuse } from './reuse-revocation.js';
 
 export interface ProviderDeps {
   config: Config;
   logger: Logger;
-  adapter: NonNullable<Configuration['adapter']>;
+  adapter: AdapterFactory;
   users: UserService;
   /** For twoFactor.policy mode 'required' and requiredForRoles: a signed-in session without a second factor is sent to enrol. */
   twoFactor: Pick<TwoFactorService, 'isEnrolled'>;
@@ -38,9 +39,10 @@ function lacksSecondFactor(policy: TwoFactorPolicy, users: Pick<UserService, 'ro
 
 export function createProvider(deps: ProviderDeps): Provider {
   const lacksRequiredSecondFactor = lacksSecondFactor(deps.config.settings.twoFactor.policy, deps.users, deps.twoFactor);
+  const consumeLast = createConsumeLast(deps.logger);
   const options = buildProviderOptions({
     issuer: deps.config.issuer,
-    adapter: deps.adapter,
+    adapter: consumeLast.wrapAdapter(deps.adapter),
     findAccount: createFindAccount(deps.users, deps.idpOfSession),
     signingKeys: deps.signingKeys,
     cookieSecrets: deps.config.cookieSecrets,
@@ -52,6 +54,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     pages: deps.pages,
   });
   const provider = new Provider(deps.config.issuer, options);
+  // First in line, so that it sees the final answer of every token request.
+  provider.use(consumeLast.middleware);
   // Only the addresses our own proxies appended count: the client writes whatever it likes to
   // the left of them, and every per-IP limit and audit row reads ctx.ip.
   provider.proxy = deps.config.trustedProxyHops > 0;

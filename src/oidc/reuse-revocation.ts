@@ -1,8 +1,8 @@
-// A code or refresh token presented twice at once: the storage adapter lets exactly one request
-// win, and oidc-provider's own reuse handling (which revokes the grant) only runs for a reuse it
-// sees in sequence. This closes the concurrent case the same way: RFC 6749 §4.1.2 (codes) and
-// RFC 9700 §4.14.2 (refresh tokens) ask that every token of the grant be revoked. Destroying the
-// Grant also disables tokens the winning request is still saving (see revoke-grant.ts).
+// A grantable token presented twice at once: the storage adapter lets exactly one request win,
+// and oidc-provider's own reuse handling (which revokes the grant) only runs for a reuse it sees in
+// sequence. Codes and refresh tokens are consumed last and their lost races revoked in
+// consume-last.ts; this listener remains for a conflict raised inside oidc-provider's handling of a
+// request that names the spent token. RFC 9700 §4.14.2 asks that every token of the grant be revoked.
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from '../logger.js';
