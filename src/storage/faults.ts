@@ -4,10 +4,10 @@ import { StorageUnavailableError } from '../errors.js';
 
 // Node socket errors and Postgres SQLSTATEs that mean the server did not answer: class 08
 // connection exceptions, 53300 too_many_connections, 57P01-57P03 shutdown / cannot_connect_now,
-// 57014 query_canceled (our statement timeout).
+// 57014 query_canceled (our statement timeout). ioredis's "Command timed out" is its commandTimeout.
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
 const SQLSTATES = /^(08...|53300|57P0[123]|57014)$/;
-const CLIENT_MESSAGES = /^(timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Query read timeout|Cannot use a pool after calling end|Redis connection is not ready)/;
+const CLIENT_MESSAGES = /^(timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Query read timeout|Cannot use a pool after calling end|Redis connection is not ready|Command timed out)/;
 
 export function isStorageUnavailable(error: unknown, depth = 0): boolean {
   if (depth > 4 || typeof error !== 'object' || error === null) return false;

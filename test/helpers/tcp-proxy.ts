@@ -1,5 +1,6 @@
 // A loopback TCP proxy in front of a storage server, so a test can take the server "away"
-// (connections refused and cut) and bring it back without touching the real server.
+// (connections refused and cut), slow it down, or make it swallow traffic, and bring it back
+// without touching the real server.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
 export interface TcpProxy {
@@ -8,6 +9,10 @@ export interface TcpProxy {
   stop(): Promise<void>;
   /** Accept connections again on the same port. */
   start(): Promise<void>;
+  /** Hold every chunk, in either direction, this long before passing it on (0: pass at once). */
+  setLatency(ms: number): void;
+  /** Keep connections open but pass nothing on, as a lost route or a frozen server does; until setLatency() or stop(). */
+  blackhole(): void;
   close(): Promise<void>;
 }
 
@@ -15,6 +20,22 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const sockets = new Set<Socket>();
   let server: Server | undefined;
   let port = 0;
+  let latencyMs = 0;
+  let swallowing = false;
+
+  // Chunks keep their order: each leaves no earlier than the one before it.
+  function forward(from: Socket, to: Socket): void {
+    let lastDueAt = 0;
+    from.on('data', (chunk: Buffer) => {
+      if (swallowing) return;
+      if (latencyMs === 0 && lastDueAt <= Date.now()) {
+        to.write(chunk);
+        return;
+      }
+      lastDueAt = Math.max(Date.now() + latencyMs, lastDueAt);
+      setTimeout(() => { if (!to.destroyed) to.write(chunk); }, lastDueAt - Date.now());
+    });
+  }
 
   async function listen(): Promise<void> {
     if (server) return;
@@ -25,7 +46,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         socket.on('close', () => sockets.delete(socket));
         socket.on('error', () => undefined);
       }
-      client.pipe(upstream).pipe(client);
+      forward(client, upstream);
+      forward(upstream, client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -39,6 +61,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   async function stop(): Promise<void> {
     const closing = server;
     server = undefined;
+    swallowing = false;
     for (const socket of sockets) socket.destroy();
     sockets.clear();
     if (closing) await new Promise<void>((resolve) => closing.close(() => resolve()));
@@ -49,6 +72,13 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     get port() { return port; },
     stop,
     start: listen,
+    setLatency(ms) {
+      latencyMs = ms;
+      swallowing = false;
+    },
+    blackhole() {
+      swallowing = true;
+    },
     close: stop,
   };
 }
