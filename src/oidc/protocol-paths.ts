@@ -22,3 +22,11 @@ export function protocolApiPaths(provider: Provider): string[] {
   return pathsOf(provider, API_ROUTES);
 }
 
+// Endpoints whose every answer carries a token, a token's state, or an error about one: never kept
+// by a cache (RFC 6749 §5.1, RFC 7662 §4, RFC 9126 §2.2, RFC 9700).
+const NO_STORE_ROUTES = ['token', 'introspection', 'revocation', 'pushed_authorization_request'] as const;
+
+/** Paths of the token, introspection, revocation and PAR endpoints. */
+export function noStorePaths(provider: Provider): string[] {
+  return pathsOf(provider, NO_STORE_ROUTES);
+}
