@@ -9,6 +9,7 @@ import { createAdminApi } from './admin/router.js';
 import { createSessionStream } from './account/session-stream.js';
 import type { AppContext } from './context.js';
 import { serveAssets } from './http/assets.js';
+import { acceptAuthorizationPost } from './http/authorization-post.js';
 import { createCsrf } from './http/csrf.js';
 import { answersJson, createErrorHandler } from './http/error-handler.js';
 import { createFederationCookies } from './http/federation-cookie.js';
@@ -83,6 +84,7 @@ export async function createApp(context: AppContext): Promise<App> {
   provider.use(createErrorHandler({ logger, renderer, jsonPathPrefixes }));
   provider.use(answerWithinBudget({ budgetMs: config.settings.requestBudgetMs, logger, renderer, wantsJson: answersJson(jsonPathPrefixes) }));
   provider.use(refuseNulInQuery());
+  provider.use(acceptAuthorizationPost(provider.pathFor('authorization')));
   provider.use(limitTokenRequestsPerClient({ limiter: context.limiter, rule: config.settings.rateLimits.tokenPerClient }));
   provider.use(serveAssets({ dir: path.join(PROJECT_ROOT, 'public'), prefix: '/assets/' }));
   const health = createHealthRouter({ database, redis });
