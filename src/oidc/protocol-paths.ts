@@ -17,6 +17,11 @@ function pathsOf(provider: Provider, routes: readonly string[]): string[] {
   return paths;
 }
 
+/** Whether oidc-provider's route of this name answers clients, not browsers. */
+export function isApiRoute(route: string | undefined): boolean {
+  return (API_ROUTES as readonly (string | undefined)[]).includes(route);
+}
+
 /** Paths of the endpoints that answer clients, not browsers. */
 export function protocolApiPaths(provider: Provider): string[] {
   return pathsOf(provider, API_ROUTES);

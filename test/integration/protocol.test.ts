@@ -114,6 +114,21 @@ describe.each(storageKinds)('protocol endpoints on %s', (kind) => {
     expect([...statuses]).toEqual(expect.arrayContaining([200, 400, 401]));
   });
 
+  it('answers errors of client-facing endpoints in JSON even to a caller that prefers HTML', async () => {
+    const metadata = (await (await fetch(`${app.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string>;
+    for (const key of ['token_endpoint', 'introspection_endpoint', 'revocation_endpoint', 'pushed_authorization_request_endpoint', 'userinfo_endpoint']) {
+      const response = await fetch(metadata[key]!, {
+        method: 'POST',
+        headers: { accept: 'text/html,application/xhtml+xml', 'content-type': 'application/x-www-form-urlencoded', authorization: 'Bearer nonsense' },
+        body: 'token=x',
+      });
+      expect(response.status, key).toBeGreaterThanOrEqual(400);
+      expect(response.status, key).toBeLessThan(500);
+      expect(response.headers.get('content-type'), key).toMatch(/^application\/json/);
+      expect(((await response.json()) as { error: string }).error, key).toEqual(expect.any(String));
+    }
+  });
+
   it('refuses a grant the client was not registered for', async () => {
     const response = await fetch(`${app.issuer}/token`, {
       method: 'POST',
