@@ -4,6 +4,7 @@
 // Per-call timeouts cannot promise this alone: one request makes several calls in a row.
 import type Koa from 'koa';
 import type { Logger } from '../logger.js';
+import { runUnderDeadline } from '../storage/request-deadline.js';
 import type { Renderer } from './render.js';
 import { RETRY_AFTER_SECONDS } from './retry-after.js';
 
@@ -40,12 +41,13 @@ export function answerWithinBudget(deps: { budgetMs: number; logger: Logger; ren
   return async function answerWithinBudgetOr503(ctx, next) {
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<typeof EXPIRED>((resolve) => { timer = setTimeout(resolve, budgetMs, EXPIRED); });
-    const work = next();
+    const { result: work, pass } = runUnderDeadline(next);
     try {
       if ((await Promise.race([work, expired])) !== EXPIRED) return;
     } finally {
       clearTimeout(timer);
     }
+    pass();
     // What the late work does is no longer anyone's answer; only a bug in it is worth a line.
     work.catch((error: unknown) => {
       logger.warn({ err: { name: (error as Error)?.name, message: (error as Error)?.message }, method: ctx.method, path: ctx.path }, 'request failed after its budget ran out');
