@@ -104,6 +104,9 @@ export const settingsSchema = z.object({
   }).strict().refine((value) => value.maxLockSeconds >= value.lockSeconds, { message: 'maxLockSeconds must be at least lockSeconds' }),
   // How long SIGTERM waits for requests in flight before cutting connections.
   shutdown: z.object({ drainTimeoutMs: positiveInt }).strict(),
+  // The latest a request is answered: past it, 503 temporarily_unavailable whatever a store is
+  // doing, so every request ends within 5 s (the rest of the 5 s is room for writing the answer).
+  requestBudgetMs: positiveInt.max(60_000),
   database: z.object({ poolSize: positiveInt, statementTimeoutMs: positiveInt, connectionTimeoutMs: positiveInt }).strict(),
   redis: z.object({ connectTimeoutMs: positiveInt, commandTimeoutMs: positiveInt }).strict(),
   // How long a node serves a client's registration from memory (0: read it on every request); a

@@ -45,12 +45,17 @@ function describe(error: unknown): { name: string; message: string; stack?: stri
   return { name: typeof error, message: String(error) };
 }
 
+// Whether an error answer to this request is JSON: always under a JSON API or a protocol endpoint,
+// whatever the caller's Accept header says (curl sends */*, many OAuth clients send none), and
+// elsewhere when the caller prefers JSON to HTML.
+export function answersJson(jsonPathPrefixes: readonly string[]): (ctx: Koa.Context) => boolean {
+  return (ctx) => jsonPathPrefixes.some((prefix) => ctx.path === prefix || ctx.path.startsWith(`${prefix}/`))
+    || ctx.accepts('html', 'json') === 'json';
+}
+
 export function createErrorHandler(deps: { logger: Logger; renderer: Renderer; jsonPathPrefixes?: readonly string[] }): Koa.Middleware {
   const { logger, renderer } = deps;
-  const jsonPathPrefixes = deps.jsonPathPrefixes ?? [];
-  // JSON APIs answer JSON whatever the caller's Accept header says (curl sends */*).
-  const wantsJson = (ctx: Koa.Context) => jsonPathPrefixes.some((prefix) => ctx.path === prefix || ctx.path.startsWith(`${prefix}/`))
-    || ctx.accepts('html', 'json') === 'json';
+  const wantsJson = answersJson(deps.jsonPathPrefixes ?? []);
 
   return async function handleErrors(ctx, next) {
     try {

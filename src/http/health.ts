@@ -6,12 +6,18 @@ import { pingRedis, type RedisClient } from '../storage/redis.js';
 
 type Check = 'ok' | 'unavailable';
 
+// A store that has not answered a ping by now is not serving this node's requests within their
+// budget either. Well under the 5 s a load balancer's health check usually waits (AWS ALB: 5 s).
+export const PROBE_TIMEOUT_MS = 2000;
+
 async function check(probe: () => Promise<unknown>): Promise<Check> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Check>((resolve) => { timer = setTimeout(resolve, PROBE_TIMEOUT_MS, 'unavailable'); });
+  const answered = probe().then((): Check => 'ok', (): Check => 'unavailable');
   try {
-    await probe();
-    return 'ok';
-  } catch {
-    return 'unavailable';
+    return await Promise.race([answered, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import type Koa from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { RateLimit, RateLimiter } from '../services/rate-limiter.js';
+import { isStorageUnavailable } from '../storage/faults.js';
 
 // oidc-provider's own cap on token request bodies; anything larger it refuses itself.
 const BODY_LIMIT_BYTES = 56 * 1024;
@@ -81,7 +82,16 @@ export function limitTokenRequestsPerClient(deps: { limiter: RateLimiter; rule: 
     const { client } = (ctx as unknown as KoaContextWithOIDC).oidc ?? {};
     // 401 is invalid_client: the request did not prove it was this client.
     if (!client || ctx.status === 401) return undefined;
-    const decision = await limiter.hit(keyOf(client.clientId), rule);
+    // The answer is decided by now, tokens perhaps issued and a refresh token rotated: a counter
+    // store that does not answer must not turn it into an error the client would retry with a
+    // spent token. That hit goes uncounted; the next ones are counted when the store is back.
+    let decision: Awaited<ReturnType<RateLimiter['hit']>>;
+    try {
+      decision = await limiter.hit(keyOf(client.clientId), rule);
+    } catch (error) {
+      if (!isStorageUnavailable(error)) throw error;
+      return undefined;
+    }
     const resetSeconds = decision.allowed ? (decision.remaining === 0 ? decision.resetAfterSeconds : undefined) : decision.retryAfterSeconds;
     if (resetSeconds !== undefined) spentUntil.set(client.clientId, Date.now() + resetSeconds * 1000);
     return undefined;

@@ -3,6 +3,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Renderer } from '../http/render.js';
 import type { ProviderOptionsInput } from './options.js';
+import { isApiRoute } from './protocol-paths.js';
 
 type ErrorOut = { error: string; error_description?: string | undefined };
 
@@ -16,6 +17,12 @@ export function createProviderPages(renderer: Renderer): ProviderOptionsInput['p
   return {
     // Only `error` and `error_description`: never the stack, the state or the raw exception.
     async renderError(ctx, out: ErrorOut) {
+      // oidc-provider asks for a page whenever Accept prefers HTML; a client-facing endpoint
+      // answers RFC 6749 §5.2 JSON whatever the client accepts.
+      if (isApiRoute(ctx.oidc?.route)) {
+        ctx.body = out;
+        return;
+      }
       const status = ctx.status >= 400 ? ctx.status : 400;
       await renderer.render(ctx, 'errors/error', {
         title: status >= 500 ? 'Something went wrong' : 'We could not complete this request',

@@ -1,6 +1,7 @@
 // One database interface for every deployment: a pg Pool, whether it points at a Postgres server
 // or at the embedded PGlite served on a local socket (see embedded.ts).
 import pg from 'pg';
+import { refuseAfterDeadline } from './request-deadline.js';
 
 export interface QueryResult<Row> {
   rows: Row[];
@@ -32,6 +33,7 @@ export interface PoolOptions {
 function wrap(client: pg.Pool | pg.PoolClient): Queryable {
   return {
     async query<Row>(sql: string, params: readonly unknown[] = []) {
+      refuseAfterDeadline();
       const result = await client.query(sql, params as unknown[]);
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
     },
@@ -59,6 +61,7 @@ export function createPoolDatabase(options: PoolOptions, onClose?: () => Promise
   return {
     query: direct.query,
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      refuseAfterDeadline();
       const client = await pool.connect();
       try {
         await client.query('BEGIN');

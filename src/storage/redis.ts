@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { StorageUnavailableError } from '../errors.js';
+import { refuseAfterDeadline } from './request-deadline.js';
 
 export type RedisClient = Redis;
 
@@ -113,6 +114,7 @@ const UNAVAILABLE_REPLIES = /^(OOM|LOADING|BUSY|MASTERDOWN|READONLY|CLUSTERDOWN|
  * StorageUnavailableError (503), while an error reply to a wrong command stays what it is (a bug).
  */
 export async function callRedis<T>(call: () => Promise<T>): Promise<T> {
+  refuseAfterDeadline();
   try {
     return await call();
   } catch (error) {

@@ -9,36 +9,47 @@ export interface TcpProxy {
   stop(): Promise<void>;
   /** Accept connections again on the same port. */
   start(): Promise<void>;
-  close(): Promise<void>;
-  /** Keep connections open but deliver nothing either way until heal(), as a network partition does (TCP then retransmits). */
-  blackhole(): void;
-  /** Deliver every chunk both ways this much later. */
+  /** Hold every chunk, in either direction, this long before passing it on, in order (0: pass at once); ends a blackhole. */
+  setLatency(ms: number): void;
+  /** Deliver every chunk both ways this much later (setLatency under another name). */
   slow(delayMs: number): void;
-  /** Forward at once again (after blackhole or slow). */
+  /** Keep connections open but deliver nothing either way until heal() or setLatency(), as a network partition does (TCP then retransmits). */
+  blackhole(): void;
+  /** Forward at once again, first delivering in order what a blackhole held back. */
   heal(): void;
+  close(): Promise<void>;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
   let port = 0;
-  let mode: { kind: 'forward' } | { kind: 'blackhole' } | { kind: 'slow'; delayMs: number } = { kind: 'forward' };
+  let latencyMs = 0;
+  // Chunks held back by a blackhole, delivered in order when it ends.
+  let held: { to: Socket; chunk: Buffer }[] | undefined;
 
-  // Chunks held back by a blackhole, delivered in order when it heals.
-  let held: { to: Socket; chunk: Buffer }[] = [];
-
-  function relay(from: Socket, to: Socket): void {
+  // Chunks keep their order: each leaves no earlier than the one before it.
+  function forward(from: Socket, to: Socket): void {
+    let lastDueAt = 0;
     from.on('data', (chunk: Buffer) => {
-      if (mode.kind === 'blackhole') held.push({ to, chunk });
-      else if (mode.kind === 'slow') setTimeout(() => to.destroyed || to.write(chunk), mode.delayMs);
-      else if (!to.destroyed) to.write(chunk);
+      if (held) {
+        held.push({ to, chunk });
+        return;
+      }
+      if (latencyMs === 0 && lastDueAt <= Date.now()) {
+        to.write(chunk);
+        return;
+      }
+      lastDueAt = Math.max(Date.now() + latencyMs, lastDueAt);
+      setTimeout(() => { if (!to.destroyed) to.write(chunk); }, lastDueAt - Date.now());
     });
   }
 
-  function heal(): void {
-    mode = { kind: 'forward' };
-    for (const { to, chunk } of held) if (!to.destroyed) to.write(chunk);
-    held = [];
+  function setLatency(ms: number): void {
+    const release = held ?? [];
+    held = undefined;
+    latencyMs = ms;
+    for (const { to, chunk } of release) if (!to.destroyed) to.write(chunk);
   }
 
   async function listen(): Promise<void> {
@@ -50,8 +61,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         socket.on('close', () => sockets.delete(socket));
         socket.on('error', () => undefined);
       }
-      relay(client, upstream);
-      relay(upstream, client);
+      forward(client, upstream);
+      forward(upstream, client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -63,7 +74,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   }
 
   async function stop(): Promise<void> {
-    held = [];
+    held = undefined;
     const closing = server;
     server = undefined;
     for (const socket of sockets) socket.destroy();
@@ -76,9 +87,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     get port() { return port; },
     stop,
     start: listen,
+    setLatency,
+    slow: setLatency,
+    blackhole() {
+      held ??= [];
+    },
+    heal: () => setLatency(0),
     close: stop,
-    blackhole() { mode = { kind: 'blackhole' }; },
-    slow(delayMs: number) { mode = { kind: 'slow', delayMs }; },
-    heal,
   };
 }

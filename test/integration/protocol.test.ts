@@ -79,6 +79,56 @@ describe.each(storageKinds)('protocol endpoints on %s', (kind) => {
     expect(((await response.json()) as { error: string }).error).toBe('invalid_client');
   });
 
+  it('says Cache-Control: no-store on every answer of the token, introspection, revocation and PAR endpoints (RFC 6749 §5.1)', async () => {
+    const metadata = (await (await fetch(`${app.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string>;
+    const endpoints = ['token_endpoint', 'introspection_endpoint', 'revocation_endpoint', 'pushed_authorization_request_endpoint'].map((key) => metadata[key]!);
+    expect(endpoints.every(Boolean)).toBe(true);
+    const good = `Basic ${Buffer.from(`${machine.clientId}:${machine.clientSecret}`).toString('base64')}`;
+    const wrong = `Basic ${Buffer.from(`${machine.clientId}:not-the-secret`).toString('base64')}`;
+    const form = 'application/x-www-form-urlencoded';
+    const { access_token: accessToken } = await oidc.clientCredentialsGrant(await machineConfig());
+    const requests: Array<[string, RequestInit]> = [];
+    for (const endpoint of endpoints) {
+      requests.push(
+        [endpoint, { method: 'POST', headers: { authorization: good, 'content-type': form }, body: '' }],
+        [endpoint, { method: 'POST', headers: { authorization: wrong, 'content-type': form }, body: `token=${accessToken}&grant_type=client_credentials` }],
+        [endpoint, { method: 'POST', headers: { authorization: good, 'content-type': 'application/json' }, body: '{}' }],
+        [endpoint, { method: 'POST', headers: { authorization: good, 'content-type': form }, body: 'grant_type=nonsense&token=a&token=b' }],
+        [`${endpoint}?x=%00`, { method: 'POST', headers: { authorization: good, 'content-type': form }, body: '' }],
+        [endpoint, { method: 'GET' }],
+        [endpoint, { method: 'PUT' }],
+      );
+    }
+    requests.push(
+      [endpoints[0]!, { method: 'POST', headers: { authorization: good, 'content-type': form }, body: 'grant_type=client_credentials' }],
+      [endpoints[1]!, { method: 'POST', headers: { authorization: good, 'content-type': form }, body: `token=${accessToken}` }],
+      [endpoints[2]!, { method: 'POST', headers: { authorization: good, 'content-type': form }, body: `token=${accessToken}` }],
+    );
+    const statuses = new Set<number>();
+    for (const [url, init] of requests) {
+      const response = await fetch(url, init);
+      statuses.add(response.status);
+      expect(response.headers.get('cache-control'), `${init.method} ${url} -> ${response.status}`).toBe('no-store');
+    }
+    // Successes, OAuth errors and the framework's own refusals alike.
+    expect([...statuses]).toEqual(expect.arrayContaining([200, 400, 401]));
+  });
+
+  it('answers errors of client-facing endpoints in JSON even to a caller that prefers HTML', async () => {
+    const metadata = (await (await fetch(`${app.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string>;
+    for (const key of ['token_endpoint', 'introspection_endpoint', 'revocation_endpoint', 'pushed_authorization_request_endpoint', 'userinfo_endpoint']) {
+      const response = await fetch(metadata[key]!, {
+        method: 'POST',
+        headers: { accept: 'text/html,application/xhtml+xml', 'content-type': 'application/x-www-form-urlencoded', authorization: 'Bearer nonsense' },
+        body: 'token=x',
+      });
+      expect(response.status, key).toBeGreaterThanOrEqual(400);
+      expect(response.status, key).toBeLessThan(500);
+      expect(response.headers.get('content-type'), key).toMatch(/^application\/json/);
+      expect(((await response.json()) as { error: string }).error, key).toEqual(expect.any(String));
+    }
+  });
+
   it('refuses a grant the client was not registered for', async () => {
     const response = await fetch(`${app.issuer}/token`, {
       method: 'POST',

@@ -147,6 +147,19 @@ describe.runIf(Boolean(process.env.TEST_REDIS_URL))('Redis outage', () => {
     expect(token.headers.get('retry-after')).toBe('5');
     expect(((await token.json()) as { error: string }).error).toBe('temporarily_unavailable');
 
+    // A protocol endpoint answers JSON whatever the client accepts (many send no Accept at all).
+    for (const accept of [undefined, 'text/html', '*/*']) {
+      const bare = await fetch(`${app.issuer}/token`, {
+        method: 'POST',
+        headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded', ...(accept ? { accept } : {}) },
+        body: 'grant_type=client_credentials',
+      });
+      expect(bare.status).toBe(503);
+      expect(bare.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(bare.headers.get('cache-control')).toBe('no-store');
+      expect(((await bare.json()) as { error: string }).error).toBe('temporarily_unavailable');
+    }
+
     await proxy.start();
     let status = 0;
     for (let attempt = 0; attempt < 60 && status !== 200; attempt += 1) {
