@@ -181,6 +181,7 @@ export const settingsSchema = z.object({
       maxDelaySeconds: positiveInt,
       pollIntervalMs: positiveInt,
       batchSize: positiveInt.max(1000),
+      perClientConcurrency: positiveInt.max(100),
       retentionDays: positiveInt.max(3650),
       // Tests only: lets deliveries reach loopback and private addresses (the SSRF guard is off).
       allowPrivateAddresses: z.boolean(),

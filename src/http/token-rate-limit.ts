@@ -1,9 +1,9 @@
-// Token endpoint limit per client (issue 6 item 1). Only requests that authenticated as the
-// client are counted (after oidc-provider has answered), so nobody can use up a client's budget
-// by sending its client_id with a wrong secret. One counter write per request: the hit that uses
-// a client's last point marks it spent in this node until its window starts over, and requests
-// claiming that client_id are refused before any work. Over the limit: 429, an OAuth error body
-// and Retry-After.
+// Token endpoint limit per client. A point is reserved before oidc-provider
+// issues anything, against the client_id the request claims, so parallel requests on any number
+// of nodes can never be served more than the limit (the counter is atomic and shared). A request
+// that then fails to authenticate as that client gets its point back, so nobody can use up a
+// client's budget by sending its client_id with a wrong secret. Over the limit: 429, an OAuth
+// error body and Retry-After; a client known to be spent in this node is refused before any work.
 import { Readable } from 'node:stream';
 import type Koa from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
@@ -28,8 +28,24 @@ export function basicClientId(authorization: string | undefined): string | undef
 }
 
 /**
- * Reads a urlencoded body for its client_id and puts an identical stream back in its place, so
- * oidc-provider parses the request exactly as it arrived.
+ * The client a JWT client assertion names (RFC 7523 §3: sub is the client_id), read without
+ * verifying it: it only picks the counter, and oidc-provider verifies the assertion itself.
+ */
+function assertionClientId(assertion: string | null): string | undefined {
+  const payload = assertion?.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const sub = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown }).sub;
+    return typeof sub === 'string' && sub.length > 0 ? sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads a urlencoded body for the client it claims (client_id, or a client assertion's subject)
+ * and puts an identical stream back in its place, so oidc-provider parses the request exactly
+ * as it arrived.
  */
 async function peekBodyClientId(ctx: Koa.Context): Promise<string | undefined> {
   if (!ctx.is('application/x-www-form-urlencoded')) return undefined;
@@ -46,7 +62,8 @@ async function peekBodyClientId(ctx: Koa.Context): Promise<string | undefined> {
   const replay = Readable.from([body]) as Readable & { headers: typeof ctx.req.headers };
   replay.headers = ctx.req.headers;
   ctx.req = replay as unknown as typeof ctx.req;
-  return new URLSearchParams(body.toString('utf8')).get('client_id') ?? undefined;
+  const form = new URLSearchParams(body.toString('utf8'));
+  return form.get('client_id') ?? assertionClientId(form.get('client_assertion'));
 }
 
 export function limitTokenRequestsPerClient(deps: { limiter: RateLimiter; rule: RateLimit; tokenPath?: string }): Koa.Middleware {
@@ -66,34 +83,61 @@ export function limitTokenRequestsPerClient(deps: { limiter: RateLimiter; rule: 
     return until === undefined ? 0 : Math.ceil((until - Date.now()) / 1000);
   }
 
+  function refuse(ctx: Koa.Context, wait: number): void {
+    ctx.status = 429;
+    ctx.set('Retry-After', String(wait));
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { error: 'temporarily_unavailable', error_description: `too many token requests for this client; retry after ${wait} seconds` };
+  }
+
+  /** Counts one request of the client; marks it spent here once its last point is used. */
+  async function count(clientId: string): Promise<{ allowed: boolean; wait: number }> {
+    const decision = await limiter.hit(keyOf(clientId), rule);
+    const resetSeconds = decision.allowed ? (decision.remaining === 0 ? decision.resetAfterSeconds : undefined) : decision.retryAfterSeconds;
+    if (resetSeconds !== undefined) spentUntil.set(clientId, Date.now() + resetSeconds * 1000);
+    return { allowed: decision.allowed, wait: decision.allowed ? 0 : decision.retryAfterSeconds };
+  }
+
+  /**
+   * After the answer: a point reserved for a client the request did not prove goes back, and a
+   * client the request did not name up front (an unusual assertion) is counted now. The answer is
+   * decided by then, tokens perhaps issued and a refresh token rotated, so a counter store that does
+   * not answer must not turn it into an error the client would retry with a spent token: that
+   * count is skipped.
+   */
+  async function settleCount(claimed: string | undefined, authenticated: string | undefined): Promise<void> {
+    try {
+      let countedFor = claimed;
+      if (countedFor !== undefined && countedFor !== authenticated) {
+        await limiter.refund(keyOf(countedFor), rule);
+        spentUntil.delete(countedFor);
+        countedFor = undefined;
+      }
+      if (authenticated !== undefined && countedFor === undefined) await count(authenticated);
+    } catch (error) {
+      if (!isStorageUnavailable(error)) throw error;
+    }
+  }
+
   return async function limitTokenRequests(ctx, next) {
     if (ctx.method !== 'POST' || ctx.path !== tokenPath) return next();
     if (spentUntil.size > 0) forgetEndedWindows(Date.now());
-    // The body is only read for its client_id while some client's budget is spent.
-    const wait = spentUntil.size === 0 ? 0 : secondsLeft(basicClientId(ctx.get('authorization')) ?? (await peekBodyClientId(ctx)));
-    if (wait > 0) {
-      ctx.status = 429;
-      ctx.set('Retry-After', String(wait));
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = { error: 'temporarily_unavailable', error_description: `too many token requests for this client; retry after ${wait} seconds` };
-      return undefined;
+    const claimed = basicClientId(ctx.get('authorization')) ?? (await peekBodyClientId(ctx));
+    const spentWait = secondsLeft(claimed);
+    if (spentWait > 0) return refuse(ctx, spentWait);
+    // Reserve before issuing: counting afterwards let parallel requests all pass the check.
+    if (claimed !== undefined) {
+      const reserved = await count(claimed);
+      if (!reserved.allowed) return refuse(ctx, reserved.wait);
     }
-    await next();
-    const { client } = (ctx as unknown as KoaContextWithOIDC).oidc ?? {};
-    // 401 is invalid_client: the request did not prove it was this client.
-    if (!client || ctx.status === 401) return undefined;
-    // The answer is decided by now, tokens perhaps issued and a refresh token rotated: a counter
-    // store that does not answer must not turn it into an error the client would retry with a
-    // spent token. That hit goes uncounted; the next ones are counted when the store is back.
-    let decision: Awaited<ReturnType<RateLimiter['hit']>>;
     try {
-      decision = await limiter.hit(keyOf(client.clientId), rule);
-    } catch (error) {
-      if (!isStorageUnavailable(error)) throw error;
-      return undefined;
+      await next();
+    } finally {
+      const { client } = (ctx as unknown as KoaContextWithOIDC).oidc ?? {};
+      // 401 is invalid_client: the request did not prove it was this client.
+      const authenticated = client && ctx.status !== 401 ? client.clientId : undefined;
+      await settleCount(claimed, authenticated);
     }
-    const resetSeconds = decision.allowed ? (decision.remaining === 0 ? decision.resetAfterSeconds : undefined) : decision.retryAfterSeconds;
-    if (resetSeconds !== undefined) spentUntil.set(client.clientId, Date.now() + resetSeconds * 1000);
     return undefined;
   };
 }

@@ -9,6 +9,7 @@ import { createFindAccount, type IdpOfSession } from './account.js';
 import { createConsumeLast } from './consume-last.js';
 import { buildProviderOptions, type ProviderOptionsInput } from './options.js';
 import { revokeGrantOnConcurrentReuse } from './reuse-revocation.js';
+import { includeSidForEveryClient } from './session-id-claim.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -65,5 +66,6 @@ export function createProvider(deps: ProviderDeps): Provider {
     deps.logger.error({ err: { name: error.name, message: error.message, stack: error.stack } }, 'oidc-provider server error');
   });
   revokeGrantOnConcurrentReuse(provider, deps.logger);
+  includeSidForEveryClient(provider);
   return provider;
 }

@@ -63,7 +63,12 @@ export function createPasswordResetService(deps: {
     }
     await audit.record({ ...requested, outcome: 'success', accountId: row.id });
     const { token, tokenHash } = newLinkToken();
-    await insertUserLinkToken(database, 'password_reset_tokens', { userId: row.id, tokenHash, ttlSeconds: settings.tokenTtlSeconds });
+    // Only the newest link works: an older one left in a mailbox or a forwarded mail cannot be
+    // used once a new one is sent (OWASP Forgot Password Cheat Sheet: single-use, invalidated tokens).
+    await database.transaction(async (tx) => {
+      await consumeAllUserLinkTokens(tx, 'password_reset_tokens', row.id);
+      await insertUserLinkToken(tx, 'password_reset_tokens', { userId: row.id, tokenHash, ttlSeconds: settings.tokenTtlSeconds });
+    });
     const link = `${issuer}${ACCOUNT_PATHS.resetPassword}?token=${token}`;
     // The page stays the same for every address, delivered or not.
     await sendNotice(mailer, logger, {

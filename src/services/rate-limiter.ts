@@ -19,6 +19,8 @@ export interface RateLimiter {
   used(key: string, limit: RateLimit): Promise<number>;
   /** Forgets key's count (e.g. after a successful sign-in). */
   reset(key: string, limit: RateLimit): Promise<void>;
+  /** Gives back one hit counted for a request that turned out not to count (reserve, then refund). */
+  refund(key: string, limit: RateLimit): Promise<void>;
 }
 
 export function createRateLimiter(store: RateLimitStore): RateLimiter {
@@ -26,6 +28,7 @@ export function createRateLimiter(store: RateLimitStore): RateLimiter {
     hit: (key, limit, windowSeconds) => store.consume(limit, key, 1, windowSeconds),
     used: (key, limit) => store.used(limit, key),
     reset: (key, limit) => store.reset(limit, key),
+    refund: (key, limit) => store.refund(limit, key),
   };
 }
 

@@ -25,6 +25,8 @@ export interface RateLimitStore {
   used(rule: LimitRule, key: string): Promise<number>;
   /** Forgets key's count under rule (e.g. after a successful sign-in). */
   reset(rule: LimitRule, key: string): Promise<void>;
+  /** Gives back `points` consumed for something that did not happen after all. */
+  refund(rule: LimitRule, key: string, points?: number): Promise<void>;
 }
 
 export const RATE_LIMIT_TABLE = 'rate_limits';
@@ -75,6 +77,9 @@ export function createRateLimitStore(deps: { database: Database; redis?: RedisCl
     },
     async reset(rule, key) {
       await limiterFor(rule).delete(key);
+    },
+    async refund(rule, key, points = 1) {
+      await limiterFor(rule).reward(key, points);
     },
   };
 }

@@ -48,6 +48,15 @@ async function createEmbeddedDatabase(): Promise<TestDatabase> {
   };
 }
 
+/**
+ * Gives an empty DATA_DIR the template's cluster on disk, so a server started on it skips initdb,
+ * which takes seconds on an idle machine and far longer on a loaded one.
+ */
+export async function seedEmbeddedDataDir(dataDir: string): Promise<void> {
+  const embedded = await startEmbeddedPostgres({ ...poolSettings, dataDir, loadDataDir: new Blob([readFileSync(inject('pgliteTemplate'))]) });
+  await embedded.database.close();
+}
+
 async function createServerDatabase(): Promise<TestDatabase> {
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');

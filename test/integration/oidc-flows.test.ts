@@ -45,6 +45,16 @@ describe.each(storageKinds)('authorization code flow on %s', (kind) => {
     expect(tokens.scope?.split(' ').sort()).toEqual(['email', 'offline_access', 'openid', 'profile']);
   });
 
+  it('puts sid in every ID token, for a client that registered no logout, refreshed ones too', async () => {
+    const first = await signInForTokens();
+    const sid = first.claims()!.sid;
+    expect(sid).toEqual(expect.any(String));
+    const refreshed = await oidc.refreshTokenGrant(config, first.refresh_token!);
+    expect(refreshed.claims()!.sid).toBe(sid);
+    // One sid per session: another browser has its own.
+    expect((await signInForTokens()).claims()!.sid).not.toBe(sid);
+  });
+
   it('answers userinfo with the standard claims of the granted scopes', async () => {
     const tokens = await signInForTokens();
     const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, userId);

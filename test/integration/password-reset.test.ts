@@ -8,7 +8,7 @@ import { Browser, parseForms, type Page } from '../helpers/browser.js';
 import { latestMailTo, linksIn, outboxFiles } from '../helpers/outbox.js';
 import { signIn } from '../helpers/relying-party.js';
 import {
-  appWithRelyingParty, asksForPassword, createSettingsFiles, emailVerified, linkFromMail, signInOffline, storageVariants, withoutCsrf,
+  appWithRelyingParty, asksForPassword, createSettingsFiles, emailVerified, linkFromMail, signInOffline, storageVariants, uniqueEmail, withoutCsrf,
 } from '../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 
@@ -98,6 +98,30 @@ describe.each(storageVariants)('password reset on $name', ({ options }) => {
     expect(again.body).toContain('href="/account/forgot-password"');
     expect((await browser.get(link)).status).toBe(400);
     await expect(signIn(new Browser(), env.rp, { email, password: 'yet another fine passphrase' })).rejects.toThrow();
+  });
+
+  it('an older link stops working once a newer one is sent; the newer one works', async () => {
+    const email = uniqueEmail('two-links');
+    await env.app.context.users.create({ email, password: OLD_PASSWORD, emailVerified: true });
+    const browser = new Browser();
+    await requestReset(env.app, browser, email);
+    const older = linkFromMail(env.app, email, 'Reset your password', '/account/reset-password');
+    const olderForm = await browser.get(older);
+    expect(olderForm.status).toBe(200);
+    await requestReset(env.app, browser, email);
+    const newer = linkFromMail(env.app, email, 'Reset your password', '/account/reset-password');
+    expect(newer).not.toBe(older);
+
+    expect((await browser.get(older)).status).toBe(400);
+    const refused = await browser.submit(olderForm, { button: 'Change password', fields: { password: NEW_PASSWORD } });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('expired, was already used');
+    await expect(signIn(new Browser(), env.rp, { email, password: NEW_PASSWORD })).rejects.toThrow(/did not reach the redirect_uri/);
+
+    const form = await browser.get(newer);
+    const done = await browser.submit(form, { button: 'Change password', fields: { password: NEW_PASSWORD }, followRedirects: false });
+    expect(done.status).toBe(303);
+    await signIn(new Browser(), env.rp, { email, password: NEW_PASSWORD });
   });
 
   it('answers an unknown address byte for byte as a known one, and mails only the known one', async () => {

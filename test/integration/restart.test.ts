@@ -1,5 +1,7 @@
 // A restart keeps users, clients, signing keys and grants: the real server entry point, stopped
-// and started again on the same storage (embedded PGlite files, or a Postgres server).
+// and started again on the same storage (embedded PGlite files, or a Postgres server). The
+// embedded data directory starts from the test run's template cluster: initdb is not what this
+// test is about, and on a loaded machine it alone took most of the time budget.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +11,7 @@ import { loadConfig } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/main.js';
 import { createLogger } from '../../src/logger.js';
 import { Browser } from '../helpers/browser.js';
-import { createTestDatabase, storageKinds, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, seedEmbeddedDataDir, storageKinds, type TestDatabase } from '../helpers/database.js';
 import { freePort } from '../helpers/gatehouse-process.js';
 import { discoverIssuer, exchangeCode, RP_REDIRECT_URI, signIn } from '../helpers/relying-party.js';
 import { createTestSecrets } from '../helpers/start-app.js';
@@ -27,6 +29,7 @@ describe.each(storageKinds)('restart on %s', (kind) => {
 
   it('keeps users, clients, keys and grants', async () => {
     if (kind === 'postgres') serverDatabase = await createTestDatabase('postgres', { migrate: false });
+    else await seedEmbeddedDataDir(dataDir);
     const port = await freePort();
     const issuer = `http://127.0.0.1:${port}`;
     const secrets = createTestSecrets();

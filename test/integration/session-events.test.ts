@@ -60,6 +60,31 @@ describe('session events on one node (in process)', () => {
     const anonymous = await fetch(`${app.issuer}/account/events`, { redirect: 'manual' });
     expect(anonymous.status).toBe(303);
   });
+
+  it('publishes session.created once per sign-in, on the account pages and through an app', async () => {
+    const email = 'created-once@example.test';
+    await app.context.users.create({ email, password: PASSWORD, emailVerified: true });
+    const client = await app.context.clients.register({ name: 'Once', redirectUris: [RP_REDIRECT_URI] });
+    const rp = await discoverIssuer(app.issuer, client.clientId, client.clientSecret!);
+    const watcher = new Browser();
+    const [mine] = sessionUidsOn(await openAccountPage(app, watcher, '/account/sessions', email));
+    const stream = await openEventStream(watcher, `${app.issuer}/account/events`);
+    try {
+      await stream.waitFor('ready');
+      await openAccountPage(app, new Browser(), '/account/sessions', email);
+      await exchangeCode(rp, await signIn(new Browser(), rp, { email, password: PASSWORD }));
+      // Events arrive in order: once the sessions are ended, every session.created is in.
+      const page = await watcher.get(`${app.issuer}/account/sessions`);
+      const others = sessionUidsOn(page).filter((uid) => uid !== mine);
+      expect(others).toHaveLength(2);
+      await watcher.submit(page, { button: 'Sign out everywhere else' });
+      for (const uid of others) await stream.waitFor('session.ended', (data) => data.session === uid);
+      const created = stream.events.filter((event) => event.type === 'session.created').map((event) => event.data.session);
+      expect(created.sort()).toEqual([...others].sort());
+    } finally {
+      stream.close();
+    }
+  });
 });
 
 describe.runIf(Boolean(process.env.TEST_DATABASE_URL && testRedisUrl))('session events across two nodes (Redis pub/sub)', () => {

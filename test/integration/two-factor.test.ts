@@ -32,7 +32,7 @@ function isCodePage(page: Page): boolean {
 
 
 function backupCodesOf(page: Page): string[] {
-  return [...page.body.matchAll(/<li><code>([0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{2})<\/code><\/li>/g)].map((match) => match[1]!);
+  return [...page.body.matchAll(/<li><code>([0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{5})<\/code><\/li>/g)].map((match) => match[1]!);
 }
 
 function errorSummaryOf(page: Page): string {

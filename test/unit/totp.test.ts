@@ -81,18 +81,27 @@ describe('TOTP (RFC 6238, HMAC-SHA-1, 6 digits, 30 s)', () => {
 });
 
 describe('backup codes', () => {
-  it('are ten readable codes of 50 bits, all different', () => {
+  it('are ten readable codes of at least 64 bits, all different', () => {
     const codes = newBackupCodes();
     expect(codes).toHaveLength(10);
     expect(new Set(codes).size).toBe(10);
-    for (const code of codes) expect(code).toMatch(/^[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{2}$/);
+    for (const code of codes) {
+      expect(code).toMatch(/^[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{5}$/);
+      // 32 symbols carry 5 bits each.
+      expect(canonicalBackupCode(code)!.length * Math.log2(32)).toBeGreaterThanOrEqual(64);
+    }
   });
 
   it('are read back whatever the case, spacing and look-alike letters', () => {
+    expect(canonicalBackupCode('7k2m-9xq4-ab3cd')).toBe('7k2m9xq4ab3cd');
+    expect(canonicalBackupCode(' 7K2M 9XQ4 AB3CD ')).toBe('7k2m9xq4ab3cd');
+    expect(canonicalBackupCode('O1lI-0000-00000')).toBe('0111000000000');
+    for (const bad of ['', '7k2m-9xq4-ab3c', '7k2m-9xq4-ab3cde', '7k2m-9xq4-ab3cu', '123456']) expect(canonicalBackupCode(bad)).toBeUndefined();
+  });
+
+  it('still reads the 10-symbol codes issued before, so nobody is locked out', () => {
     expect(canonicalBackupCode('7k2m-9xq4-ab')).toBe('7k2m9xq4ab');
-    expect(canonicalBackupCode(' 7K2M 9XQ4 AB ')).toBe('7k2m9xq4ab');
-    expect(canonicalBackupCode('O1lI-0000-00')).toBe('0111000000');
-    for (const bad of ['', '7k2m-9xq4-a', '7k2m-9xq4-abc', '7k2m-9xq4-au', '123456']) expect(canonicalBackupCode(bad)).toBeUndefined();
+    expect(canonicalBackupCode('7k2m-9xq4-abc')).toBeUndefined();
   });
 
   it('hash under a key and per user: the same code differs between users and keys', () => {

@@ -16,12 +16,42 @@ export interface SessionIndexDeps {
   onSignIn: (session: NewSignIn) => Promise<void>;
 }
 
+const REKEY_WINDOW_MS = 60_000;
+const REKEY_MEMORY_LIMIT = 10_000;
+
+/**
+ * oidc-provider gives a session a new id on every return from an interaction (against session
+ * fixation, OWASP ASVS 5.0 V7.2.4), keeping its uid: one Session#save destroys the old id, then
+ * writes the new one, in this process. The uids destroyed here a moment ago tell such a write
+ * from a sign-in, so one sign-in is announced once however many pages it takes.
+ */
+function createRekeyMemory() {
+  const destroyedAt = new Map<string, number>();
+  return {
+    destroyed(uid: string): void {
+      const now = Date.now();
+      for (const [known, at] of destroyedAt) {
+        if (now - at < REKEY_WINDOW_MS && destroyedAt.size < REKEY_MEMORY_LIMIT) break;
+        destroyedAt.delete(known);
+      }
+      destroyedAt.set(uid, now);
+    },
+    /** Whether this uid's session was just destroyed (so it is being re-keyed); forgets it. */
+    rekeyed(uid: string): boolean {
+      const at = destroyedAt.get(uid);
+      destroyedAt.delete(uid);
+      return at !== undefined && Date.now() - at < REKEY_WINDOW_MS;
+    },
+  };
+}
+
 /** The stores with the Session model indexed by account; what the provider is given. */
 export function indexSessions(adapters: AdapterFactory, deps: SessionIndexDeps): AdapterFactory {
   return (model) => (model === 'Session' ? withSessionIndex(adapters(model), deps) : adapters(model));
 }
 
 function withSessionIndex(sessions: Adapter, { database, onSignIn }: SessionIndexDeps): Adapter {
+  const rekeys = createRekeyMemory();
   // The index is written after the session itself: a session missing from the index for a
   // moment is harmless, an index entry whose session was never written is only swept.
   return {
@@ -34,7 +64,8 @@ function withSessionIndex(sessions: Adapter, { database, onSignIn }: SessionInde
           sessionId: id, accountId, sessionUid: uid, loginTs, expiresInSeconds: expiresIn,
           remembered: transient !== true, clientIds: Object.keys(authorizations ?? {}), ip: origin?.ip, userAgent: origin?.userAgent,
         });
-        if (inserted) await onSignIn({ accountId, sessionId: id, sessionUid: uid, expiresInSeconds: expiresIn });
+        const rekeyed = rekeys.rekeyed(uid);
+        if (inserted && !rekeyed) await onSignIn({ accountId, sessionId: id, sessionUid: uid, expiresInSeconds: expiresIn });
       } else {
         // Signed out (or never signed in): no account holds this session any more.
         await deleteAccountSession(database, id);
@@ -47,7 +78,8 @@ function withSessionIndex(sessions: Adapter, { database, onSignIn }: SessionInde
     revokeByGrantId: (grantId) => sessions.revokeByGrantId(grantId),
     async destroy(id: string) {
       await sessions.destroy(id);
-      await deleteAccountSession(database, id);
+      const uid = await deleteAccountSession(database, id);
+      if (uid) rekeys.destroyed(uid);
     },
   };
 }

@@ -67,8 +67,10 @@ export async function upsertAccountSession(db: Queryable, entry: AccountSessionE
   return result.rows[0]?.inserted === true;
 }
 
-export async function deleteAccountSession(db: Queryable, sessionId: string): Promise<void> {
-  await db.query('DELETE FROM account_sessions WHERE session_id = $1', [sessionId]);
+/** Removes the entry; the uid of the session it indexed, if there was one. */
+export async function deleteAccountSession(db: Queryable, sessionId: string): Promise<string | undefined> {
+  const result = await db.query<{ session_uid: string }>('DELETE FROM account_sessions WHERE session_id = $1 RETURNING session_uid', [sessionId]);
+  return result.rows[0]?.session_uid;
 }
 
 /** Ids of the account's live sessions (for ending them), newest sign-in first. */

@@ -36,19 +36,33 @@ export async function insertLogoutDeliveries(db: Queryable, deliveries: NewLogou
   await db.query(`INSERT INTO logout_deliveries (client_id, account_id, sid, jti, reason) VALUES ${tuples.join(', ')}`, values);
 }
 
+export interface ClaimOptions {
+  limit: number;
+  leaseSeconds: number;
+  /** At most this many rows of one client in one claim. */
+  perClient: number;
+  /** Clients this worker is already sending to: none of their rows is claimed now. */
+  skipClients: string[];
+}
+
 /**
  * Claims up to `limit` due deliveries for this worker: they are pushed `leaseSeconds` into the
  * future in the same statement, so another node skips them (SKIP LOCKED) now and only retries
- * them if this one dies before recording the outcome.
+ * them if this one dies before recording the outcome. Rows beyond `perClient` for one client stay
+ * due (their lock ends with the statement), so one client's backlog cannot fill every slot.
  */
-export async function claimDueLogoutDeliveries(db: Queryable, limit: number, leaseSeconds: number): Promise<LogoutDelivery[]> {
+export async function claimDueLogoutDeliveries(db: Queryable, options: ClaimOptions): Promise<LogoutDelivery[]> {
   const result = await db.query<{ id: string; client_id: string; account_id: string; sid: string | null; jti: string; reason: string; attempts: number }>(
-    `UPDATE logout_deliveries SET next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
-     WHERE id IN (
-       SELECT id FROM logout_deliveries WHERE status = 'pending' AND next_attempt_at <= now()
-       ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+    `WITH candidates AS (
+       SELECT id, client_id, next_attempt_at FROM logout_deliveries
+       WHERE status = 'pending' AND next_attempt_at <= now() AND NOT (client_id = ANY($4::text[]))
+       ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED),
+     ranked AS (
+       SELECT id, row_number() OVER (PARTITION BY client_id ORDER BY next_attempt_at) AS place FROM candidates)
+     UPDATE logout_deliveries SET next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
+     WHERE id IN (SELECT id FROM ranked WHERE place <= $3)
      RETURNING id, client_id, account_id, sid, jti, reason, attempts`,
-    [limit, leaseSeconds],
+    [options.limit, options.leaseSeconds, options.perClient, options.skipClients],
   );
   return result.rows.map((row) => ({
     id: row.id, clientId: row.client_id, accountId: row.account_id, sid: row.sid ?? undefined, jti: row.jti, reason: row.reason, attempts: row.attempts,
