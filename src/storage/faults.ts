@@ -7,9 +7,10 @@ import { StorageUnavailableError } from '../errors.js';
 // 57014 query_canceled (our statement timeout).
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
 const SQLSTATES = /^(08...|53300|57P0[123]|57014)$/;
-// ioredis says "Command timed out" past commandTimeout (a blackholed or slowed server) and
-// "Connection is closed" for a command in flight when its connection drops.
-const CLIENT_MESSAGES = /^(timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Query read timeout|Cannot use a pool after calling end|Redis connection is not ready|Command timed out|Connection is closed)/;
+// ioredis says "Command timed out" past commandTimeout (a blackholed or slowed server),
+// "Connection is closed" for a command in flight when its connection drops, and "Stream isn't
+// writeable" for a command sent while it is reconnecting (we keep no offline queue).
+const CLIENT_MESSAGES = /^(timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Query read timeout|Cannot use a pool after calling end|Redis connection is not ready|Command timed out|Connection is closed|Stream isn't writeable)/;
 
 export function isStorageUnavailable(error: unknown, depth = 0): boolean {
   if (depth > 4 || typeof error !== 'object' || error === null) return false;
