@@ -32,6 +32,8 @@ import { rememberFederatedSessions } from './oidc/federated-sessions.js';
 import { createProviderPages } from './oidc/pages.js';
 import { createProvider } from './oidc/provider.js';
 import { createProviderBoundServices } from './provider-bound-services.js';
+import { startAccountMailWorker, type AccountMailWorker } from './services/account-mail.js';
+import { longestSendMs } from './services/email.js';
 import { createSessionServices, type SessionServices } from './session-services.js';
 
 export interface App {
@@ -39,7 +41,9 @@ export interface App {
   callback: ReturnType<Provider['callback']>;
   /** Session events and back-channel logout (the outbox worker runs until close()). */
   sessions: SessionServices;
-  /** Ends live event streams, stops the outbox worker; call before draining the server. */
+  /** Sends the mail the account pages queue (reset, verification, registration notices). */
+  accountMail: AccountMailWorker;
+  /** Ends live event streams, stops the outbox and mail workers; call before draining the server. */
   close(): Promise<void>;
 }
 
@@ -82,6 +86,15 @@ export async function createApp(context: AppContext): Promise<App> {
   const health = createHealthRouter({ database, redis });
   provider.use(health.routes());
   const accountServices = createProviderBoundServices(context, provider, sessions.sessionEnder);
+  const { mail } = config.settings;
+  const accountMail = startAccountMailWorker({
+    database, logger, settings: mail.queue, sendTimeoutMs: longestSendMs(mail.retry, mail.smtpTimeoutMs),
+    senders: {
+      password_reset: accountServices.passwordReset.sendRequestedMail,
+      verification: context.emailVerification.sendQueuedVerification,
+      registration_attempt: context.registration.sendAttemptNotice,
+    },
+  });
   const secureCookies = config.issuer.startsWith('https://');
   const deviceIdOf = createDeviceCookie({ secure: secureCookies });
   const federationCookies = createFederationCookies({ secure: secureCookies, stateTtlSeconds: config.settings.federation.stateTtlSeconds });
@@ -115,9 +128,11 @@ export async function createApp(context: AppContext): Promise<App> {
     provider,
     callback: provider.callback(),
     sessions,
+    accountMail,
     async close() {
       sessionStream.endAll();
       adminApi.endAll();
+      await accountMail.stop();
       await sessions.close();
       await context.audit.flush();
     },

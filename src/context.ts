@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { federationCallbackUrl } from './http/federation-paths.js';
 import type { Logger } from './logger.js';
 import { supportedScopes } from './oidc/scopes.js';
+import { createAccountMailQueue } from './services/account-mail.js';
 import { createAuditLog } from './services/audit.js';
 import { createBackupCodeHasher } from './services/backup-codes.js';
 import { createClientService } from './services/clients.js';
@@ -37,6 +38,7 @@ export function createContext(config: Config, database: Database, logger: Logger
   const passwordPolicy = createPasswordPolicy({ ...config.settings.passwordPolicy, commonPasswords: loadCommonPasswords });
   const users = createUserService({ database, passwords, passwordPolicy, reactivation: config.settings.accounts.reactivation });
   const mailer = createMailer(mailerOptions(config, logger));
+  const mailQueue = createAccountMailQueue(database);
   const loginGuard = createLoginGuard({
     database, limiter, mailer, audit, logger, issuer: config.issuer,
     settings: { loginPerIp: config.settings.rateLimits.loginPerIp, loginFailuresPerIp: config.settings.rateLimits.loginFailuresPerIp, lockout: config.settings.lockout },
@@ -47,11 +49,11 @@ export function createContext(config: Config, database: Database, logger: Logger
   const signingKeys = createSigningKeyService({ database, secretBox });
   const clients = createClientService({ database, secretBox, supportedScopes: supportedScopes(config.settings.resourceServers) });
   const emailVerification = createEmailVerificationService({
-    database, mailer, audit, limiter, issuer: config.issuer, settings: config.settings.emailVerification,
+    database, mailer, mailQueue, audit, limiter, issuer: config.issuer, settings: config.settings.emailVerification,
   });
   const invitations = createInvitationService({ database, mailer, issuer: config.issuer, ttlSeconds: config.settings.registration.invitationTtlSeconds });
   const registration = createRegistrationService({
-    database, users, emailVerification, mailer, invitations, audit, limiter, perIp: config.settings.rateLimits.registrationPerIp,
+    database, users, mailer, mailQueue, invitations, audit, limiter, perIp: config.settings.rateLimits.registrationPerIp,
     issuer: config.issuer, policy: config.settings.registration.policy,
   });
   const twoFactor = createTwoFactorService({
@@ -66,7 +68,7 @@ export function createContext(config: Config, database: Database, logger: Logger
     accountCreation: config.settings.registration.policy === 'open' ? config.settings.federation.accountCreation : 'off',
   });
   return {
-    config, logger, database, redis, audit, secretBox, passwords, passwordPolicy, users, signingKeys, clients, mailer, emailVerification, registration, invitations, reauthenticate, limiter, loginGuard,
+    config, logger, database, redis, audit, secretBox, passwords, passwordPolicy, users, signingKeys, clients, mailer, mailQueue, emailVerification, registration, invitations, reauthenticate, limiter, loginGuard,
     twoFactor, trustedDevices, upstreams, federatedAccounts,
   };
 }

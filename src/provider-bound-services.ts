@@ -11,11 +11,12 @@ import { createPasswordResetService } from './services/password-reset.js';
 import { createSignInAlerts } from './services/sign-in-alerts.js';
 
 export function createProviderBoundServices(context: AppContext, provider: Provider, sessionEnder: SessionEnder) {
-  const { config, logger, database, mailer, passwords, passwordPolicy, reauthenticate, audit, limiter } = context;
+  const { config, logger, database, mailer, mailQueue, passwords, passwordPolicy, reauthenticate, audit, limiter } = context;
   const revokeAccountTokens = createAccountRevoker(provider, database, sessionEnder);
   const passwordReset = createPasswordResetService({
     database,
     mailer,
+    mailQueue,
     limiter,
     passwords,
     passwordPolicy,

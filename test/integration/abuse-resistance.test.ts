@@ -70,7 +70,7 @@ describe.each(storageVariants)('lockout and rate limits on $name', ({ options })
     expect(message(right)).toBe(message(wrong));
 
     // One lock, one mail, with a single-use unlock link.
-    const link = linkFromMail(app, email, 'Your account was locked after failed sign-ins', '/account/unlock');
+    const link = await linkFromMail(app, email, 'Your account was locked after failed sign-ins', '/account/unlock');
     const unlockBrowser = new Browser();
     const unlockPage = await unlockBrowser.get(link);
     expect(unlockPage.status).toBe(200);
