@@ -21,6 +21,7 @@ import type { Logger } from './logger.js';
 import { rememberFederatedSessions } from './oidc/federated-sessions.js';
 import { noStorePaths, protocolApiPaths } from './oidc/protocol-paths.js';
 import { ADMIN_API_PATH } from './paths.js';
+import type { AccountMailWorker } from './services/account-mail.js';
 import type { RateLimiter } from './services/rate-limiter.js';
 import type { Database } from './storage/db.js';
 import type { RedisClient } from './storage/redis.js';
@@ -28,6 +29,8 @@ import type { RedisClient } from './storage/redis.js';
 export interface App {
   provider: Provider;
   callback: ReturnType<Provider['callback']>;
+  /** Sends the mail the account pages queue (reset, verification, registration notices). */
+  accountMail: AccountMailWorker;
   /** Ends live event streams, stops the outbox worker, flushes the audit trail; call before draining the server. */
   close(): Promise<void>;
 }
@@ -51,6 +54,7 @@ export interface HttpParts {
   federationCallback: MountedRouter;
   adminApi: Koa.Middleware;
   account: MountedRouter;
+  accountMail: AccountMailWorker;
   close(): Promise<void>;
 }
 
@@ -78,5 +82,5 @@ export function createHttpApp(parts: HttpParts): App {
   provider.use(parts.adminApi);
   provider.use(parts.account.routes() as Koa.Middleware);
 
-  return { provider, callback: provider.callback(), close: parts.close };
+  return { provider, callback: provider.callback(), accountMail: parts.accountMail, close: parts.close };
 }

@@ -33,12 +33,13 @@ import { supportedScopes } from './oidc/scopes.js';
 import { createSessionEnder } from './oidc/session-ending.js';
 import { federationCallbackUrl } from './paths.js';
 import { createAccountClosureService } from './services/account-closure.js';
+import { createAccountMailQueue, startAccountMailWorker } from './services/account-mail.js';
 import { createAuditLog } from './services/audit.js';
 import { createLogoutTokenPoster } from './services/backchannel-http.js';
 import { createBackupCodeHasher } from './services/backup-codes.js';
 import { createClientService } from './services/clients.js';
 import { loadCommonPasswords } from './services/common-passwords.js';
-import { createMailer, mailerOptions } from './services/email.js';
+import { createMailer, longestSendMs, mailerOptions } from './services/email.js';
 import { createEmailChangeService } from './services/email-change.js';
 import { createEmailVerificationService } from './services/email-verification.js';
 import { createFederatedAccounts } from './services/federated-accounts.js';
@@ -101,6 +102,8 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   const passwordPolicy = createPasswordPolicy({ ...settings.passwordPolicy, commonPasswords: loadCommonPasswords });
   const users = createUserService({ database, passwords, passwordPolicy, reactivation: settings.accounts.reactivation });
   const mailer = createMailer(mailerOptions(config, logger));
+  // Mail whose address must not show in the answer's timing goes out after it (ASVS 5.0 V6.3.8).
+  const mailQueue = createAccountMailQueue(database);
   const loginGuard = createLoginGuard({
     database, limiter, mailer, audit, logger, issuer,
     settings: { loginPerIp: settings.rateLimits.loginPerIp, loginFailuresPerIp: settings.rateLimits.loginFailuresPerIp, lockout: settings.lockout },
@@ -109,10 +112,10 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   const reauthenticate = createReauthentication({ database, passwords, limiter, limit: settings.accounts.reauthenticationLimit, audit });
   const signingKeys = createSigningKeyService({ database, secretBox });
   const clients = createClientService({ database, secretBox, supportedScopes: supportedScopes(settings.resourceServers) });
-  const emailVerification = createEmailVerificationService({ database, mailer, audit, limiter, issuer, settings: settings.emailVerification });
+  const emailVerification = createEmailVerificationService({ database, mailer, mailQueue, audit, limiter, issuer, settings: settings.emailVerification });
   const invitations = createInvitationService({ database, mailer, issuer, ttlSeconds: settings.registration.invitationTtlSeconds });
   const registration = createRegistrationService({
-    database, users, emailVerification, mailer, invitations, audit, limiter, perIp: settings.rateLimits.registrationPerIp,
+    database, users, mailer, mailQueue, invitations, audit, limiter, perIp: settings.rateLimits.registrationPerIp,
     issuer, policy: settings.registration.policy,
   });
   const twoFactor = createTwoFactorService({
@@ -137,7 +140,7 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   });
   const revokeAccountTokens = createAccountRevoker({ adapters: withStorageFaults(adapters), database, sessions });
   const passwordReset = createPasswordResetService({
-    database, mailer, limiter, passwords, passwordPolicy, revokeAccountTokens, audit, logger, issuer, settings: settings.passwordReset,
+    database, mailer, mailQueue, limiter, passwords, passwordPolicy, revokeAccountTokens, audit, logger, issuer, settings: settings.passwordReset,
   });
   const passwordChange = createPasswordChangeService({ database, reauthenticate, passwords, passwordPolicy, revokeAccountTokens, mailer, audit, logger, issuer });
   const emailChange = createEmailChangeService({
@@ -152,7 +155,7 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
 
   return {
     config, logger, database, redis, adapters, secretBox, limiter, sessionEvents, logoutOutbox,
-    audit, passwords, passwordPolicy, users, mailer, loginGuard, signIn, reauthenticate, signingKeys, clients, emailVerification, invitations,
+    audit, passwords, passwordPolicy, users, mailer, mailQueue, loginGuard, signIn, reauthenticate, signingKeys, clients, emailVerification, invitations,
     registration, twoFactor, trustedDevices, upstreams, federatedAccounts, sessions, revokeAccountTokens, passwordReset, passwordChange,
     emailChange, accountClosure, signInAlerts,
     /** Flushes the audit batch and closes the event channel (the stores are the caller's). */
@@ -198,6 +201,15 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     settings: settings.sessions.backchannelLogout, logger,
   });
   if (logoutDeliveries) services.logoutOutbox.onQueued(() => logoutDeliveries.nudge());
+  const { mail } = settings;
+  const accountMail = startAccountMailWorker({
+    database, logger, settings: mail.queue, sendTimeoutMs: longestSendMs(mail.retry, mail.smtpTimeoutMs),
+    senders: {
+      password_reset: services.passwordReset.sendRequestedMail,
+      verification: services.emailVerification.sendQueuedVerification,
+      registration_attempt: services.registration.sendAttemptNotice,
+    },
+  });
 
   const secureCookies = issuer.startsWith('https://');
   const csrf = createCsrf({ secrets: config.cookieSecrets, secure: secureCookies });
@@ -228,10 +240,11 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   return createHttpApp({
     config, logger, provider, renderer, database, redis: services.redis, limiter,
     rememberFederatedSession: federatedAccounts.rememberSession,
-    interactions, federationCallback, adminApi: adminApi.middleware, account,
+    interactions, federationCallback, adminApi: adminApi.middleware, account, accountMail,
     async close() {
       sessionStream.endAll();
       adminApi.endAll();
+      await accountMail.stop();
       await logoutDeliveries?.stop();
       await services.close();
     },

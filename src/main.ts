@@ -34,6 +34,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       batchSize: config.settings.sweeper.batchSize,
       auditRetentionDays: config.settings.audit.retentionDays,
       logoutDeliveryRetentionDays: config.settings.sessions.backchannelLogout.retentionDays,
+      accountMailRetentionDays: config.settings.mail.queue.retentionDays,
       onError: (error) => logger.warn({ err: { message: (error as Error).message } }, 'sweeper failed; will retry'),
     });
     const server = createServer(app.callback);

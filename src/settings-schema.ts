@@ -112,8 +112,22 @@ export const settingsSchema = z.object({
   // How long a node serves a client's registration from memory (0: read it on every request); a
   // client changed or deleted elsewhere is seen within this time. See oidc/adapters/clients.ts.
   clientCacheSeconds: z.coerce.number().int().min(0).max(300),
-  // Mail: tries in all and the first backoff (doubled each time); each SMTP step's timeout.
-  mail: z.object({ retry: z.object({ attempts: positiveInt, baseDelayMs: z.number().int().min(0) }).strict(), smtpTimeoutMs: positiveInt }).strict(),
+  // Mail: tries in all and the first backoff (doubled each time); each SMTP step's timeout. The
+  // queue of the account pages' mail (services/account-mail.ts): how often each node looks for
+  // due mail, how often a mail is tried before it is given up, the delay before the first retry
+  // (doubled each time, capped), jobs per claim, and how long given-up jobs are kept.
+  mail: z.object({
+    retry: z.object({ attempts: positiveInt, baseDelayMs: z.number().int().min(0) }).strict(),
+    smtpTimeoutMs: positiveInt,
+    queue: z.object({
+      pollIntervalMs: positiveInt,
+      maxAttempts: positiveInt.max(100),
+      baseDelaySeconds: positiveInt,
+      maxDelaySeconds: positiveInt,
+      batchSize: positiveInt.max(1000),
+      retentionDays: positiveInt.max(3650),
+    }).strict(),
+  }).strict(),
   // Self-service sign-up: open, invite-only (an admin's invitation link is needed), or off (404);
   // how long an invitation link works.
   registration: z.object({ policy: z.enum(['open', 'invite-only', 'off']), invitationTtlSeconds: positiveInt }).strict(),

@@ -94,7 +94,7 @@ export function createRegisterSteps(deps: { registration: RegistrationService; r
     }
     ctx.status = 303;
     if (outcome.invited) ctx.redirect(ACCOUNT_PATHS.registerDone);
-    else ctx.redirect(outcome.mailSent ? ACCOUNT_PATHS.registerSent : `${ACCOUNT_PATHS.registerSent}?mail=failed`);
+    else ctx.redirect(ACCOUNT_PATHS.registerSent);
   };
 
   const showRegisterDone: AccountStep = async function showRegisterDone(ctx) {
@@ -104,7 +104,6 @@ export function createRegisterSteps(deps: { registration: RegistrationService; r
   const showCheckInbox: AccountStep = async function showCheckInbox(ctx) {
     await renderer.render(ctx, 'account/check-inbox', {
       title: 'Check your inbox',
-      mailFailed: ctx.query.mail === 'failed',
       resendPath: ACCOUNT_PATHS.resend,
     });
   };

@@ -1,12 +1,12 @@
 // /account/verify-email/resend: one answer for known, unknown and already verified addresses;
 // 429 with Retry-After past the per-address or per-IP limit.
 import { z } from 'zod';
-import { MailDeliveryError } from '../errors.js';
 import { ACCOUNT_PATHS } from '../paths.js';
 import { formFields, formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { emailField, formProblem, inMinutes, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
+import { requestMeta } from '../http/request-meta.js';
 import type { EmailVerificationService } from '../services/email-verification.js';
 import type { AccountContext, AccountStep } from './steps.js';
 
@@ -37,13 +37,7 @@ export function createResendSteps(deps: { emailVerification: EmailVerificationSe
     const typed = (fields.email ?? '').slice(0, 320);
     const parsed = resendSchema.safeParse(fields);
     if (!parsed.success) return renderForm(ctx, typed, problemsFromZod(parsed.error, ['email'] as const), 400);
-    let outcome;
-    try {
-      outcome = await emailVerification.resend(parsed.data.email, ctx.ip);
-    } catch (error) {
-      if (!(error instanceof MailDeliveryError)) throw error;
-      return renderForm(ctx, typed, formProblem(error.message), 503);
-    }
+    const outcome = await emailVerification.resend(parsed.data.email, requestMeta(ctx));
     if (outcome.limited) {
       ctx.set('Retry-After', String(outcome.retryAfterSeconds));
       const message = `Too many requests for a confirmation email. Please try again in ${inMinutes(outcome.retryAfterSeconds)}.`;

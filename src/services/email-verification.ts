@@ -4,6 +4,7 @@ import { ACCOUNT_PATHS } from '../paths.js';
 import type { Database } from '../storage/db.js';
 import { consumeEmailVerificationToken, insertEmailVerificationToken } from '../storage/repositories/email-verification-tokens.js';
 import { findUserByEmail, findUserById, markEmailVerified } from '../storage/repositories/users.js';
+import type { AccountMailJob, AccountMailQueue } from './account-mail.js';
 import type { AuditLog, RequestOrigin } from './audit.js';
 import type { Mailer } from './email.js';
 import { hitAddressAndIp, type AddressAndIpLimits, type LimitOutcome, type RateLimiter } from './rate-limiter.js';
@@ -27,12 +28,13 @@ export type ResendOutcome = LimitOutcome;
 export function createEmailVerificationService(deps: {
   database: Database;
   mailer: Mailer;
+  mailQueue: AccountMailQueue;
   audit: AuditLog;
   limiter: RateLimiter;
   issuer: string;
   settings: EmailVerificationSettings;
 }) {
-  const { database, mailer, audit, limiter, issuer, settings } = deps;
+  const { database, mailer, mailQueue, audit, limiter, issuer, settings } = deps;
   const expiresInHours = Math.max(1, Math.round(settings.tokenTtlSeconds / 3600));
 
   /** Stores a new token and mails its link; throws MailDeliveryError (the token row stays, unused). */
@@ -57,20 +59,26 @@ export function createEmailVerificationService(deps: {
   }
 
   /**
-   * Sends a fresh link when the address belongs to an active, unverified account. Limits count
-   * every request, known address or not, so the 429 does not reveal which addresses exist.
+   * Queues a fresh link for the address. Limits count every request, known address or not, so
+   * the 429 does not reveal which addresses exist; past them every address is queued alike, and
+   * sendQueuedVerification decides after the answer has left.
    */
-  async function resend(email: string, ip: string): Promise<ResendOutcome> {
+  async function resend(email: string, origin: RequestOrigin): Promise<ResendOutcome> {
     const address = email.trim().toLowerCase();
-    const limit = await hitAddressAndIp(limiter, 'verify-resend', address, ip, settings.resendLimits);
+    const limit = await hitAddressAndIp(limiter, 'verify-resend', address, origin.ip, settings.resendLimits);
     if (limit.limited) return limit;
-    const parsed = emailSchema.safeParse(address);
-    const row = parsed.success ? await findUserByEmail(database, parsed.data) : undefined;
-    if (row && !row.email_verified && row.status === 'active') await sendVerification(row);
+    await mailQueue.enqueue('verification', address, origin);
     return { limited: false };
   }
 
-  return { sendVerification, verify, resend };
+  /** The queued half of resend() and of registration: a link when the address's account is active and unverified. */
+  async function sendQueuedVerification(job: AccountMailJob): Promise<void> {
+    const parsed = emailSchema.safeParse(job.email);
+    const row = parsed.success ? await findUserByEmail(database, parsed.data) : undefined;
+    if (row && !row.email_verified && row.status === 'active') await sendVerification(row);
+  }
+
+  return { sendQueuedVerification, verify, resend };
 }
 
 export type EmailVerificationService = ReturnType<typeof createEmailVerificationService>;

@@ -123,6 +123,14 @@ export function mailerOptions(config: Config, logger: Logger): CreateMailerOptio
 }
 
 /**
+ * The longest one send() can take: every try may spend the connection, greeting and socket
+ * timeouts, with the backoff sleeps between tries.
+ */
+export function longestSendMs(retry: RetryPolicy, smtpTimeoutMs: number): number {
+  return retry.attempts * 3 * smtpTimeoutMs + retry.baseDelayMs * (2 ** retry.attempts - 1);
+}
+
+/**
  * Sends a notice whose loss must not undo what it reports (password changed, address changed):
  * a delivery failure is logged under `what` with the account id only, never thrown.
  */

@@ -8,9 +8,10 @@ import {
 } from '../storage/repositories/user-link-tokens.js';
 import { revokeTrustedDevices } from '../storage/repositories/trusted-devices.js';
 import { findUserByEmail, findUserById, markEmailVerified, updatePasswordHash } from '../storage/repositories/users.js';
+import type { AccountMailJob, AccountMailQueue } from './account-mail.js';
 import type { RevokeAccountTokens } from './account-revocation.js';
 import type { AuditLog, RequestOrigin } from './audit.js';
-import { sendNotice, type Mailer } from './email.js';
+import type { Mailer } from './email.js';
 import { hitAddressAndIp, type AddressAndIpLimits, type LimitOutcome, type RateLimiter } from './rate-limiter.js';
 import { hashToken, isWellFormedToken, newLinkToken } from '../crypto/tokens.js';
 import { notifyPasswordChanged } from './password-change.js';
@@ -30,6 +31,7 @@ export type ResetRequestOutcome = LimitOutcome;
 export function createPasswordResetService(deps: {
   database: Database;
   mailer: Mailer;
+  mailQueue: AccountMailQueue;
   limiter: RateLimiter;
   passwords: PasswordService;
   passwordPolicy: PasswordPolicy;
@@ -39,29 +41,42 @@ export function createPasswordResetService(deps: {
   issuer: string;
   settings: PasswordResetSettings;
 }) {
-  const { database, mailer, limiter, passwords, passwordPolicy, revokeAccountTokens, audit, logger, issuer, settings } = deps;
+  const { database, mailer, mailQueue, limiter, passwords, passwordPolicy, revokeAccountTokens, audit, logger, issuer, settings } = deps;
   const expiresInMinutes = Math.max(1, Math.round(settings.tokenTtlSeconds / 60));
 
   /**
-   * Mails a reset link when the address belongs to an active account; the outcome is the same
-   * for every address. Limits count every request, known address or not, so the 429 does not
-   * reveal which addresses exist. A mail that cannot be delivered is logged, not reported.
+   * Queues a reset mail; the outcome is the same for every address. Limits count every request,
+   * known address or not, so the 429 does not reveal which addresses exist; past them, the
+   * address is queued whatever it is, and sendRequestedMail decides after the answer has left,
+   * so neither the answer nor its timing tells whether the address has an account.
    */
   async function request(email: string, origin: RequestOrigin): Promise<ResetRequestOutcome> {
     const address = email.trim().toLowerCase();
-    const requested = { type: 'password.reset_requested', email: address, ...origin } as const;
     const limit = await hitAddressAndIp(limiter, 'password-reset', address, origin.ip, settings.requestLimits);
     if (limit.limited) {
-      await audit.record({ ...requested, outcome: 'failure', detail: { reason: 'rate_limited' } });
+      await audit.record({ type: 'password.reset_requested', email: address, ...origin, outcome: 'failure', detail: { reason: 'rate_limited' } });
       return limit;
     }
-    const parsed = emailSchema.safeParse(address);
+    await mailQueue.enqueue('password_reset', address, origin);
+    return { limited: false };
+  }
+
+  /**
+   * The queued half of request(): mails a reset link when the address belongs to an active
+   * account. The token is minted here, so the queue never holds a usable link, and a retry mints
+   * a fresh one (an unsent token is never seen and simply expires). Throws MailDeliveryError to
+   * be retried; the audit event is written on the first attempt only.
+   */
+  async function sendRequestedMail(job: AccountMailJob): Promise<void> {
+    const requested = { type: 'password.reset_requested', email: job.email, ip: job.ip, userAgent: job.userAgent } as const;
+    const parsed = emailSchema.safeParse(job.email);
     const row = parsed.success ? await findUserByEmail(database, parsed.data) : undefined;
+    const firstAttempt = job.attempts === 0;
     if (!row || row.status !== 'active') {
-      await audit.record({ ...requested, outcome: 'failure', accountId: row?.id, detail: { reason: row ? 'account_not_active' : 'unknown_address' } });
-      return { limited: false };
+      if (firstAttempt) await audit.record({ ...requested, outcome: 'failure', accountId: row?.id, detail: { reason: row ? 'account_not_active' : 'unknown_address' } });
+      return;
     }
-    await audit.record({ ...requested, outcome: 'success', accountId: row.id });
+    if (firstAttempt) await audit.record({ ...requested, outcome: 'success', accountId: row.id });
     const { token, tokenHash } = newLinkToken();
     // Only the newest link works: an older one left in a mailbox or a forwarded mail cannot be
     // used once a new one is sent (OWASP Forgot Password Cheat Sheet: single-use, invalidated tokens).
@@ -70,11 +85,7 @@ export function createPasswordResetService(deps: {
       await insertUserLinkToken(tx, 'password_reset_tokens', { userId: row.id, tokenHash, ttlSeconds: settings.tokenTtlSeconds });
     });
     const link = `${issuer}${ACCOUNT_PATHS.resetPassword}?token=${token}`;
-    // The page stays the same for every address, delivered or not.
-    await sendNotice(mailer, logger, {
-      to: row.email, template: 'password-reset', data: { name: row.name ?? undefined, link, expiresInMinutes },
-    }, { userId: row.id, what: 'password reset mail' });
-    return { limited: false };
+    await mailer.send({ to: row.email, template: 'password-reset', data: { name: row.name ?? undefined, link, expiresInMinutes } });
   }
 
   /** Whether a token can still be used, without spending it (for showing the form). */
@@ -119,7 +130,7 @@ export function createPasswordResetService(deps: {
     return true;
   }
 
-  return { request, isUsable, reset };
+  return { request, sendRequestedMail, isUsable, reset };
 }
 
 export type PasswordResetService = ReturnType<typeof createPasswordResetService>;

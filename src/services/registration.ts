@@ -2,12 +2,12 @@
 // (ASVS 5.0 V6.3.8): a new address gets an account and a verification link, a taken one gets a
 // "someone tried to register" mail to its owner, and both cost the same argon2 hash.
 import { ACCOUNT_PATHS } from '../paths.js';
-import { AppError, ConflictError, MailDeliveryError, NotFoundError, RateLimitedError } from '../errors.js';
+import { AppError, ConflictError, NotFoundError, RateLimitedError } from '../errors.js';
 import type { Database } from '../storage/db.js';
-import { findUserByEmail, type UserRow } from '../storage/repositories/users.js';
+import { findUserByEmail } from '../storage/repositories/users.js';
+import type { AccountMailJob, AccountMailQueue } from './account-mail.js';
 import type { AuditLog, RequestOrigin } from './audit.js';
 import type { Mailer } from './email.js';
-import type { EmailVerificationService } from './email-verification.js';
 import type { InvitationService } from './invitations.js';
 import type { RateLimit, RateLimiter } from './rate-limiter.js';
 import type { UserService } from './users.js';
@@ -38,20 +38,16 @@ export interface RegistrationInput {
   password: string;
 }
 
-/**
- * mailSent false: the account (if new) is kept, but the mail could not be handed over; resend
- * later. invited: the account was made from an invitation and is ready to sign in.
- */
+/** invited: the account was made from an invitation and is ready to sign in. */
 export interface RegistrationOutcome {
-  mailSent: boolean;
   invited?: boolean;
 }
 
 export function createRegistrationService(deps: {
   database: Database;
   users: UserService;
-  emailVerification: EmailVerificationService;
   mailer: Mailer;
+  mailQueue: AccountMailQueue;
   audit: AuditLog;
   invitations: InvitationService;
   limiter: RateLimiter;
@@ -60,7 +56,7 @@ export function createRegistrationService(deps: {
   issuer: string;
   policy: RegistrationPolicy;
 }) {
-  const { database, users, emailVerification, mailer, audit, invitations, limiter, perIp, issuer, policy } = deps;
+  const { database, users, mailer, mailQueue, audit, invitations, limiter, perIp, issuer, policy } = deps;
 
   /** Whether the form may be shown at all; an invitation opens an invite-only server. */
   function ensureOpen(withInvitation = false): void {
@@ -91,10 +87,13 @@ export function createRegistrationService(deps: {
       }
     });
     await audit.record({ type: 'registration', outcome: 'success', accountId: user.id, email: user.email, ...origin, detail: { invited: true } });
-    return { mailSent: true, invited: true };
+    return { invited: true };
   }
 
-  async function notifyOwner(owner: UserRow): Promise<void> {
+  /** The queued mail for a taken address: the owner hears that someone tried to register it. */
+  async function sendAttemptNotice(job: AccountMailJob): Promise<void> {
+    const owner = await findUserByEmail(database, job.email);
+    if (!owner) return;
     await mailer.send({
       to: owner.email,
       template: 'registration-attempt',
@@ -113,27 +112,24 @@ export function createRegistrationService(deps: {
     const limit = await limiter.hit(`registration:ip:${origin.ip}`, perIp);
     if (!limit.allowed) throw new RateLimitedError('Too many accounts were created from your network.', limit.retryAfterSeconds);
     if (invitation !== undefined) return registerInvited(input, invitation, origin);
+    // Either way one mail is queued, and sent after the answer has left (the verification link,
+    // or the notice to the owner), so the time of the answer does not tell which it was.
+    let user;
     try {
-      let user;
-      try {
-        user = await users.create({ email: input.email, name: input.name, password: input.password, emailVerified: false });
-      } catch (error) {
-        if (!(error instanceof ConflictError)) throw error;
-        const owner = await findUserByEmail(database, input.email);
-        await audit.record({ type: 'registration', outcome: 'failure', accountId: owner?.id, email: input.email, ...origin, detail: { reason: 'email_taken' } });
-        if (owner) await notifyOwner(owner);
-        return { mailSent: true };
-      }
-      await audit.record({ type: 'registration', outcome: 'success', accountId: user.id, email: user.email, ...origin });
-      await emailVerification.sendVerification(user);
-      return { mailSent: true };
+      user = await users.create({ email: input.email, name: input.name, password: input.password, emailVerified: false });
     } catch (error) {
-      if (error instanceof MailDeliveryError) return { mailSent: false };
-      throw error;
+      if (!(error instanceof ConflictError)) throw error;
+      const owner = await findUserByEmail(database, input.email);
+      await audit.record({ type: 'registration', outcome: 'failure', accountId: owner?.id, email: input.email, ...origin, detail: { reason: 'email_taken' } });
+      await mailQueue.enqueue('registration_attempt', input.email, origin);
+      return {};
     }
+    await audit.record({ type: 'registration', outcome: 'success', accountId: user.id, email: user.email, ...origin });
+    await mailQueue.enqueue('verification', user.email, origin);
+    return {};
   }
 
-  return { policy, ensureOpen, invitedEmail: invitations.invitedEmail, register };
+  return { policy, ensureOpen, invitedEmail: invitations.invitedEmail, register, sendAttemptNotice };
 }
 
 export type RegistrationService = ReturnType<typeof createRegistrationService>;

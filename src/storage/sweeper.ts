@@ -4,6 +4,7 @@
 // events older than the retention period (settings.audit.retentionDays).
 import type { Queryable } from './db.js';
 import { deleteExpiredRateLimits } from './rate-limit-store.js';
+import { deleteFailedAccountMailJobs } from './repositories/account-mail-jobs.js';
 import { deleteAuditEventsOlderThan } from './repositories/audit-events.js';
 import { deleteExpiredRows, type ExpiringTable } from './repositories/expired-rows.js';
 import { deleteFinishedLogoutDeliveries } from './repositories/logout-deliveries.js';
@@ -27,6 +28,8 @@ export interface SweeperOptions {
   auditRetentionDays?: number | undefined;
   /** Delivered or abandoned back-channel logout notices older than this many days are deleted. */
   logoutDeliveryRetentionDays?: number | undefined;
+  /** Account mail given up this many days ago is deleted (sent mail leaves the queue at once). */
+  accountMailRetentionDays?: number | undefined;
 }
 
 export interface Sweeper {
@@ -37,7 +40,7 @@ export interface Sweeper {
 }
 
 export function startSweeper(options: SweeperOptions): Sweeper {
-  const { database, intervalSeconds, batchSize, onError, auditRetentionDays, logoutDeliveryRetentionDays } = options;
+  const { database, intervalSeconds, batchSize, onError, auditRetentionDays, logoutDeliveryRetentionDays, accountMailRetentionDays } = options;
   if (!(intervalSeconds > 0)) throw new RangeError('intervalSeconds must be positive');
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
 
@@ -50,9 +53,10 @@ export function startSweeper(options: SweeperOptions): Sweeper {
     for (const table of EXPIRING) expired += await deleteExpiredRows(database, table, batchSize);
     const hits = await deleteExpiredRateLimits(database, batchSize);
     const deliveries = logoutDeliveryRetentionDays === undefined ? 0 : await deleteFinishedLogoutDeliveries(database, logoutDeliveryRetentionDays, batchSize);
+    const mailJobs = accountMailRetentionDays === undefined ? 0 : await deleteFailedAccountMailJobs(database, accountMailRetentionDays, batchSize);
     // In batches until done: a busy server writes more audit rows per interval than one batch.
     const auditEvents = auditRetentionDays === undefined ? 0 : await deleteAuditEventsOlderThan(database, auditRetentionDays, batchSize);
-    return payloads + expired + hits + deliveries + auditEvents;
+    return payloads + expired + hits + deliveries + mailJobs + auditEvents;
   }
 
   function sweepOnce(): Promise<number> {

@@ -53,12 +53,23 @@ export function withoutCsrf(body: string): string {
  * The link to `linkPath` in the newest mail to `email`, which must have `subject`; the link carries
  * its secret in the query parameter `param` (`?token=` unless told otherwise).
  */
-export function linkFromMail(app: Pick<TestApp, 'issuer' | 'config'>, email: string, subject: string, linkPath: string, param = 'token'): string {
+export async function linkFromMail(
+  app: Pick<TestApp, 'issuer' | 'config'> & Partial<Pick<TestApp, 'app'>>, email: string, subject: string, linkPath: string, param = 'token',
+): Promise<string> {
+  if (app.app) await sendQueuedMail({ app: app.app });
   const mail = latestMailTo(app.config.mail.outboxDir, email);
   expect(mail?.subject).toBe(subject);
   const link = linksIn(mail!.text).find((candidate) => candidate.startsWith(`${app.issuer}${linkPath}?${param}=`));
   expect(link).toBeDefined();
   return link!;
+}
+
+/**
+ * Sends what the account pages queued (they answer before their mail goes out), as the app's
+ * worker would at its next poll.
+ */
+export async function sendQueuedMail(app: Pick<TestApp, 'app'>): Promise<void> {
+  await app.app.accountMail.runOnce();
 }
 
 let emailCounter = 0;

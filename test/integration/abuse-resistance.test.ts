@@ -70,7 +70,7 @@ describe.each(storageVariants)('lockout and rate limits on $name', ({ options })
     expect(message(right)).toBe(message(wrong));
 
     // One lock, one mail, with a single-use unlock link.
-    const link = linkFromMail(app, email, 'Failed sign-ins to your account were blocked', '/account/unlock');
+    const link = await linkFromMail(app, email, 'Failed sign-ins to your account were blocked', '/account/unlock');
     const unlockBrowser = new Browser();
     const unlockPage = await unlockBrowser.get(link);
     expect(unlockPage.status).toBe(200);

@@ -148,7 +148,7 @@ describe.each(storageVariants)('account pages on $name', ({ options }) => {
     const sent = await browser.submit(form, { button: 'Send confirmation link', fields: { email: newEmail, currentPassword: PASSWORD } });
     expect(new URL(sent.url).pathname).toBe('/account/email/sent');
     expect(sent.body).toBe(takenAnswer.body);
-    const link = linkFromMail(env.app, newEmail, 'Confirm your new email address', '/account/email/confirm');
+    const link = await linkFromMail(env.app, newEmail, 'Confirm your new email address', '/account/email/confirm');
     // Nothing changes until the link is used; a GET (a mail scanner) does not spend it.
     const phone = new Browser();
     const confirmPage = await phone.get(link);

@@ -132,7 +132,7 @@ describe.each(storageKinds)('audit trail of real flows on %s', (kind) => {
       button: 'Create account', fields: { email, name: 'Ida Noddack', password: PASSWORD }, followRedirects: false,
     });
     expect((await register()).status).toBe(303);
-    const verifyLink = linkFromMail(app, email, 'Confirm your email address', '/account/verify-email');
+    const verifyLink = await linkFromMail(app, email, 'Confirm your email address', '/account/verify-email');
     expect((await register()).status).toBe(303);
     const confirmed = await browser.submit(await browser.get(verifyLink), { button: 'Confirm email address', followRedirects: false });
     expect(confirmed.status).toBe(303);
@@ -141,7 +141,7 @@ describe.each(storageKinds)('audit trail of real flows on %s', (kind) => {
         button: 'Send the reset link', fields: { email: address }, followRedirects: false,
       });
     }
-    const resetLink = linkFromMail(app, email, 'Reset your password', '/account/reset-password');
+    const resetLink = await linkFromMail(app, email, 'Reset your password', '/account/reset-password');
     const reset = await browser.submit(await browser.get(resetLink), { button: 'Change password', fields: { password: NEW_PASSWORD }, followRedirects: false });
     expect(reset.status).toBe(303);
 

@@ -119,7 +119,7 @@ describe('back-channel logout after each kind of session end', () => {
     const browser = new Browser();
     const forgot = await browser.get(`${app.issuer}/account/forgot-password`);
     await browser.submit(forgot, { button: 'Send the reset link', fields: { email: other.email } });
-    const reset = await browser.get(linkFromMail(app, other.email, 'Reset your password', '/account/reset-password'));
+    const reset = await browser.get(await linkFromMail(app, other.email, 'Reset your password', '/account/reset-password'));
     await browser.submit(reset, { button: 'Change password', fields: { password: NEW_PASSWORD } });
     await logoutTokenFor(app, rp, other.user.id, from);
 

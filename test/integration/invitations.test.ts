@@ -32,7 +32,7 @@ describe('invite-only registration', () => {
 
     const email = 'invited@example.test';
     await app.context.invitations.invite(email, 'Ada from Accounts');
-    const link = linkFromMail(app, email, INVITATION_SUBJECT, '/account/register', 'invitation');
+    const link = await linkFromMail(app, email, INVITATION_SUBJECT, '/account/register', 'invitation');
     expect(latestMailTo(app.config.mail.outboxDir, email)?.text).toContain('Ada from Accounts invited you');
 
     const browser = new Browser();
@@ -62,7 +62,7 @@ describe('invite-only registration', () => {
   it('makes one account from two concurrent uses of one invitation', async () => {
     const email = 'race@example.test';
     await app.context.invitations.invite(email);
-    const link = linkFromMail(app, email, INVITATION_SUBJECT, '/account/register', 'invitation');
+    const link = await linkFromMail(app, email, INVITATION_SUBJECT, '/account/register', 'invitation');
     const browsers = [new Browser(), new Browser()];
     const forms = await Promise.all(browsers.map((browser) => browser.get(link)));
     const results = await Promise.all(browsers.map((browser, index) =>
@@ -89,7 +89,7 @@ describe('gatehouse users invite / activate / unlock', () => {
     expect(invited.stdout).toMatch(/^invited <cli\.invite@example\.test>; the link expires \d{4}-/);
     // The mail as the CLI wrote it: its outbox and its links' origin come from the same environment.
     const config = loadConfig({ env, notice: () => undefined });
-    linkFromMail({ issuer: config.issuer, config }, 'cli.invite@example.test', INVITATION_SUBJECT, '/account/register', 'invitation');
+    await linkFromMail({ issuer: config.issuer, config }, 'cli.invite@example.test', INVITATION_SUBJECT, '/account/register', 'invitation');
 
     const bad = await runCli(['users', 'invite', '--email', 'not an address'], env);
     expect(bad.code).toBe(2);

@@ -133,7 +133,7 @@ describe.each(storageVariants)('lockout per source on $name', ({ options }) => {
     expect(await auditCount(app, 'account.locked', email)).toBe(1);
     expect(mailsTo(app, email, LOCK_SUBJECT)).toBe(1);
     expect(latestMailTo(app.config.mail.outboxDir, email)!.text).toContain('from the network address 203.0.113.50');
-    const link = linkFromMail(app, email, LOCK_SUBJECT, '/account/unlock');
+    const link = await linkFromMail(app, email, LOCK_SUBJECT, '/account/unlock');
 
     // Another IP signs in with the right password: the account itself is not locked.
     const elsewhere = new Browser();

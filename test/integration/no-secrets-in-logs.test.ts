@@ -29,7 +29,7 @@ describe('nothing secret reaches the log', () => {
 
     const form = await browser.get(`${app.issuer}/account/register`);
     await browser.submit(form, { button: 'Create account', fields: { email, name: 'Quiet Person', password: PASSWORD } });
-    const verifyLink = linkFromMail(app, email, 'Confirm your email address', '/account/verify-email');
+    const verifyLink = await linkFromMail(app, email, 'Confirm your email address', '/account/verify-email');
     remember(new URL(verifyLink).searchParams.get('token'));
     const confirm = await browser.get(verifyLink);
     await browser.submit(confirm, { button: 'Confirm email address' });
@@ -51,7 +51,7 @@ describe('nothing secret reaches the log', () => {
 
     const forgot = await browser.get(`${app.issuer}/account/forgot-password`);
     await browser.submit(forgot, { button: 'Send the reset link', fields: { email } });
-    const resetLink = linkFromMail(app, email, 'Reset your password', '/account/reset-password');
+    const resetLink = await linkFromMail(app, email, 'Reset your password', '/account/reset-password');
     remember(new URL(resetLink).searchParams.get('token'));
     const resetForm = await browser.get(resetLink);
     await browser.submit(resetForm, { button: 'Change password', fields: { password: NEW_PASSWORD } });

@@ -8,7 +8,7 @@ import { Browser, parseForms, type Page } from '../helpers/browser.js';
 import { latestMailTo, linksIn, outboxFiles } from '../helpers/outbox.js';
 import { signIn } from '../helpers/relying-party.js';
 import {
-  appWithRelyingParty, asksForPassword, createSettingsFiles, emailVerified, linkFromMail, signInOffline, storageVariants, uniqueEmail, withoutCsrf,
+  appWithRelyingParty, asksForPassword, createSettingsFiles, emailVerified, linkFromMail, sendQueuedMail, signInOffline, storageVariants, uniqueEmail, withoutCsrf,
 } from '../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 
@@ -50,7 +50,7 @@ describe.each(storageVariants)('password reset on $name', ({ options }) => {
     expect(final.status).toBe(200);
     expect(final.body).toContain('If an account exists for the address you entered');
 
-    const link = linkFromMail(env.app, email, 'Reset your password', '/account/reset-password');
+    const link = await linkFromMail(env.app, email, 'Reset your password', '/account/reset-password');
     const token = new URL(link).searchParams.get('token')!;
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const stored = await env.app.context.database.query<{ token_hash: string }>('SELECT token_hash FROM password_reset_tokens');
@@ -105,11 +105,11 @@ describe.each(storageVariants)('password reset on $name', ({ options }) => {
     await env.app.context.users.create({ email, password: OLD_PASSWORD, emailVerified: true });
     const browser = new Browser();
     await requestReset(env.app, browser, email);
-    const older = linkFromMail(env.app, email, 'Reset your password', '/account/reset-password');
+    const older = await linkFromMail(env.app, email, 'Reset your password', '/account/reset-password');
     const olderForm = await browser.get(older);
     expect(olderForm.status).toBe(200);
     await requestReset(env.app, browser, email);
-    const newer = linkFromMail(env.app, email, 'Reset your password', '/account/reset-password');
+    const newer = await linkFromMail(env.app, email, 'Reset your password', '/account/reset-password');
     expect(newer).not.toBe(older);
 
     expect((await browser.get(older)).status).toBe(400);
@@ -131,6 +131,7 @@ describe.each(storageVariants)('password reset on $name', ({ options }) => {
     for (const email of ['nobody@example.test', known]) {
       const before = outboxFiles(env.app.config.mail.outboxDir).length;
       answers.push(await requestReset(env.app, new Browser(), email));
+      await sendQueuedMail(env.app);
       expect(outboxFiles(env.app.config.mail.outboxDir).length - before).toBe(email === known ? 1 : 0);
     }
     const [unknown, existing] = answers as [typeof answers[0], typeof answers[0]];
@@ -140,7 +141,7 @@ describe.each(storageVariants)('password reset on $name', ({ options }) => {
       expect(withoutCsrf(existing[key].body)).toBe(withoutCsrf(unknown[key].body));
     }
     expect(latestMailTo(env.app.config.mail.outboxDir, 'nobody@example.test')).toBeUndefined();
-    expect(linkFromMail(env.app, known, 'Reset your password', '/account/reset-password')).toBeDefined();
+    expect(await linkFromMail(env.app, known, 'Reset your password', '/account/reset-password')).toBeDefined();
   });
 
   it('refuses either form without its CSRF token, and a malformed or unknown token', async () => {
@@ -150,10 +151,11 @@ describe.each(storageVariants)('password reset on $name', ({ options }) => {
     const forgot = await browser.get(`${env.app.issuer}/account/forgot-password`);
     const before = outboxFiles(env.app.config.mail.outboxDir).length;
     expect((await browser.submit(forgot, { fields: { email }, omit: ['csrf'] })).status).toBe(403);
+    await sendQueuedMail(env.app);
     expect(outboxFiles(env.app.config.mail.outboxDir).length).toBe(before);
 
     await requestReset(env.app, browser, email);
-    const form = await browser.get(linkFromMail(env.app, email, 'Reset your password', '/account/reset-password'));
+    const form = await browser.get(await linkFromMail(env.app, email, 'Reset your password', '/account/reset-password'));
     const forged = await browser.submit(form, { fields: { password: NEW_PASSWORD }, omit: ['csrf'] });
     expect(forged.status).toBe(403);
     // The token was not spent: the real form still works.
@@ -190,7 +192,7 @@ describe('expired password reset links', () => {
     await app.context.users.create({ email, password: OLD_PASSWORD, emailVerified: true });
     const browser = new Browser();
     await requestReset(app, browser, email);
-    const form = await browser.get(linkFromMail(app, email, 'Reset your password', '/account/reset-password'));
+    const form = await browser.get(await linkFromMail(app, email, 'Reset your password', '/account/reset-password'));
     expect(form.status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const answer = await browser.submit(form, { button: 'Change password', fields: { password: NEW_PASSWORD } });

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as oidc from 'openid-client';
 import { describe, expect, it } from 'vitest';
 import { Browser } from '../helpers/browser.js';
-import { appWithRelyingParty, asksForPassword, linkFromMail, signInOffline, storageVariants } from '../helpers/accounts.js';
+import { appWithRelyingParty, asksForPassword, linkFromMail, sendQueuedMail, signInOffline, storageVariants } from '../helpers/accounts.js';
 import { latestMailTo, outboxFiles, parseMail } from '../helpers/outbox.js';
 import type { TestApp } from '../helpers/start-app.js';
 
@@ -29,7 +29,7 @@ describe.each(storageVariants)('new-device alerts on $name', ({ options }) => {
     const stranger = new Browser();
     const strangerTokens = await signInOffline(stranger, env.rp, email, PASSWORD);
     expect(mailsTo(env.app, email, 'New sign-in to your account')).toBe(1);
-    const link = linkFromMail(env.app, email, 'New sign-in to your account', '/account/not-me');
+    const link = await linkFromMail(env.app, email, 'New sign-in to your account', '/account/not-me');
     const alert = latestMailTo(env.app.config.mail.outboxDir, email)!;
     expect(alert.text).toContain('IP address: 127.0.0.1');
     expect(alert.text).toMatch(/Device: \S+/);
@@ -47,6 +47,7 @@ describe.each(storageVariants)('new-device alerts on $name', ({ options }) => {
     await expect(oidc.refreshTokenGrant(env.rp, strangerTokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect(await asksForPassword(stranger, env.rp)).toBe(true);
     expect(await asksForPassword(laptop, env.rp)).toBe(true);
+    await sendQueuedMail(env.app);
     expect(latestMailTo(env.app.config.mail.outboxDir, email)?.subject).toBe('Reset your password');
     expect((await owner.submit(page, { button: 'Sign out everywhere and reset my password' })).status).toBe(400);
 

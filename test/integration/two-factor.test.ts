@@ -351,7 +351,7 @@ describe.each(storageVariants)('two-factor sign-in on $name', ({ options }) => {
     const mailer = new Browser();
     const forgot = await mailer.get(`${app.issuer}/account/forgot-password`);
     await mailer.submit(forgot, { button: 'Send the reset link', fields: { email: user.email } });
-    const form = await mailer.get(linkFromMail(app, user.email, 'Reset your password', '/account/reset-password'));
+    const form = await mailer.get(await linkFromMail(app, user.email, 'Reset your password', '/account/reset-password'));
     const done = await mailer.submit(form, { button: 'Change password', fields: { password: NEW_PASSWORD } });
     expect(done.body).toContain('Your new password is set.');
     expect(await app.context.trustedDevices.list(user.id)).toEqual([]);
