@@ -72,7 +72,7 @@ export function renderTable(report: Report): string {
       lines.push(`    top: ${summary.functions.slice(0, 4).map((f) => `${f.name} ${f.percent}%`).join('; ')}`);
     }
   }
-  lines.push('', 'targets (issue 3, item 7):');
+  lines.push('', 'targets:');
   for (const check of report.checks) {
     lines.push(`  [${check.met === null ? ' n/a ' : check.met ? ' met ' : 'MISSED'}] ${check.goal}: ${check.measured}`);
   }

@@ -1,4 +1,4 @@
--- Email verification tokens (issue 4). Only the SHA-256 of the 256-bit random token is stored, so a
+-- Email verification tokens. Only the SHA-256 of the 256-bit random token is stored, so a
 -- copy of the table does not yield working links. `email` binds a token to the address it was sent
 -- to: a token stops working when the account's address changes.
 CREATE TABLE email_verification_tokens (

@@ -1,4 +1,4 @@
--- Password reset tokens (issue 4). As for email verification, only the SHA-256 of the 256-bit
+-- Password reset tokens. As for email verification, only the SHA-256 of the 256-bit
 -- random token is stored, so a copy of the table does not yield working links.
 CREATE TABLE password_reset_tokens (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -1,4 +1,4 @@
--- Self-service account pages (issue 4): deactivation, email change, and an index of each account's
+-- Self-service account pages: deactivation, email change, and an index of each account's
 -- signed-in sessions.
 
 -- 'deactivated' is chosen by the person (reversible by signing in again or by an admin, per

@@ -1,4 +1,4 @@
--- Two-factor sign-in (issue 5).
+-- Two-factor sign-in.
 
 -- One authenticator (TOTP, RFC 6238) per person. The shared secret is sealed with AES-256-GCM under
 -- ENCRYPTION_KEY. It counts only once confirmed_at is set by a first valid code; until then a new

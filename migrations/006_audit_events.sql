@@ -1,4 +1,4 @@
--- The audit trail (issue 6): who did what, from where, and whether it worked. Append-only apart
+-- The audit trail: who did what, from where, and whether it worked. Append-only apart
 -- from the retention sweep and erasing an account's personal data (services/audit.ts).
 -- account_id has no foreign key on purpose: the rows outlive the account they describe. Values
 -- never include a password, code, token, cookie or secret; `detail` holds short scalars only.

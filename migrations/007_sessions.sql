@@ -1,4 +1,4 @@
--- Sessions people can see and end, and back-channel logout that reaches every app (issue 8).
+-- Sessions people can see and end, and back-channel logout that reaches every app.
 
 -- What the account pages show about each signed-in session: the browser's address and user agent
 -- as last seen, whether the person chose "remember me", and the clients the session signed in to.

@@ -1,4 +1,4 @@
--- Rate-limit counters when there is no Redis (issue 6): rate-limiter-flexible's Postgres layout.
+-- Rate-limit counters when there is no Redis: rate-limiter-flexible's Postgres layout.
 -- expire is epoch milliseconds; the sweeper deletes rows past it.
 CREATE TABLE rate_limits (
   key varchar(255) PRIMARY KEY,
@@ -7,10 +7,10 @@ CREATE TABLE rate_limits (
 );
 CREATE INDEX rate_limits_expire_idx ON rate_limits (expire);
 
--- The small fixed-window counters of issue 4 now go through the same store.
+-- The small fixed-window counters of the account pages now go through the same store.
 DROP TABLE rate_limit_hits;
 
--- Account lockout after repeated wrong passwords (issue 6): how many times the account has been
+-- Account lockout after repeated wrong passwords: how many times the account has been
 -- locked (the delay grows with it) and until when. Unlock links are single-use, hashed.
 CREATE TABLE account_lockouts (
   user_id uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
@@ -26,7 +26,7 @@ CREATE TABLE account_lockouts (
 CREATE TABLE unlock_tokens (LIKE password_reset_tokens INCLUDING ALL);
 ALTER TABLE unlock_tokens ADD FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE;
 
--- New-device alerts (issue 6 item 5): the browsers each account has signed in from, known by the
+-- New-device alerts: the browsers each account has signed in from, known by the
 -- SHA-256 of a random id in a long-lived cookie, and the single-use "this wasn't me" links.
 CREATE TABLE known_devices (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

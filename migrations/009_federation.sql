@@ -1,4 +1,4 @@
--- Sign-in through other identity providers (issue 7).
+-- Sign-in through other identity providers.
 
 -- An upstream identity linked to one Gatehouse account. It is keyed by the upstream's issuer and
 -- subject — for Microsoft Entra the tenant-specific issuer (naming `tid`) and the object id `oid` —

@@ -163,7 +163,7 @@ export const settingsSchema = z.object({
       requiredForClients: z.array(z.string().trim().min(1)).default([]),
     }).strict(),
   }).strict(),
-  // Sign-in through other identity providers (issue 7): whether a first federated sign-in with a
+  // Sign-in through other identity providers: whether a first federated sign-in with a
   // verified email creates an account, how long an upstream round trip may take, and the generic
   // OpenID upstreams (Google and Microsoft come from GOOGLE_* / MICROSOFT_* variables).
   federation: z.object({
@@ -173,7 +173,7 @@ export const settingsSchema = z.object({
       .refine((list) => new Set(list.map((upstream) => upstream.id)).size === list.length, 'provider ids must be unique')
       .refine((list) => list.every((upstream) => !BUILT_IN_UPSTREAMS.includes(upstream.id)), 'google and microsoft are configured by environment variables'),
   }).strict(),
-  // Signed-in sessions (issue 8): how long a session lasts with "remember me" and without it (the
+  // Signed-in sessions: how long a session lasts with "remember me" and without it (the
   // cookie then ends with the browser), the idle timeout (OWASP Session Management Cheat Sheet;
   // every use at the provider restarts it), the most sessions an account may hold (the oldest is
   // ended), when /account/events warns of expiry, and whether ending a session revokes a client's

@@ -1,5 +1,5 @@
 // /account/password: a signed-in person changes their password. The current one is asked again;
-// this browser stays signed in and every other session ends (issue 4 item 5).
+// this browser stays signed in and every other session ends.
 import { BusyError } from '../errors.js';
 import { ACCOUNT_PATHS } from '../paths.js';
 import { formOf } from '../http/body.js';

@@ -1,4 +1,4 @@
-// Self-service pages (issue 4): registration, email verification and password reset, and the
+// Self-service pages: registration, email verification and password reset, and the
 // signed-in account pages. Each route is a list of named steps; every form is CSRF-checked
 // before anything else reads it, and every signed-in page starts with requireSignedIn.
 import Router from '@koa/router';
@@ -64,7 +64,7 @@ export interface AccountRouterDeps {
   /** GET /account/events, built by app.ts (which ends its streams at shutdown). */
   sessionStream: ReturnType<typeof createSessionStream>;
   expiryWarningSeconds: number;
-  /** Upstream identity providers (issue 7): the sign-in methods page links and unlinks them. */
+  /** Upstream identity providers: the sign-in methods page links and unlinks them. */
   upstreams: readonly Upstream[];
   federatedAccounts: FederatedAccounts;
   federationCookies: FederationCookies;

@@ -1,5 +1,5 @@
 // /account/sign-in-methods: the password and the upstream identity providers linked to the
-// account (issue 7 item 3). Linking another sends the browser through that provider (the callback
+// account. Linking another sends the browser through that provider (the callback
 // in interactions/federated-callback.ts links it) and, for an account with a password, asks for
 // it first (ASVS 5.0 V6.2.3: a session alone must not add a way in). Unlinking never removes the
 // account's last way to sign in.

@@ -1,6 +1,6 @@
 // /account/two-factor: a signed-in person turns two-factor sign-in on (authenticator app confirmed
 // by one code, then ten backup codes shown once), gets new backup codes (password asked again),
-// turns it off (password and a current code) and forgets remembered devices (issue 5).
+// turns it off (password and a current code) and forgets remembered devices.
 import { BusyError, ConflictError } from '../errors.js';
 import { ACCOUNT_PATHS } from '../paths.js';
 import { formOf } from '../http/body.js';

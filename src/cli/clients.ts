@@ -68,7 +68,7 @@ Options:
     const { withSession } = await import('./session.js');
     const client = await withSession(async ({ context }) => {
       const registered = await context.clients.register(input);
-      // Admin changes are part of the audit trail (issue 6 item 4); never the secret.
+      // Admin changes are part of the audit trail; never the secret.
       await context.audit.record({ type: 'admin.client_changed', outcome: 'success', clientId: registered.clientId, detail: { action: 'created', by: 'admin-cli' } });
       return registered;
     });

@@ -1,6 +1,6 @@
 // Where the current request came from, for code that runs inside it but is not handed the Koa
 // context: oidc-provider calls the Session adapter with a payload only, yet the session index
-// records the browser's address and user agent (issue 8). AsyncLocalStorage carries it there.
+// records the browser's address and user agent. AsyncLocalStorage carries it there.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { isIP } from 'node:net';
 import type Koa from 'koa';

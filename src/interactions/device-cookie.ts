@@ -1,4 +1,4 @@
-// A random id that tells one browser from another for new-device alerts (issue 6 item 5): set
+// A random id that tells one browser from another for new-device alerts: set
 // at the first sign-in, kept for a year, signed with COOKIE_SECRETS, HttpOnly, SameSite=Lax and
 // Secure (with __Host-) over https. Only its SHA-256 is stored. It proves no identity, but a
 // browser an account has signed in from is that account's own source for the login guard

@@ -1,4 +1,4 @@
-// Sign-in through an upstream identity provider, inside one interaction (issue 7). The login page
+// Sign-in through an upstream identity provider, inside one interaction. The login page
 // posts the chosen provider here; the browser goes to the upstream with state, nonce and PKCE;
 // federated-callback.ts checks the answer and leaves the verified identity in a cookie on this
 // interaction's path; continueFederatedLogin then signs in to the linked account, creates one, or

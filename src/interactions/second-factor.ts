@@ -1,4 +1,4 @@
-// The second step of a sign-in (issue 5). After the password, an account with an authenticator is
+// The second step of a sign-in. After the password, an account with an authenticator is
 // asked for a code on its own page of the same interaction; one that must have two-factor and has
 // none is led through enrolment first. What is pending between the steps lives in the interaction
 // (STYLE example 3) and is re-read on every request; only the last factor finishes the login.
@@ -37,7 +37,7 @@ const pendingSchema = z.object({
   // "Remember me" from the password form, applied when the last factor finishes the login.
   remember: z.boolean().default(true),
   // A federated sign-in: the upstream to name in the ID token's idp claim, and an identity to
-  // link once the last factor is proven (linking to an existing account, issue 7 item 3).
+  // link once the last factor is proven (linking to an existing account).
   idp: z.string().optional(),
   link: upstreamIdentitySchema.optional(),
 });

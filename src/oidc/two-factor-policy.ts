@@ -1,4 +1,4 @@
-// Authentication context classes and step-up (issue 5). An ID token says how strongly the person
+// Authentication context classes and step-up. An ID token says how strongly the person
 // was authenticated in `acr` (OIDC Core §2): the password alone, or the password and a second
 // factor. A relying party asks for two-factor with acr_values (or an essential acr claim), and a
 // client listed in twoFactor.policy.requiredForClients always gets it: both make the login prompt

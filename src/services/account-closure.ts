@@ -1,4 +1,4 @@
-// Closing an account from its own page (issue 4 item 7). Deactivation keeps everything and can be
+// Closing an account from its own page. Deactivation keeps everything and can be
 // undone (by signing in again or by an admin, per accounts.reactivation); deletion removes the
 // person's data for good. Both sign the account out everywhere first, and ask for the password.
 import type { Logger } from '../logger.js';

@@ -1,4 +1,4 @@
-// The audit trail (issue 6): for every security-relevant event, one row in audit_events and one
+// The audit trail: for every security-relevant event, one row in audit_events and one
 // structured log line, with time, account, client, IP, user agent and outcome (ASVS 5.0 V16.2,
 // V16.3). Nothing that works as a credential is ever written: the caller passes identifiers and a
 // small `detail` of short scalars, and detail keys that name a password, token, secret, code or

@@ -1,4 +1,4 @@
-// Changing the email address of a signed-in account (issue 4 item 3): the password is asked
+// Changing the email address of a signed-in account: the password is asked
 // again, the new address must prove itself through a single-use link, and the old address is
 // told once the change is made (ASVS 5.0 V6.3.7 — notify of changes to authentication details).
 import { ACCOUNT_PATHS } from '../paths.js';

@@ -1,4 +1,4 @@
-// Email verification (issue 4): single-use links whose token is stored only as a SHA-256 hash,
+// Email verification: single-use links whose token is stored only as a SHA-256 hash,
 // a resend limited per address and per IP, and the same answer for every address on resend.
 import { ACCOUNT_PATHS } from '../paths.js';
 import type { Database } from '../storage/db.js';

@@ -1,4 +1,4 @@
-// Which Gatehouse account an upstream identity signs in to (issue 7 item 3). An identity is found
+// Which Gatehouse account an upstream identity signs in to. An identity is found
 // by (issuer, subject) only. A first sign-in creates an account when policy allows and the
 // upstream vouches for the email; an address that already has an account is never linked on the
 // email alone — the caller must have the person prove control of it first (password, then second

@@ -1,4 +1,4 @@
-// Upstream identity providers (issue 7). Google and Microsoft Entra ID go through arctic, which
+// Upstream identity providers. Google and Microsoft Entra ID go through arctic, which
 // was deprecated upstream in 2026: it is pinned and imported nowhere but here, behind Upstream
 // (services/upstream.ts). arctic only spends the code; the ID token is checked here with jose
 // against the provider's JWKS (OIDC Core §3.1.3.7). Generic OpenID upstreams: federation-oidc.ts.

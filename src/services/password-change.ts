@@ -1,4 +1,4 @@
-// Changing the password of a signed-in account (issue 4 item 5): the current password is asked
+// Changing the password of a signed-in account: the current password is asked
 // again, the new one meets the policy, and every other session of the account ends with its
 // tokens, while the one that made the change stays signed in (ASVS 5.0 V6.2.3, V7.4.3).
 import { ACCOUNT_PATHS } from '../paths.js';

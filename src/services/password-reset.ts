@@ -1,4 +1,4 @@
-// Password reset (issue 4): the same answer for every address, single-use links whose token is
+// Password reset: the same answer for every address, single-use links whose token is
 // stored only as a SHA-256 hash, and a reset that ends every session and grant of the account.
 import { ACCOUNT_PATHS } from '../paths.js';
 import type { Logger } from '../logger.js';
@@ -116,7 +116,7 @@ export function createPasswordResetService(deps: {
       // Following the link proved control of the mailbox.
       await markEmailVerified(tx, user.id);
       await consumeAllUserLinkTokens(tx, 'password_reset_tokens', user.id);
-      // Whoever had the old password may have remembered a device with it (issue 5).
+      // Whoever had the old password may have remembered a device with it.
       const devices = await revokeTrustedDevices(tx, user.id);
       if (devices > 0) {
         await audit.record({ type: 'trusted_device.revoked', outcome: 'success', accountId: user.id, email: user.email, ...origin, detail: { count: devices, during: 'password_reset' } }, tx);

@@ -67,7 +67,7 @@ export function createPasswordService(settings: Argon2Settings, limits: HashingL
       return limited(() => argon2.hash(password, options));
     },
     async verify(storedHash, password) {
-      // Refused before any hashing, so huge inputs cannot be used to burn CPU (issue 6 item 6).
+      // Refused before any hashing, so huge inputs cannot be used to burn CPU (NIST 800-63B §3.1.1.2 lets a verifier cap the length).
       if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return { valid: false, needsRehash: false };
       const candidate = storedHash ?? (await dummyHash);
       // A malformed stored hash counts as a mismatch, not an error the caller must handle.

@@ -1,4 +1,4 @@
-// Self-service sign-up (issue 4). The answer is the same whether or not the address is taken
+// Self-service sign-up. The answer is the same whether or not the address is taken
 // (ASVS 5.0 V6.3.8): a new address gets an account and a verification link, a taken one gets a
 // "someone tried to register" mail to its owner, and both cost the same argon2 hash.
 import { ACCOUNT_PATHS } from '../paths.js';

@@ -1,4 +1,4 @@
-// New-device alerts (issue 6 item 5): a sign-in from a browser the account has not used before
+// New-device alerts: a sign-in from a browser the account has not used before
 // mails the owner when, how and from where, with a "this wasn't me" link that ends every session,
 // revokes every refresh token and trusted device, and starts a password reset. An account's very
 // first sign-in is not announced (there is nothing to compare it with).

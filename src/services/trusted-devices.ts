@@ -1,4 +1,4 @@
-// "Remember this device" (issue 5): a browser that passed a second factor may skip it for a while.
+// "Remember this device": a browser that passed a second factor may skip it for a while.
 // It holds a random 256-bit token (in a signed, account-bound cookie set by the HTTP layer); the
 // server keeps only the token's SHA-256 with the account, so the record can be listed and revoked,
 // and a copy of the table cannot be replayed.

@@ -1,4 +1,4 @@
-// Two-factor sign-in (issue 5): enrolling an authenticator app, backup codes, checking a second
+// Two-factor sign-in: enrolling an authenticator app, backup codes, checking a second
 // factor with replay defence and lockout, and removing it all. The HTTP layer decides when to ask
 // (policy, trusted devices, step-up) and checks the password before disable().
 import { ConflictError } from '../errors.js';

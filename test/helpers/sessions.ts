@@ -1,4 +1,4 @@
-// Helpers for the session tests (issue 8): the account pages signed in to on the real form, the
+// Helpers for the session tests: the account pages signed in to on the real form, the
 // relying party's side of back-channel logout — a tiny HTTP receiver for logout tokens and a check
 // of each token as OpenID Back-Channel Logout 1.0 §2.6 tells a client to validate it — and an SSE
 // reader for /account/events and /admin/api/events.

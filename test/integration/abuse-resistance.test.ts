@@ -1,4 +1,4 @@
-// Rate limits and lockout through real HTTP (issue 6 items 1, 2 and 6): per-account lockout that
+// Rate limits and lockout through real HTTP: per-account lockout that
 // parallel guesses cannot outrun, its unlock link and the admin unlock, the IP throttle for
 // credential stuffing, registration per IP, token requests per client, and the password size cap.
 import { mkdtempSync, rmSync } from 'node:fs';

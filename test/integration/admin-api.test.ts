@@ -1,8 +1,7 @@
 // The admin API (/admin/api): only a bearer token issued for it with the admin scope, of an account
 // that holds the admin role now, gets in (RFC 6750 errors otherwise); admins look people up, list
 // and end their sessions (back-channel logout and audit included), and watch every account's
-// session events live (issue 8 item 6); every request is rate limited per IP and per admin
-// (issue 6 item 1). Runs on every storage: PGlite, Postgres, Postgres + Redis.
+// session events live; every request is rate limited per IP and per admin. Runs on every storage: PGlite, Postgres, Postgres + Redis.
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminApiResource } from '../../src/paths.js';

@@ -1,4 +1,4 @@
-// Back-channel logout (OpenID Back-Channel Logout 1.0, issue 8): every way a session ends sends
+// Back-channel logout (OpenID Back-Channel Logout 1.0): every way a session ends sends
 // the apps it signed in to a logout token that validates as the spec asks — RP-initiated logout,
 // signing out another device, signing out everywhere else, a password change, a password reset,
 // a deactivation, and an admin's `gatehouse sessions revoke`. Notices go through a durable

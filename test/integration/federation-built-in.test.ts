@@ -1,4 +1,4 @@
-// Google and Microsoft Entra ID sign-in (issue 7) with their endpoints intercepted at the fetch
+// Google and Microsoft Entra ID sign-in with their endpoints intercepted at the fetch
 // layer (undici MockAgent as the global dispatcher): arctic really sends the token request with
 // the PKCE verifier, and jose really fetches the JWKS and checks the ID token, whose keys are a
 // test key pair served through the mock.

@@ -1,4 +1,4 @@
-// Sign-in through a generic OpenID upstream (issue 7), end to end over real HTTP on every storage
+// Sign-in through a generic OpenID upstream, end to end over real HTTP on every storage
 // variant: a second OpenID provider runs in this process (test/helpers/upstream-provider.ts) and
 // Gatehouse finds it by discovery. Covers the happy path (account created, amr 'fed', idp claim),
 // state and nonce mismatch, denial at the upstream, an unverified email, linking to an existing

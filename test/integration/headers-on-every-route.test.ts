@@ -1,4 +1,4 @@
-// Issue 6 items 3 and 8: walk every route our routers register, and every endpoint discovery
+// Walk every route our routers register, and every endpoint discovery
 // names, and check the security headers on each answer — pages, errors, JSON and protocol alike.
 import type Router from '@koa/router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

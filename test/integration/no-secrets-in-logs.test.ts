@@ -1,4 +1,4 @@
-// Issue 6 item 7: a full run of flows at the most verbose log level, then every log line is
+// A full run of flows at the most verbose log level, then every log line is
 // searched for every password, code, token, cookie value and secret the run used. None may appear.
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

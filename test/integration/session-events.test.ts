@@ -1,4 +1,4 @@
-// Live session events (issue 8): /account/events streams, to the signed-in person, the sessions of
+// Live session events: /account/events streams, to the signed-in person, the sessions of
 // their account that start and end, and warns before this one expires; across nodes the events
 // travel through Redis pub/sub, so a session ended on node A reaches a stream held open on B —
 // the person's own stream and an admin's (/admin/api/events).

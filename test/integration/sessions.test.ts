@@ -1,4 +1,4 @@
-// Sessions a person can see and end (issue 8): /account/sessions lists every signed-in browser
+// Sessions a person can see and end: /account/sessions lists every signed-in browser
 // with this one marked, signs out one or every other, and the apps those sessions used hear of it;
 // "remember me" decides between a browser-session cookie and a lasting one; the session limit
 // ends the oldest sign-in.

@@ -1,4 +1,4 @@
-// Issue 6 item 5: a sign-in from a browser the account has not used before mails the owner, and
+// A sign-in from a browser the account has not used before mails the owner, and
 // the mail's "this wasn't me" link ends every session and refresh token and starts a reset.
 import { readFileSync } from 'node:fs';
 import * as oidc from 'openid-client';

@@ -1,4 +1,4 @@
-// Two-factor sign-in through real HTTP (issue 5): enrolling on the account page, signing in to a
+// Two-factor sign-in through real HTTP: enrolling on the account page, signing in to a
 // relying party (openid-client) with password and code, amr/acr in the ID token, clock skew,
 // replay, backup codes, lockout, remembered devices, step-up with acr_values, a client that
 // requires two-factor, max_age and prompt=login, turning it off, and policy mode "required"

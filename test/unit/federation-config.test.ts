@@ -1,4 +1,4 @@
-// Upstream identity providers from the environment and the settings file (issue 7).
+// Upstream identity providers from the environment and the settings file.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// The pure rules behind sessions (issue 8): lifetimes, retry backoff, the SSRF guard, event parsing.
+// The pure rules behind sessions: lifetimes, retry backoff, the SSRF guard, event parsing.
 import { describe, expect, it } from 'vitest';
 import { sessionTtlSeconds } from '../../src/oidc/options.js';
 import { isNonPublicAddress } from '../../src/services/backchannel-http.js';

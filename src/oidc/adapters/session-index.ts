@@ -1,7 +1,7 @@
 // Keeps account_sessions in step with oidc-provider's Session model, wherever the sessions
 // themselves live: with Redis their keys cannot be listed by account, yet a password reset,
 // a password change or a deactivation must find and end every session of one account, and the
-// account pages list them with the device, address and apps of each (issue 8).
+// account pages list them with the device, address and apps of each.
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import { currentRequestOrigin } from '../../http/request-context.js';
 import type { Database } from '../../storage/db.js';
