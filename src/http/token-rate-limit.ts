@@ -122,7 +122,10 @@ export function limitTokenRequestsPerClient(deps: { limiter: RateLimiter; rule: 
   return async function limitTokenRequests(ctx, next) {
     if (ctx.method !== 'POST' || ctx.path !== tokenPath) return next();
     if (spentUntil.size > 0) forgetEndedWindows(Date.now());
-    const claimed = basicClientId(ctx.get('authorization')) ?? (await peekBodyClientId(ctx));
+    const named = basicClientId(ctx.get('authorization')) ?? (await peekBodyClientId(ctx));
+    // A client_id is VSCHAR (RFC 6749 Appendix A.1); anything else names no client, is refused as
+    // invalid_client by the provider, and must not reach the counter store (Postgres refuses a NUL).
+    const claimed = named !== undefined && /^[\x20-\x7E]{1,255}$/.test(named) ? named : undefined;
     const spentWait = secondsLeft(claimed);
     if (spentWait > 0) return refuse(ctx, spentWait);
     // Reserve before issuing: counting afterwards let parallel requests all pass the check.
