@@ -81,3 +81,19 @@ async function createServerDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * A database of its own on the real server, reached through a loopback TCP proxy so a test can
+ * cut, slow or blackhole it; `database` is the pool over the proxy, with the given timeouts.
+ */
+export async function createProxiedServerDatabase(pool: { poolSize: number; statementTimeoutMs: number; connectionTimeoutMs: number }) {
+  const { startTcpProxy } = await import('./tcp-proxy.js');
+  const server = await createTestDatabase('postgres');
+  const target = new URL(server.url!);
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+  const proxied = new URL(server.url!);
+  proxied.port = String(proxy.port);
+  const database = createPoolDatabase({ ...pool, connectionString: proxied.toString() });
+  const viaProxy: TestDatabase = { kind: 'postgres', database, close: () => database.close() };
+  return { server, proxy, viaProxy };
+}

@@ -1,9 +1,8 @@
 // Postgres going away: protocol endpoints and pages answer 503 with Retry-After (never 500),
 // /readyz reports it, and the same process recovers when the database returns.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPoolDatabase } from '../../src/storage/db.js';
 import { Browser } from '../helpers/browser.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createProxiedServerDatabase, type TestDatabase } from '../helpers/database.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -16,13 +15,9 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('Postgres outage', () => 
   let unreadClientId: string;
 
   beforeAll(async () => {
-    server = await createTestDatabase('postgres');
-    const target = new URL(server.url!);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const proxied = new URL(server.url!);
-    proxied.port = String(proxy.port);
-    const database = createPoolDatabase({ connectionString: proxied.toString(), poolSize: 4, statementTimeoutMs: 2000, connectionTimeoutMs: 2000 });
-    app = await startTestApp({ testDatabase: { kind: 'postgres', database, close: () => database.close() } });
+    let viaProxy: TestDatabase;
+    ({ server, proxy, viaProxy } = await createProxiedServerDatabase({ poolSize: 4, statementTimeoutMs: 2000, connectionTimeoutMs: 2000 }));
+    app = await startTestApp({ testDatabase: viaProxy });
     const machine = await app.context.clients.register({ name: 'Job', grants: ['client_credentials'] });
     basic = `Basic ${Buffer.from(`${machine.clientId}:${machine.clientSecret}`).toString('base64')}`;
     webClientId = (await app.context.clients.register({ name: 'Web', redirectUris: ['https://app.example.test/cb'] })).clientId;

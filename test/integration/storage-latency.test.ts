@@ -3,10 +3,9 @@
 // temporarily_unavailable with Retry-After, JSON on protocol endpoints whatever Accept says.
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPoolDatabase } from '../../src/storage/db.js';
 import { Browser } from '../helpers/browser.js';
 import { signInOffline } from '../helpers/accounts.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createProxiedServerDatabase, type TestDatabase } from '../helpers/database.js';
 import { discoverIssuer, RP_REDIRECT_URI } from '../helpers/relying-party.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
@@ -98,14 +97,10 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('Postgres answering slowl
   let app: TestApp;
 
   beforeAll(async () => {
-    server = await createTestDatabase('postgres');
-    const target = new URL(server.url!);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const proxied = new URL(server.url!);
-    proxied.port = String(proxy.port);
     // Query timeouts longer than the budget: the budget holds whatever the pool is told.
-    const database = createPoolDatabase({ connectionString: proxied.toString(), poolSize: 10, statementTimeoutMs: 10_000, connectionTimeoutMs: 5000 });
-    app = await startTestApp({ testDatabase: { kind: 'postgres', database, close: () => database.close() } });
+    let viaProxy: TestDatabase;
+    ({ server, proxy, viaProxy } = await createProxiedServerDatabase({ poolSize: 10, statementTimeoutMs: 10_000, connectionTimeoutMs: 5000 }));
+    app = await startTestApp({ testDatabase: viaProxy });
     await app.context.users.create({ email: EMAIL, password: PASSWORD, emailVerified: true });
   });
   afterAll(async () => {
