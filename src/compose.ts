@@ -131,14 +131,16 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
     accountCreation: settings.registration.policy === 'open' ? settings.federation.accountCreation : 'off',
   });
   const { revokeRefreshTokensOnEnd: offlinePolicy } = settings.sessions;
+  // Ending sessions and revoking grants read the same stores as the provider, faults mapped alike.
+  const guardedAdapters = withStorageFaults(adapters);
   const sessions = createSessionService({
     database, events: sessionEvents, audit, maxPerAccount: settings.sessions.maxPerAccount, originOfCurrentRequest: currentRequestOrigin,
     ender: createSessionEnder({
-      adapters: withStorageFaults(adapters), database, outbox: logoutOutbox,
+      adapters: guardedAdapters, database, outbox: logoutOutbox,
       revokesOfflineGrants: (clientId) => offlinePolicy.clients[clientId] ?? offlinePolicy.default,
     }),
   });
-  const revokeAccountTokens = createAccountRevoker({ adapters: withStorageFaults(adapters), database, sessions });
+  const revokeAccountTokens = createAccountRevoker({ adapters: guardedAdapters, database, sessions });
   const passwordReset = createPasswordResetService({
     database, mailer, mailQueue, limiter, passwords, passwordPolicy, revokeAccountTokens, audit, logger, issuer, settings: settings.passwordReset,
   });
