@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { createAccountRouter } from './account/router.js';
 import { createSessionStream } from './account/session-stream.js';
-import { createAdminApi } from './admin/router.js';
+import { createAdminApi } from './admin/api/index.js';
 import { createHttpApp, type App } from './app.js';
 import { PROJECT_ROOT, type Config } from './config.js';
 import { createSecretBox } from './crypto/secret-box.js';

@@ -15,8 +15,12 @@ export class AppError extends Error {
 }
 
 export class ValidationError extends AppError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { status: 400, code: 'invalid_input', ...options });
+  /** Field by field, for JSON APIs: the field's path (`redirect_uris.0`) and what is wrong with it. */
+  readonly fields: Record<string, string> | undefined;
+
+  constructor(message: string, options: { cause?: unknown; fields?: Record<string, string> } = {}) {
+    super(message, { status: 400, code: 'invalid_input', cause: options.cause });
+    this.fields = options.fields;
   }
 }
 

@@ -103,3 +103,43 @@ export function formFields(form: URLSearchParams): Record<string, string> {
   for (const [name, value] of form) if (!(name in fields)) fields[name] = value;
   return fields;
 }
+
+/** JSON bodies of the admin API: a client's metadata with its URIs fits in far less. */
+export const JSON_LIMIT_BYTES = 64 * 1024;
+
+export class InvalidJsonError extends AppError {
+  constructor() {
+    super('The request body is not valid JSON.', { status: 400, code: 'invalid_input' });
+  }
+}
+
+function isJson(contentType: string | undefined): boolean {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type);
+}
+
+/**
+ * Reads a JSON request body: 415 for another content type, 413 past the limit, 400 for bad JSON or
+ * a NUL anywhere (Postgres refuses text holding U+0000). An empty body reads as `undefined`.
+ */
+export async function readJson(ctx: Koa.Context, limitBytes = JSON_LIMIT_BYTES): Promise<unknown> {
+  const declared = ctx.get('content-length');
+  if ((declared === '' || declared === '0') && !ctx.get('transfer-encoding')) return undefined;
+  if (!isJson(ctx.get('content-type'))) {
+    throw new AppError('This request body must be sent as application/json.', { status: 415, code: 'unsupported_media_type' });
+  }
+  let text: string;
+  try {
+    text = await readBody(ctx.req, limitBytes);
+  } catch (error) {
+    if (error instanceof PayloadTooLargeError) ctx.set('Connection', 'close');
+    throw error;
+  }
+  if (text.trim() === '') return undefined;
+  if (text.includes('\u0000') || /\\u0000/i.test(text)) throw new NulCharacterError();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new InvalidJsonError();
+  }
+}

@@ -2,7 +2,7 @@
 // for clients that prefer it, 503 + Retry-After for storage faults, 500 for bugs. oidc-provider's
 // protocol routes catch their own errors (RFC 6749 §5.2 JSON or renderError) before they get here.
 import type Koa from 'koa';
-import { AppError, RateLimitedError } from '../errors.js';
+import { AppError, RateLimitedError, ValidationError } from '../errors.js';
 import { isStorageUnavailable } from '../storage/faults.js';
 import { RETRY_AFTER_SECONDS } from './retry-after.js';
 import type { Logger } from '../logger.js';
@@ -75,7 +75,10 @@ export function createErrorHandler(deps: { logger: Logger; renderer: Renderer; j
 
       if (wantsJson(ctx)) {
         ctx.status = answer.status;
-        ctx.body = { error: answer.code, error_description: answer.message };
+        ctx.body = {
+          error: answer.code, error_description: answer.message,
+          ...(error instanceof ValidationError && error.fields ? { fields: error.fields } : {}),
+        };
         return;
       }
       try {

@@ -7,39 +7,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminApiResource } from '../../src/paths.js';
 import { asksForPassword, createSettingsFiles, relyingParty, storageVariants } from '../helpers/accounts.js';
 import { Browser } from '../helpers/browser.js';
-import { discoverIssuer, exchangeCode, RP_REDIRECT_URI, signIn } from '../helpers/relying-party.js';
+import { exchangeCode, signIn } from '../helpers/relying-party.js';
 import { openAccountPage, openEventStream, SESSION_TEST_PASSWORD } from '../helpers/sessions.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
+import { adminConsoleClient, adminToken, callAdminApi, createAdmin } from '../helpers/admin.js';
 
 const PASSWORD = SESSION_TEST_PASSWORD;
 const settings = createSettingsFiles('gh-admin-api-');
 afterAll(() => settings.remove());
 
-/** An app registered for the admin API, as an operator would: `clients add --scope "openid admin"`. */
-async function adminConsole(app: TestApp): Promise<oidc.Configuration> {
-  const registered = await app.context.clients.register({ name: 'Admin console', redirectUris: [RP_REDIRECT_URI], scope: 'openid admin' });
-  return discoverIssuer(app.issuer, registered.clientId, registered.clientSecret!);
-}
-
-/** Signs in on the real pages asking for the admin API, and returns the access token and the consent page's words. */
-async function adminToken(app: TestApp, rp: oidc.Configuration, email: string): Promise<{ token: string; consentPage: string }> {
-  const result = await signIn(new Browser(), rp, {
-    email, password: PASSWORD, scope: 'openid admin', extraParams: { resource: adminApiResource(app.issuer) },
-  });
-  const tokens = await exchangeCode(rp, result);
-  return { token: tokens.access_token, consentPage: result.pages.map((page) => page.body).join('\n') };
-}
-
-async function createAdmin(app: TestApp, email: string): Promise<string> {
-  const user = await app.context.users.create({ email, password: PASSWORD, emailVerified: true });
-  await app.context.users.changeRoles(email, { add: ['admin'], remove: [] });
-  return user.id;
-}
+const adminConsole = adminConsoleClient;
 
 function call(app: TestApp, path: string, token: string | undefined, init: RequestInit = {}): Promise<Response> {
-  return fetch(`${app.issuer}/admin/api${path}`, {
-    ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string> | undefined) },
-  });
+  return callAdminApi(app, path, token, init);
 }
 
 /** A new person, an admin stream opened before they sign in, and the session.created it reported. */

@@ -6,10 +6,10 @@
 // finds the token revoked or the account no longer an admin; the client reconnects with a fresh
 // token (the SSE `retry`), and is checked again.
 import type Koa from 'koa';
-import { createEventStreams } from '../http/event-stream.js';
+import { createEventStreams } from '../../http/event-stream.js';
 import type { AdminCaller } from './bearer-auth.js';
-import type { SessionEvent, SessionEventBus } from '../services/session-events.js';
-import type { SessionService } from '../services/sessions.js';
+import type { SessionEvent, SessionEventBus } from '../../services/session-events.js';
+import type { SessionService } from '../../services/sessions.js';
 
 // Warnings per scan at most; a flood of expiring sessions is better read from the list.
 const MAX_WARNINGS_PER_SCAN = 500;

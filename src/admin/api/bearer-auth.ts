@@ -4,10 +4,10 @@
 // it away (`gatehouse users roles --remove admin`) takes effect at once, not at token expiry.
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
-import { requestMeta } from '../http/request-meta.js';
-import type { AuditLog } from '../services/audit.js';
-import { ADMIN_ROLE, type User, type UserService } from '../services/users.js';
-import { ADMIN_SCOPE, adminApiResource } from '../paths.js';
+import { requestMeta } from '../../http/request-meta.js';
+import type { AuditLog } from '../../services/audit.js';
+import { ADMIN_ROLE, type User, type UserService } from '../../services/users.js';
+import { ADMIN_SCOPE, adminApiResource } from '../../paths.js';
 
 export interface AdminCaller {
   accountId: string;
