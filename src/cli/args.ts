@@ -36,6 +36,32 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
 
 /**
+ * A value that starts with '-' (a session uid or client id can: base64url has '-') would read as a
+ * flag. After a flag that takes a value, anything that is not itself one of the command's flags is
+ * taken as that value, written `--flag=value` for parseArgs.
+ */
+function attachDashValues(options: Options, argv: string[]): string[] {
+  const known = new Set(Object.entries(options).flatMap(([name, option]) => [`--${name}`, ...(option.short ? [`-${option.short}`] : [])]));
+  const out: string[] = [];
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index]!;
+    if (arg === '--') {
+      out.push(...argv.slice(index));
+      break;
+    }
+    const next = argv[index + 1];
+    const takesValue = arg.startsWith('--') && options[arg.slice(2)]?.type === 'string';
+    if (takesValue && next !== undefined && next.startsWith('-') && next.length > 1 && !known.has(next)) {
+      out.push(`${arg}=${next}`);
+      index += 1;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+/**
  * Parses argv strictly. `--help`/`-h` anywhere wins over every other problem, so a user who got a
  * flag wrong can still ask for help on the same line.
  */
@@ -44,7 +70,7 @@ export function parseFlags<O extends Options>(command: Command, options: O, argv
   const beforeTerminator = terminator === -1 ? argv : argv.slice(0, terminator);
   if (beforeTerminator.includes('--help') || beforeTerminator.includes('-h')) throw new HelpRequested(command.help);
   try {
-    return parseArgs({ args: argv, options: { ...options, ...HELP_OPTION }, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: attachDashValues({ ...options, ...HELP_OPTION }, argv), options: { ...options, ...HELP_OPTION }, strict: true, allowPositionals: false }).values;
   } catch (error) {
     const message = (error as Error).message.split('\n')[0]!.replace(/\. This command does not take positional arguments$/, '').replace(/\.$/, '');
     throw new UsageError(`${command.name}: ${message} (see \`gatehouse ${command.name} --help\`)`);

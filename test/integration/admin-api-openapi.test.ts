@@ -26,10 +26,10 @@ describe('admin API OpenAPI document', () => {
     document = await response.json() as Document;
     // The admin API's @koa/router, as mounted on the provider (tagged with .router, as routes() is).
     const mounted = (app.app.provider.middleware as Array<{ router?: Router }>)
-      .map((middleware) => middleware.router).filter((router) => router?.stack.some((layer) => layer.path.startsWith('/admin/api/')));
+      .map((middleware) => middleware.router).filter((router) => router?.stack.some((layer) => String(layer.path).startsWith('/admin/api/')));
     expect(mounted).toHaveLength(1);
     routeList = mounted[0]!.stack.flatMap((layer) => layer.methods.filter((method) => method !== 'HEAD')
-      .map((method) => ({ method, path: layer.path.replace(/^\/admin\/api/, '').replace(/:([A-Za-z0-9_]+)/g, '{$1}') })));
+      .map((method) => ({ method, path: String(layer.path).replace(/^\/admin\/api/, '').replace(/:([A-Za-z0-9_]+)/g, '{$1}') })));
   });
   afterAll(async () => { await app?.close(); });
 
