@@ -1,10 +1,14 @@
 // The admin API's audit trail, back-channel logout deliveries and signing keys: filters and paging
 // as `gatehouse audit` has them, field-by-field 400s, and a delivery that failed for good (its app
 // was down for every attempt) queued again by an admin and delivered once the app is back.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSettingsFiles } from '../helpers/accounts.js';
 import { adminConsoleClient, adminToken, callAdminApi, createAdmin, ADMIN_TEST_PASSWORD } from '../helpers/admin.js';
 import { Browser } from '../helpers/browser.js';
+import { cliEnvironment, runCli } from '../helpers/gatehouse-process.js';
 import { discoverIssuer, exchangeCode, RP_REDIRECT_URI, signIn } from '../helpers/relying-party.js';
 import { startBackchannelReceiver, type BackchannelReceiver } from '../helpers/sessions.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
@@ -24,6 +28,29 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+type Delivery = { id: string; client_id: string; status: string; attempts: number; last_error: string | null };
+
+/** A client whose back-channel endpoint is down, a person signed in to it, and their session ended by an admin: its delivery fails for good. */
+async function failedDelivery(app: TestApp, token: string, email: string) {
+  const down = await startBackchannelReceiver();
+  await down.stop();
+  const client = await app.context.clients.register({ name: 'Down app', redirectUris: [RP_REDIRECT_URI], backchannelLogoutUri: down.uri });
+  const rp = await discoverIssuer(app.issuer, client.clientId, client.clientSecret!);
+  const person = await app.context.users.create({ email, password: ADMIN_TEST_PASSWORD, emailVerified: true });
+  await exchangeCode(rp, await signIn(new Browser(), rp, { email: person.email, password: ADMIN_TEST_PASSWORD }));
+  expect((await callAdminApi(app, `/users/${person.id}/sessions`, token, { method: 'DELETE' })).status).toBe(200);
+  const failed = await waitFor('the delivery to fail', async () => {
+    const { deliveries } = await (await callAdminApi(app, `/logout-deliveries?status=failed&client_id=${client.clientId}`, token)).json() as { deliveries: Delivery[] };
+    return deliveries[0];
+  });
+  return { failed, clientId: client.clientId, port: down.port };
+}
+
+async function statusOf(app: TestApp, token: string, clientId: string, id: string): Promise<string | undefined> {
+  const { deliveries } = await (await callAdminApi(app, `/logout-deliveries?client_id=${clientId}`, token)).json() as { deliveries: Delivery[] };
+  return deliveries.find((row) => row.id === id)?.status;
 }
 
 describe('admin API: audit trail, logout deliveries, signing keys', () => {
@@ -68,36 +95,20 @@ describe('admin API: audit trail, logout deliveries, signing keys', () => {
   });
 
   it('shows a delivery that failed for good, retries it on an admin\'s word (audited), and it is delivered once the app is back', async () => {
-    let receiver: BackchannelReceiver = await startBackchannelReceiver();
-    const port = receiver.port;
-    await receiver.stop();
-    const client = await app.context.clients.register({ name: 'Down app', redirectUris: [RP_REDIRECT_URI], backchannelLogoutUri: receiver.uri });
-    const rp = await discoverIssuer(app.issuer, client.clientId, client.clientSecret!);
-    const person = await app.context.users.create({ email: 'leaver@example.test', password: ADMIN_TEST_PASSWORD, emailVerified: true });
-    await exchangeCode(rp, await signIn(new Browser(), rp, { email: person.email, password: ADMIN_TEST_PASSWORD }));
-    expect((await callAdminApi(app, `/users/${person.id}/sessions`, token, { method: 'DELETE' })).status).toBe(200);
-
-    type Delivery = { id: string; client_id: string; status: string; attempts: number; last_error: string | null };
-    const failed = await waitFor('the delivery to fail', async () => {
-      const { deliveries } = await (await callAdminApi(app, `/logout-deliveries?status=failed&client_id=${client.clientId}`, token)).json() as { deliveries: Delivery[] };
-      return deliveries[0];
-    });
+    const { failed, clientId, port } = await failedDelivery(app, token, 'leaver@example.test');
+    const client = { clientId };
     expect(failed).toMatchObject({ client_id: client.clientId, status: 'failed', attempts: 1 });
     expect(failed.last_error).toBeTruthy();
     const summary = await (await callAdminApi(app, '/logout-deliveries/summary', token)).json() as { clients: { client_id: string; failed: number }[] };
     expect(summary.clients.find((row) => row.client_id === client.clientId)).toMatchObject({ failed: 1 });
 
-    receiver = await startBackchannelReceiver(port);
+    const receiver: BackchannelReceiver = await startBackchannelReceiver(port);
     try {
       const retried = await callAdminApi(app, `/logout-deliveries/${failed.id}/retry`, token, { method: 'POST' });
       expect(retried.status).toBe(200);
       expect(await retried.json()).toMatchObject({ id: failed.id, status: 'pending', attempts: 0 });
       await receiver.waitFor(async () => true);
-      const delivered = await waitFor('the delivery to go through', async () => {
-        const { deliveries } = await (await callAdminApi(app, `/logout-deliveries?client_id=${client.clientId}`, token)).json() as { deliveries: Delivery[] };
-        return deliveries.find((row) => row.id === failed.id && row.status === 'delivered');
-      });
-      expect(delivered.status).toBe('delivered');
+      await waitFor('the delivery to go through', async () => (await statusOf(app, token, clientId, failed.id)) === 'delivered' || undefined);
       // Only a failed delivery can be retried.
       expect((await callAdminApi(app, `/logout-deliveries/${failed.id}/retry`, token, { method: 'POST' })).status).toBe(409);
       expect((await callAdminApi(app, '/logout-deliveries/00000000-0000-4000-8000-000000000000/retry', token, { method: 'POST' })).status).toBe(404);
@@ -106,6 +117,44 @@ describe('admin API: audit trail, logout deliveries, signing keys', () => {
         "SELECT detail FROM audit_events WHERE type = 'admin.client_changed' AND client_id = $1", [client.clientId],
       );
       expect(rows.rows.map((row) => row.detail)).toContainEqual(expect.objectContaining({ action: 'logout_delivery_retried', delivery: failed.id, by: `admin:${adminId}` }));
+    } finally {
+      await receiver.stop();
+    }
+  });
+});
+
+describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('gatehouse logout-deliveries list|retry', () => {
+  let app: Awaited<ReturnType<typeof startTestApp>>;
+  let token: string;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gh-deliveries-cli-'));
+
+  beforeAll(async () => {
+    app = await startTestApp({ kind: 'postgres', env: { SETTINGS_FILE: settings.file('one-attempt', ONE_ATTEMPT) } });
+    await createAdmin(app, 'cli-auditor@example.test');
+    ({ token } = await adminToken(app, await adminConsoleClient(app), 'cli-auditor@example.test'));
+  });
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('lists a failed delivery by id and queues it again', { timeout: 60_000 }, async () => {
+    const { failed, clientId, port } = await failedDelivery(app, token, 'cli-leaver@example.test');
+    const env = cliEnvironment(dataDir, { DATABASE_URL: app.testDatabase.url!, ENCRYPTION_KEY: app.secrets.encryptionKey });
+    const listed = await runCli(['logout-deliveries', 'list', '--status', 'failed', '--client', clientId, '--json'], env);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout.trim().split('\n').map((line) => JSON.parse(line) as Delivery)).toEqual([expect.objectContaining({ id: failed.id, status: 'failed' })]);
+    expect((await runCli(['logout-deliveries', 'list', '--status', 'lost'], env)).code).toBe(2);
+
+    const receiver = await startBackchannelReceiver(port);
+    try {
+      const retried = await runCli(['logout-deliveries', 'retry', '--delivery', failed.id], env);
+      expect(retried.code, retried.stderr).toBe(0);
+      expect(retried.stdout).toContain(`queued delivery ${failed.id}`);
+      await waitFor('the delivery to go through', async () => (await statusOf(app, token, clientId, failed.id)) === 'delivered' || undefined);
+      const again = await runCli(['logout-deliveries', 'retry', '--delivery', failed.id], env);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('only a failed delivery can be retried');
     } finally {
       await receiver.stop();
     }
