@@ -24,6 +24,7 @@ import { createInteractionRouter } from './interactions/router.js';
 import type { Logger } from './logger.js';
 import { createAccountRevoker } from './oidc/account-revocation.js';
 import { createAdapterFactory } from './oidc/adapters/index.js';
+import { createClientRevoker } from './oidc/client-revocation.js';
 import { indexSessions } from './oidc/adapters/session-index.js';
 import { withStorageFaults } from './oidc/adapters/storage-faults.js';
 import { auditProviderEvents } from './oidc/audit-provider-events.js';
@@ -113,7 +114,13 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   const reauthenticate = createReauthentication({ database, passwords, limiter, limit: settings.accounts.reauthenticationLimit, audit });
   const signingKeys = createSigningKeyService({ database, secretBox });
   const logoutDeliveryAdmin = createLogoutDeliveryAdmin({ database, audit });
-  const clients = createClientService({ database, secretBox, supportedScopes: supportedScopes(settings.resourceServers) });
+  const clients = createClientService({
+    database, secretBox, audit, supportedScopes: supportedScopes(settings.resourceServers),
+    revokeClientTokens: createClientRevoker({ adapters: withStorageFaults(adapters), database }),
+    clientChanged: adapters.forgetClient,
+    secretRotationOverlapSeconds: settings.clients.secretRotationOverlapSeconds,
+    maxRefreshTokenTtlSeconds: settings.ttlSeconds.refreshToken,
+  });
   const emailVerification = createEmailVerificationService({ database, mailer, mailQueue, audit, limiter, issuer, settings: settings.emailVerification });
   const invitations = createInvitationService({ database, mailer, issuer, ttlSeconds: settings.registration.invitationTtlSeconds });
   const registration = createRegistrationService({
@@ -190,6 +197,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     signingKeys: await services.signingKeys.loadPrivateJwks(),
     pages: createProviderPages(renderer),
     idpOfSession: federatedAccounts.idpOfSession,
+    acceptsClientSecret: services.clients.acceptsSecret,
   });
   auditProviderEvents(provider, audit, logger);
   routeProviderLogoutsThroughOutbox(provider, services.logoutOutbox);
