@@ -156,7 +156,7 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   const userDirectory = createUserDirectory({ database, users });
   const userAdmin = createUserAdmin({
     database, users, directory: userDirectory, audit, sessions, revokeAccountTokens, accountClosure, twoFactor, loginGuard, invitations,
-    mailQueue, passwords, passwordPolicy,
+    mailQueue, passwords, passwordPolicy, registrationPolicy: settings.registration.policy,
   });
   const signInAlerts = createSignInAlerts({
     database, mailer, audit, logger, issuer, revokeAccountTokens, startPasswordReset: (email, origin) => passwordReset.request(email, origin),
@@ -238,7 +238,8 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   });
   const federationCallback = createFederationCallbackRouter({ provider, issuer, upstreams, federatedAccounts, cookies: federationCookies, audit, renderer });
   const adminApi = createAdminApi({
-    provider, issuer, users, audit, limiter, sessions, revokeAccountTokens: services.revokeAccountTokens, events: services.sessionEvents,
+    provider, issuer, users, audit, limiter, sessions, revokeAccountTokens: services.revokeAccountTokens,
+    userDirectory: services.userDirectory, userAdmin: services.userAdmin, events: services.sessionEvents,
     limits: { perIp: settings.rateLimits.adminApiPerIp, perAccount: settings.rateLimits.adminApiPerAccount },
     expiryWarningSeconds, expiryScanSeconds: settings.adminApi.expiryScanSeconds,
   });

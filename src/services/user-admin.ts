@@ -60,6 +60,8 @@ export function createUserAdmin(deps: {
   mailQueue: AccountMailQueue;
   passwords: PasswordService;
   passwordPolicy: PasswordPolicy;
+  /** registration.policy: under "off" an invitation could not be used. */
+  registrationPolicy: 'open' | 'invite-only' | 'off';
 }) {
   const { database, users, directory, audit, sessions, revokeAccountTokens, accountClosure } = deps;
 
@@ -81,6 +83,7 @@ export function createUserAdmin(deps: {
 
   /** Mails an invitation to register (registration.policy "invite-only" or "open"). */
   async function invite(email: string, actor: AdminActor, invitedBy?: string): Promise<{ expiresAt: Date }> {
+    if (deps.registrationPolicy === 'off') throw new ConflictError('registration.policy is "off", so an invitation could not be used');
     const invited = await deps.invitations.invite(email, invitedBy);
     await audit.record({ type: 'admin.user_changed', outcome: 'success', email: email.trim(), ...actor.origin, detail: { action: 'invited', by: actor.by } });
     return invited;
@@ -155,7 +158,8 @@ export function createUserAdmin(deps: {
     const user = await directory.require(id);
     await database.transaction(async (tx) => {
       await setUserStatus(tx, user.id, 'active');
-      await audit.record(changed(user, actor, { action: 'enabled', wasStatus: user.status }), tx);
+      // Recorded as a person's own reactivation by signing in is, with the admin as `by`.
+      await audit.record({ ...changed(user, actor, { wasStatus: user.status }), type: 'account.reactivated' }, tx);
     });
     return { ...user, status: 'active' };
   }

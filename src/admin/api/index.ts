@@ -14,6 +14,7 @@ import { adminCallerOf, createAdminAuthentication } from './bearer-auth.js';
 import { createAdminEventStream } from './event-stream.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createApiRoutes } from './operations.js';
+import { addUserActionRoutes } from './user-actions.js';
 import { addUserRoutes, type UserRoutesDeps } from './users.js';
 
 export const OPENAPI_PATH = `${ADMIN_API_PATH}/openapi.json`;
@@ -57,6 +58,7 @@ export function createAdminApi(deps: AdminApiDeps) {
     success: { description: 'text/event-stream: session.created, session.ended, session.expiring' },
   }, (ctx) => eventStream.streamEveryAccount(ctx, adminCallerOf(ctx)));
   addUserRoutes(routes, deps);
+  addUserActionRoutes(routes, deps);
   routes.router.prefix(ADMIN_API_PATH);
 
   const document = buildOpenApiDocument(deps.issuer, routes.operations, API_VERSION);
