@@ -65,6 +65,8 @@ import { createSigningKeyService } from './services/signing-keys.js';
 import { createTotp } from './services/totp.js';
 import { createTrustedDeviceService } from './services/trusted-devices.js';
 import { createTwoFactorService } from './services/two-factor.js';
+import { createUserAdmin } from './services/user-admin.js';
+import { createUserDirectory } from './services/user-directory.js';
 import { createUserService } from './services/users.js';
 import type { Database } from './storage/db.js';
 import { createRateLimitStore } from './storage/rate-limit-store.js';
@@ -160,6 +162,11 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   const accountClosure = createAccountClosureService({
     database, reauthenticate, revokeAccountTokens, mailer, audit, logger, reactivation: settings.accounts.reactivation,
   });
+  const userDirectory = createUserDirectory({ database, users });
+  const userAdmin = createUserAdmin({
+    database, users, directory: userDirectory, audit, sessions, revokeAccountTokens, accountClosure, twoFactor, loginGuard, invitations,
+    mailQueue, passwords, passwordPolicy, registrationPolicy: settings.registration.policy,
+  });
   const signInAlerts = createSignInAlerts({
     database, mailer, audit, logger, issuer, revokeAccountTokens, startPasswordReset: (email, origin) => passwordReset.request(email, origin),
   });
@@ -168,7 +175,7 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
     config, logger, database, redis, adapters, secretBox, limiter, sessionEvents, logoutOutbox,
     audit, passwords, passwordPolicy, users, mailer, mailQueue, loginGuard, signIn, reauthenticate, signingKeys, logoutDeliveryAdmin, clients, emailVerification, invitations,
     registration, twoFactor, trustedDevices, upstreams, federatedAccounts, sessions, revokeAccountTokens, passwordReset, passwordChange,
-    emailChange, accountClosure, signInAlerts,
+    emailChange, accountClosure, signInAlerts, userDirectory, userAdmin,
     /** Flushes the audit batch and closes the event channel (the stores are the caller's). */
     async close(): Promise<void> {
       await sessionEvents.close();
@@ -243,6 +250,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   const adminApi = createAdminApi({
     provider, issuer, users, audit, limiter, sessions, revokeAccountTokens: services.revokeAccountTokens, events: services.sessionEvents,
     logoutDeliveryAdmin: services.logoutDeliveryAdmin, signingKeys: services.signingKeys,
+    userDirectory: services.userDirectory, userAdmin: services.userAdmin,
     limits: { perIp: settings.rateLimits.adminApiPerIp, perAccount: settings.rateLimits.adminApiPerAccount },
     expiryWarningSeconds, expiryScanSeconds: settings.adminApi.expiryScanSeconds,
   });
