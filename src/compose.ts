@@ -240,6 +240,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   const federationCallback = createFederationCallbackRouter({ provider, issuer, upstreams, federatedAccounts, cookies: federationCookies, audit, renderer });
   const adminApi = createAdminApi({
     provider, issuer, users, audit, limiter, sessions, revokeAccountTokens: services.revokeAccountTokens, events: services.sessionEvents,
+    clients: services.clients,
     limits: { perIp: settings.rateLimits.adminApiPerIp, perAccount: settings.rateLimits.adminApiPerAccount },
     expiryWarningSeconds, expiryScanSeconds: settings.adminApi.expiryScanSeconds,
   });

@@ -12,6 +12,7 @@ import type { SessionEventBus } from '../../services/session-events.js';
 import { ADMIN_API_PATH } from '../../paths.js';
 import { adminCallerOf, createAdminAuthentication } from './bearer-auth.js';
 import { createAdminEventStream } from './event-stream.js';
+import { addClientRoutes, type ClientRoutesDeps } from './clients.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createApiRoutes } from './operations.js';
 import { addUserRoutes, type UserRoutesDeps } from './users.js';
@@ -27,7 +28,7 @@ function chain(steps: Koa.Middleware[]): (ctx: Koa.Context) => Promise<void> {
   return (ctx) => run(ctx, 0);
 }
 
-export interface AdminApiDeps extends UserRoutesDeps {
+export interface AdminApiDeps extends UserRoutesDeps, ClientRoutesDeps {
   provider: Provider;
   issuer: string;
   limiter: RateLimiter;
@@ -57,6 +58,7 @@ export function createAdminApi(deps: AdminApiDeps) {
     success: { description: 'text/event-stream: session.created, session.ended, session.expiring' },
   }, (ctx) => eventStream.streamEveryAccount(ctx, adminCallerOf(ctx)));
   addUserRoutes(routes, deps);
+  addClientRoutes(routes, deps);
   routes.router.prefix(ADMIN_API_PATH);
 
   const document = buildOpenApiDocument(deps.issuer, routes.operations, API_VERSION);
