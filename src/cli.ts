@@ -3,6 +3,7 @@
 // their heavy dependencies lazily, so `--help` stays fast.
 import { auditCommand } from './cli/audit.js';
 import { clientsAddCommand, clientsListCommand } from './cli/clients.js';
+import { clientsRegistrationTokenCommand } from './cli/client-registration-token.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpRequested, toOneLine, UsageError, type CliIo, type Command } from './cli/args.js';
 import { keysListCommand } from './cli/keys.js';
 import { migrateCommand } from './cli/migrate.js';
@@ -12,7 +13,7 @@ import { sessionsListCommand, sessionsRevokeCommand } from './cli/sessions.js';
 import { usersResetTwoFactorCommand } from './cli/two-factor.js';
 import { usersActivateCommand, usersAddCommand, usersInviteCommand, usersRolesCommand, usersUnlockCommand } from './cli/users.js';
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersInviteCommand, usersActivateCommand, usersUnlockCommand, usersRolesCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand, keysListCommand, auditCommand,
+const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersInviteCommand, usersActivateCommand, usersUnlockCommand, usersRolesCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand, clientsRegistrationTokenCommand, keysListCommand, auditCommand,
   sessionsListCommand, sessionsRevokeCommand, logoutDeliveriesCommand];
 
 const HELP = `Usage: gatehouse <command> [options]

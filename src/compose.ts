@@ -29,6 +29,9 @@ import { auditProviderEvents } from './oidc/audit-provider-events.js';
 import { createLogoutOutbox, createLogoutTokenMinter, routeProviderLogoutsThroughOutbox } from './oidc/backchannel-logout.js';
 import { createProviderPages } from './oidc/pages.js';
 import { createProvider } from './oidc/provider.js';
+import { auditRegistrationEvents } from './oidc/audit-registration-events.js';
+import { createInitialAccessTokens } from './oidc/registration.js';
+import { guardRegistration } from './oidc/registration-guard.js';
 import { supportedScopes } from './oidc/scopes.js';
 import { createSessionEnder } from './oidc/session-ending.js';
 import { federationCallbackUrl } from './paths.js';
@@ -133,6 +136,8 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   const { revokeRefreshTokensOnEnd: offlinePolicy } = settings.sessions;
   // Ending sessions and revoking grants read the same stores as the provider, faults mapped alike.
   const guardedAdapters = withStorageFaults(adapters);
+  // Dynamic registration's initial access tokens: the CLI mints them, the provider counts their uses.
+  const initialAccessTokens = createInitialAccessTokens({ adapters: guardedAdapters, database });
   const sessions = createSessionService({
     database, events: sessionEvents, audit, maxPerAccount: settings.sessions.maxPerAccount, originOfCurrentRequest: currentRequestOrigin,
     ender: createSessionEnder({
@@ -157,7 +162,7 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
 
   return {
     config, logger, database, redis, adapters, secretBox, limiter, sessionEvents, logoutOutbox,
-    audit, passwords, passwordPolicy, users, mailer, mailQueue, loginGuard, signIn, reauthenticate, signingKeys, clients, emailVerification, invitations,
+    audit, passwords, passwordPolicy, users, mailer, mailQueue, loginGuard, signIn, reauthenticate, signingKeys, clients, initialAccessTokens, emailVerification, invitations,
     registration, twoFactor, trustedDevices, upstreams, federatedAccounts, sessions, revokeAccountTokens, passwordReset, passwordChange,
     emailChange, accountClosure, signInAlerts,
     /** Flushes the audit batch and closes the event channel (the stores are the caller's). */
@@ -183,13 +188,14 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   // The provider, over the same stores, with the Session model indexed by account.
   await services.signingKeys.ensureKeys();
   const provider = createProvider({
-    config, logger, users, twoFactor: services.twoFactor,
+    config, logger, users, twoFactor: services.twoFactor, initialAccessTokens: services.initialAccessTokens,
     adapter: withStorageFaults(indexSessions(adapters, { database, onSignIn: sessions.recordSignIn })),
     signingKeys: await services.signingKeys.loadPrivateJwks(),
     pages: createProviderPages(renderer),
     idpOfSession: federatedAccounts.idpOfSession,
   });
   auditProviderEvents(provider, audit, logger);
+  auditRegistrationEvents(provider, audit, logger);
   routeProviderLogoutsThroughOutbox(provider, services.logoutOutbox);
   // RP-initiated logout (end_session) with logout=yes ends the whole session.
   provider.on('end_session.success', (ctx: { oidc: { session?: { accountId?: string; uid?: string; destroyed?: boolean } } }) => {
@@ -239,8 +245,12 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     ...services, provider, issuer, renderer, csrf, sessionStream, expiryWarningSeconds, federationCookies,
   });
 
+  const registrationGuard = guardRegistration({
+    provider, offeredScopes: supportedScopes(settings.resourceServers), adapters: withStorageFaults(adapters), database,
+  });
+
   return createHttpApp({
-    config, logger, provider, renderer, database, redis: services.redis, limiter,
+    config, logger, provider, renderer, database, redis: services.redis, limiter, registrationGuard,
     rememberFederatedSession: federatedAccounts.rememberSession,
     interactions, federationCallback, adminApi: adminApi.middleware, account, accountMail,
     async close() {
