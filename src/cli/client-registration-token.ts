@@ -47,17 +47,16 @@ Options:
     }
 
     const { withSession } = await import('./session.js');
-    const { minted, mode } = await withSession(async ({ context }) => {
+    const minted = await withSession(async ({ context }) => {
       const issued = await context.initialAccessTokens.mint({ expiresInSeconds, maxUses });
       await context.audit.record({
         type: 'client.initial_access_issued', outcome: 'success',
         detail: { by: 'admin-cli', expiresInSeconds, maxUses: maxUses ?? null },
       });
-      return { minted: issued, mode: context.config.settings.dynamicRegistration.mode };
+      return issued;
     });
     io.stdout(`${minted.token}\n`);
     const uses = maxUses === undefined ? 'any number of registrations' : `${maxUses} registration${maxUses === 1 ? '' : 's'}`;
     io.stderr(`valid until ${minted.expiresAt.toISOString()} for ${uses}; shown only now\n`);
-    if (mode !== 'token') io.stderr(`note: dynamicRegistration.mode is "${mode}"; registration asks for this token only in "token" mode\n`);
   },
 };
