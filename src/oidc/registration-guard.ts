@@ -1,8 +1,8 @@
 // In front of oidc-provider's registration endpoint (RFC 7591) and client configuration endpoint
 // (RFC 7592): reads the JSON body within a bound, refuses hostile or non-conforming metadata with
 // the RFC 7591 §3.2.2 codes before the provider parses anything, and hands the provider only the
-// metadata Gatehouse's client rules produced. After an RFC 7592 delete, the client's grants and
-// the tokens issued under them are revoked.
+// metadata Gatehouse's client rules produced. An RFC 7592 delete first revokes the client's grants
+// and the tokens issued under them.
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import type { AdapterFactory } from 'oidc-provider';
@@ -44,6 +44,14 @@ export async function revokeClientGrants(deps: Pick<RegistrationGuardDeps, 'adap
   return grantIds.length;
 }
 
+function decodedSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 export function guardRegistration(deps: RegistrationGuardDeps): Koa.Middleware {
   let base: string;
   try {
@@ -54,18 +62,31 @@ export function guardRegistration(deps: RegistrationGuardDeps): Koa.Middleware {
   }
   const clientPath = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/([^/]+)$`);
 
+  /** Whether the request carries this client's registration access token (RFC 7592 §1.1). */
+  async function managesClient(ctx: Koa.Context, clientId: string): Promise<boolean> {
+    const bearer = /^Bearer ([\x21-\x7E]{1,512})$/i.exec(ctx.get('authorization'))?.[1];
+    if (!bearer) return false;
+    return (await deps.provider.RegistrationAccessToken.find(bearer))?.clientId === clientId;
+  }
+
+  async function passMetadataOn(ctx: Koa.Context): Promise<void> {
+    const metadata = registrationMetadata(await readRegistrationBody(ctx), deps.offeredScopes);
+    // The stream is read; oidc-provider then takes the parsed body from here.
+    (ctx.request as { body?: unknown }).body = metadata;
+  }
+
   return async function guardRegistrationRequests(ctx, next) {
-    const clientId = clientPath.exec(ctx.path)?.[1];
-    const writes = (ctx.method === 'POST' && ctx.path === base) || (ctx.method === 'PUT' && clientId !== undefined);
+    const segment = clientPath.exec(ctx.path)?.[1];
+    const clientId = segment === undefined ? undefined : decodedSegment(segment);
     // Another content type is left to the provider, which refuses it without reading it.
-    if (writes && ctx.is('application/json')) {
-      const metadata = registrationMetadata(await readRegistrationBody(ctx), deps.offeredScopes);
-      // The stream is read; oidc-provider then takes the parsed body from here.
-      (ctx.request as { body?: unknown }).body = metadata;
+    if (ctx.method === 'POST' && ctx.path === base && ctx.is('application/json')) {
+      await passMetadataOn(ctx);
+    } else if (clientId !== undefined && (ctx.method === 'PUT' || ctx.method === 'DELETE') && await managesClient(ctx, clientId)) {
+      // Without the client's own token the provider answers 401 before reading anything.
+      if (ctx.method === 'PUT' && ctx.is('application/json')) await passMetadataOn(ctx);
+      // Before the deletion, so that a storage fault leaves the client in place for a retry.
+      if (ctx.method === 'DELETE') await revokeClientGrants(deps, clientId);
     }
     await next();
-    if (ctx.method === 'DELETE' && clientId !== undefined && ctx.status === 204) {
-      await revokeClientGrants(deps, decodeURIComponent(clientId));
-    }
   };
 }
