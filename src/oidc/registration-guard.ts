@@ -1,17 +1,14 @@
 // In front of oidc-provider's registration endpoint (RFC 7591) and client configuration endpoint
 // (RFC 7592): reads the JSON body within a bound, refuses hostile or non-conforming metadata with
 // the RFC 7591 §3.2.2 codes before the provider parses anything, and hands the provider only the
-// metadata Gatehouse's client rules produced. An RFC 7592 delete first revokes the client's grants
-// and the tokens issued under them.
+// metadata Gatehouse's client rules produced. An RFC 7592 delete revokes the client's grants and
+// tokens as an admin's delete does.
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
-import type { AdapterFactory } from 'oidc-provider';
 import { AppError } from '../errors.js';
 import { InvalidJsonError, NulCharacterError, PayloadTooLargeError, readJson } from '../http/body.js';
 import { RegistrationMetadataError, registrationMetadata } from '../services/client-registration-policy.js';
-import type { Queryable } from '../storage/db.js';
-import { findPayloadIdsByClientId } from '../storage/repositories/oidc-payloads.js';
-import { revokeGrantIn } from './revoke-grant.js';
+import type { RevokeClientTokens } from '../services/client-revocation.js';
 
 // A client's metadata with twenty redirect URIs fits in a few KiB; oidc-provider itself stops at 56.
 export const REGISTRATION_BODY_LIMIT_BYTES = 32 * 1024;
@@ -19,8 +16,8 @@ export const REGISTRATION_BODY_LIMIT_BYTES = 32 * 1024;
 export interface RegistrationGuardDeps {
   provider: Provider;
   offeredScopes: readonly string[];
-  adapters: AdapterFactory;
-  database: Queryable;
+  /** What deleting a client through the admin API or the CLI does too (oidc/client-revocation.ts). */
+  revokeClientTokens: RevokeClientTokens;
 }
 
 async function readRegistrationBody(ctx: Koa.Context): Promise<unknown> {
@@ -35,13 +32,6 @@ async function readRegistrationBody(ctx: Koa.Context): Promise<unknown> {
     if (error instanceof InvalidJsonError) throw new AppError('The request body is not valid JSON.', { status: 400, code: 'invalid_request' });
     throw error;
   }
-}
-
-/** Ends what a deleted client holds: grants are always in Postgres; their tokens go from either store. */
-export async function revokeClientGrants(deps: Pick<RegistrationGuardDeps, 'adapters' | 'database'>, clientId: string): Promise<number> {
-  const grantIds = await findPayloadIdsByClientId(deps.database, 'Grant', clientId);
-  for (const grantId of grantIds) await revokeGrantIn(deps.adapters, grantId);
-  return grantIds.length;
 }
 
 function decodedSegment(segment: string): string | undefined {
@@ -85,8 +75,10 @@ export function guardRegistration(deps: RegistrationGuardDeps): Koa.Middleware {
       // Without the client's own token the provider answers 401 before reading anything.
       if (ctx.method === 'PUT' && ctx.is('application/json')) await passMetadataOn(ctx);
       // Before the deletion, so that a storage fault leaves the client in place for a retry.
-      if (ctx.method === 'DELETE') await revokeClientGrants(deps, clientId);
+      if (ctx.method === 'DELETE') await deps.revokeClientTokens(clientId);
     }
     await next();
+    // Again after it, for what was issued in between (as the client service's delete does).
+    if (ctx.method === 'DELETE' && clientId !== undefined && ctx.status === 204) await deps.revokeClientTokens(clientId);
   };
 }

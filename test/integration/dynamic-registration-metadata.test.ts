@@ -68,12 +68,18 @@ describe.each(storageKinds)('dynamic registration metadata on %s', (kind) => {
 
   it('ignores metadata it does not use, among it URLs it would have to fetch', async () => {
     const created = await call(endpoint, {
-      json: { ...WEB_CLIENT, jwks_uri: 'https://attacker.example/jwks', sector_identifier_uri: 'https://attacker.example/s', software_id: 'x' },
+      json: {
+        ...WEB_CLIENT, jwks_uri: 'https://attacker.example/jwks', sector_identifier_uri: 'https://attacker.example/s', software_id: 'x',
+        // Per-client token lifetimes are an administrator's to set.
+        refresh_token_ttl: 315_360_000, access_token_ttl: 86_400,
+      },
       token: await mint(),
     });
     expect(created.status).toBe(201);
     expect(created.body).not.toHaveProperty('jwks_uri');
     expect(created.body).not.toHaveProperty('sector_identifier_uri');
+    expect(created.body).not.toHaveProperty('refresh_token_ttl');
+    expect(created.body).not.toHaveProperty('access_token_ttl');
   });
 
   it('registers a public native client with PKCE and a private-use redirect URI', async () => {

@@ -181,7 +181,7 @@ export async function spendPayloadUse(db: Queryable, model: string, id: string):
   return result.rowCount === 1;
 }
 
-/** Ids of one model's live rows whose payload names this client (Grant). */
+/** Ids of one model's live rows whose payload names this client (Grant, ClientCredentials). */
 export function findPayloadIdsByClientId(db: Queryable, model: string, clientId: string): Promise<string[]> {
   return findPayloadIdsNaming(db, model, 'clientId', clientId);
 }
