@@ -269,6 +269,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
 
   const registrationGuard = guardRegistration({
     provider, offeredScopes: supportedScopes(settings.resourceServers), revokeClientTokens: services.revokeClientTokens,
+    limiter, perIp: settings.rateLimits.clientRegistrationPerIp,
   });
 
   return createHttpApp({

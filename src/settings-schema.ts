@@ -71,6 +71,8 @@ export const settingsSchema = z.object({
     loginFailuresPerIp: rateLimitSchema,
     secondFactorPerIp: rateLimitSchema,
     registrationPerIp: rateLimitSchema,
+    // Dynamic client registration (RFC 7591): new clients from one IP.
+    clientRegistrationPerIp: rateLimitSchema,
     tokenPerClient: rateLimitSchema,
     // The admin API: every request per IP (before the token is looked up), and per admin account.
     adminApiPerIp: rateLimitSchema,

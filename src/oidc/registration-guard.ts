@@ -5,10 +5,11 @@
 // tokens as an admin's delete does.
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
-import { AppError } from '../errors.js';
+import { AppError, RateLimitedError } from '../errors.js';
 import { InvalidJsonError, NulCharacterError, PayloadTooLargeError, readJson } from '../http/body.js';
 import { RegistrationMetadataError, registrationMetadata } from '../services/client-registration-policy.js';
 import type { RevokeClientTokens } from '../services/client-revocation.js';
+import type { RateLimit, RateLimiter } from '../services/rate-limiter.js';
 
 // A client's metadata with twenty redirect URIs fits in a few KiB; oidc-provider itself stops at 56.
 export const REGISTRATION_BODY_LIMIT_BYTES = 32 * 1024;
@@ -18,6 +19,9 @@ export interface RegistrationGuardDeps {
   offeredScopes: readonly string[];
   /** What deleting a client through the admin API or the CLI does too (oidc/client-revocation.ts). */
   revokeClientTokens: RevokeClientTokens;
+  limiter: RateLimiter;
+  /** New registrations from one IP: in open mode anyone could otherwise fill the client table. */
+  perIp: RateLimit;
 }
 
 async function readRegistrationBody(ctx: Koa.Context): Promise<unknown> {
@@ -69,8 +73,12 @@ export function guardRegistration(deps: RegistrationGuardDeps): Koa.Middleware {
     const segment = clientPath.exec(ctx.path)?.[1];
     const clientId = segment === undefined ? undefined : decodedSegment(segment);
     // Another content type is left to the provider, which refuses it without reading it.
-    if (ctx.method === 'POST' && ctx.path === base && ctx.is('application/json')) {
-      await passMetadataOn(ctx);
+    if (ctx.method === 'POST' && ctx.path === base) {
+      const decision = await deps.limiter.hit(`client-registration:ip:${ctx.ip}`, deps.perIp);
+      if (!decision.allowed) {
+        throw new RateLimitedError(`Too many client registrations from this address. Try again in ${decision.retryAfterSeconds} seconds.`, decision.retryAfterSeconds);
+      }
+      if (ctx.is('application/json')) await passMetadataOn(ctx);
     } else if (clientId !== undefined && (ctx.method === 'PUT' || ctx.method === 'DELETE') && await managesClient(ctx, clientId)) {
       // Without the client's own token the provider answers 401 before reading anything.
       if (ctx.method === 'PUT' && ctx.is('application/json')) await passMetadataOn(ctx);

@@ -8,10 +8,13 @@ import type { TestApp } from './start-app.js';
 export type RegistrationMode = 'off' | 'token' | 'open';
 
 /** A SETTINGS_FILE with this dynamicRegistration.mode; the files go when the test file ends. */
-export function registrationSettings(prefix: string): (mode: RegistrationMode) => string {
+/** A settings file per mode; the per-IP limit is raised (these suites register far more than 20 clients from one address) unless given. */
+export function registrationSettings(prefix: string): (mode: RegistrationMode, perIp?: { points: number; windowSeconds: number }) => string {
   const settings = createSettingsFiles(prefix);
   afterAll(() => settings.remove());
-  return (mode) => settings.file(mode, { dynamicRegistration: { mode } });
+  return (mode, perIp = { points: 10_000, windowSeconds: 3600 }) => settings.file(`${mode}-${perIp.points}`, {
+    dynamicRegistration: { mode }, rateLimits: { clientRegistrationPerIp: perIp },
+  });
 }
 
 export const WEB_CLIENT = { client_name: 'Orbit planner', redirect_uris: [RP_REDIRECT_URI] };

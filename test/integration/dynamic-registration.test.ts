@@ -212,6 +212,24 @@ describe.each(storageKinds)('open dynamic registration on %s', (kind) => {
   });
 });
 
+describe('dynamic registration rate limit', () => {
+  let app: TestApp;
+  beforeAll(async () => { app = await startTestApp({ env: { SETTINGS_FILE: modeSettings('open', { points: 2, windowSeconds: 3600 }) } }); });
+  afterAll(async () => { await app?.close(); });
+
+  it('counts every registration attempt from one IP and answers 429 in JSON with Retry-After past the limit', async () => {
+    const endpoint = String((await discovery(app)).registration_endpoint);
+    expect((await call(endpoint, { json: WEB_CLIENT })).status).toBe(201);
+    expect((await call(endpoint, { json: { redirect_uris: ['javascript:alert(1)'] } })).status).toBe(400);
+    const response = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/html' }, body: JSON.stringify(WEB_CLIENT) });
+    expect(response.status).toBe(429);
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await response.json()).toMatchObject({ error: 'too_many_requests' });
+    const clients = await app.testDatabase.database.query<{ n: string }>('SELECT count(*) AS n FROM clients');
+    expect(Number(clients.rows[0]!.n)).toBeLessThanOrEqual(2);
+  });
+});
+
 describe.each(storageKinds)('gatehouse clients registration-token on %s', (kind) => {
   const fixture = cliFixture(kind, 'gh-dcr-cli-');
   // Each run is a fresh process; on PGlite opening the database takes a few seconds.
