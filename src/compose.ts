@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { createAccountRouter } from './account/router.js';
 import { createSessionStream } from './account/session-stream.js';
+import { createLogoutDeliveryAdmin } from './services/logout-delivery-admin.js';
 import { createAdminApi } from './admin/api/index.js';
 import { createHttpApp, type App } from './app.js';
 import { PROJECT_ROOT, type Config } from './config.js';
@@ -23,6 +24,7 @@ import { createInteractionRouter } from './interactions/router.js';
 import type { Logger } from './logger.js';
 import { createAccountRevoker } from './oidc/account-revocation.js';
 import { createAdapterFactory } from './oidc/adapters/index.js';
+import { createClientRevoker } from './oidc/client-revocation.js';
 import { indexSessions } from './oidc/adapters/session-index.js';
 import { withStorageFaults } from './oidc/adapters/storage-faults.js';
 import { auditProviderEvents } from './oidc/audit-provider-events.js';
@@ -113,7 +115,14 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   const signIn = createSignInService({ users, loginGuard, audit, loginPolicy: settings.emailVerification.loginPolicy });
   const reauthenticate = createReauthentication({ database, passwords, limiter, limit: settings.accounts.reauthenticationLimit, audit });
   const signingKeys = createSigningKeyService({ database, secretBox });
-  const clients = createClientService({ database, secretBox, supportedScopes: supportedScopes(settings.resourceServers) });
+  const logoutDeliveryAdmin = createLogoutDeliveryAdmin({ database, audit });
+  const clients = createClientService({
+    database, secretBox, audit, supportedScopes: supportedScopes(settings.resourceServers),
+    revokeClientTokens: createClientRevoker({ adapters: withStorageFaults(adapters), database }),
+    clientChanged: adapters.forgetClient,
+    secretRotationOverlapSeconds: settings.clients.secretRotationOverlapSeconds,
+    maxRefreshTokenTtlSeconds: settings.ttlSeconds.refreshToken,
+  });
   const emailVerification = createEmailVerificationService({ database, mailer, mailQueue, audit, limiter, issuer, settings: settings.emailVerification });
   const invitations = createInvitationService({ database, mailer, issuer, ttlSeconds: settings.registration.invitationTtlSeconds });
   const registration = createRegistrationService({
@@ -164,7 +173,7 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
 
   return {
     config, logger, database, redis, adapters, secretBox, limiter, sessionEvents, logoutOutbox,
-    audit, passwords, passwordPolicy, users, mailer, mailQueue, loginGuard, signIn, reauthenticate, signingKeys, clients, emailVerification, invitations,
+    audit, passwords, passwordPolicy, users, mailer, mailQueue, loginGuard, signIn, reauthenticate, signingKeys, logoutDeliveryAdmin, clients, emailVerification, invitations,
     registration, twoFactor, trustedDevices, upstreams, federatedAccounts, sessions, revokeAccountTokens, passwordReset, passwordChange,
     emailChange, accountClosure, signInAlerts, userDirectory, userAdmin,
     /** Flushes the audit batch and closes the event channel (the stores are the caller's). */
@@ -195,6 +204,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     signingKeys: await services.signingKeys.loadPrivateJwks(),
     pages: createProviderPages(renderer),
     idpOfSession: federatedAccounts.idpOfSession,
+    acceptsClientSecret: services.clients.acceptsSecret,
   });
   auditProviderEvents(provider, audit, logger);
   routeProviderLogoutsThroughOutbox(provider, services.logoutOutbox);
@@ -238,8 +248,10 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   });
   const federationCallback = createFederationCallbackRouter({ provider, issuer, upstreams, federatedAccounts, cookies: federationCookies, audit, renderer });
   const adminApi = createAdminApi({
-    provider, issuer, users, audit, limiter, sessions, revokeAccountTokens: services.revokeAccountTokens,
-    userDirectory: services.userDirectory, userAdmin: services.userAdmin, events: services.sessionEvents,
+    provider, issuer, users, audit, limiter, sessions, revokeAccountTokens: services.revokeAccountTokens, events: services.sessionEvents,
+    logoutDeliveryAdmin: services.logoutDeliveryAdmin, signingKeys: services.signingKeys,
+    userDirectory: services.userDirectory, userAdmin: services.userAdmin,
+    clients: services.clients,
     limits: { perIp: settings.rateLimits.adminApiPerIp, perAccount: settings.rateLimits.adminApiPerAccount },
     expiryWarningSeconds, expiryScanSeconds: settings.adminApi.expiryScanSeconds,
   });
