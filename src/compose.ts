@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { createAccountRouter } from './account/router.js';
 import { createSessionStream } from './account/session-stream.js';
+import { createLogoutDeliveryAdmin } from './services/logout-delivery-admin.js';
 import { createAdminApi } from './admin/api/index.js';
 import { createHttpApp, type App } from './app.js';
 import { PROJECT_ROOT, type Config } from './config.js';
@@ -23,6 +24,7 @@ import { createInteractionRouter } from './interactions/router.js';
 import type { Logger } from './logger.js';
 import { createAccountRevoker } from './oidc/account-revocation.js';
 import { createAdapterFactory } from './oidc/adapters/index.js';
+import { createClientRevoker } from './oidc/client-revocation.js';
 import { indexSessions } from './oidc/adapters/session-index.js';
 import { withStorageFaults } from './oidc/adapters/storage-faults.js';
 import { auditProviderEvents } from './oidc/audit-provider-events.js';
@@ -63,6 +65,8 @@ import { createSigningKeyService } from './services/signing-keys.js';
 import { createTotp } from './services/totp.js';
 import { createTrustedDeviceService } from './services/trusted-devices.js';
 import { createTwoFactorService } from './services/two-factor.js';
+import { createUserAdmin } from './services/user-admin.js';
+import { createUserDirectory } from './services/user-directory.js';
 import { createUserService } from './services/users.js';
 import type { Database } from './storage/db.js';
 import { createRateLimitStore } from './storage/rate-limit-store.js';
@@ -111,7 +115,14 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   const signIn = createSignInService({ users, loginGuard, audit, loginPolicy: settings.emailVerification.loginPolicy });
   const reauthenticate = createReauthentication({ database, passwords, limiter, limit: settings.accounts.reauthenticationLimit, audit });
   const signingKeys = createSigningKeyService({ database, secretBox });
-  const clients = createClientService({ database, secretBox, supportedScopes: supportedScopes(settings.resourceServers) });
+  const logoutDeliveryAdmin = createLogoutDeliveryAdmin({ database, audit });
+  const clients = createClientService({
+    database, secretBox, audit, supportedScopes: supportedScopes(settings.resourceServers),
+    revokeClientTokens: createClientRevoker({ adapters: withStorageFaults(adapters), database }),
+    clientChanged: adapters.forgetClient,
+    secretRotationOverlapSeconds: settings.clients.secretRotationOverlapSeconds,
+    maxRefreshTokenTtlSeconds: settings.ttlSeconds.refreshToken,
+  });
   const emailVerification = createEmailVerificationService({ database, mailer, mailQueue, audit, limiter, issuer, settings: settings.emailVerification });
   const invitations = createInvitationService({ database, mailer, issuer, ttlSeconds: settings.registration.invitationTtlSeconds });
   const registration = createRegistrationService({
@@ -151,15 +162,20 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   const accountClosure = createAccountClosureService({
     database, reauthenticate, revokeAccountTokens, mailer, audit, logger, reactivation: settings.accounts.reactivation,
   });
+  const userDirectory = createUserDirectory({ database, users });
+  const userAdmin = createUserAdmin({
+    database, users, directory: userDirectory, audit, sessions, revokeAccountTokens, accountClosure, twoFactor, loginGuard, invitations,
+    mailQueue, passwords, passwordPolicy, registrationPolicy: settings.registration.policy,
+  });
   const signInAlerts = createSignInAlerts({
     database, mailer, audit, logger, issuer, revokeAccountTokens, startPasswordReset: (email, origin) => passwordReset.request(email, origin),
   });
 
   return {
     config, logger, database, redis, adapters, secretBox, limiter, sessionEvents, logoutOutbox,
-    audit, passwords, passwordPolicy, users, mailer, mailQueue, loginGuard, signIn, reauthenticate, signingKeys, clients, emailVerification, invitations,
+    audit, passwords, passwordPolicy, users, mailer, mailQueue, loginGuard, signIn, reauthenticate, signingKeys, logoutDeliveryAdmin, clients, emailVerification, invitations,
     registration, twoFactor, trustedDevices, upstreams, federatedAccounts, sessions, revokeAccountTokens, passwordReset, passwordChange,
-    emailChange, accountClosure, signInAlerts,
+    emailChange, accountClosure, signInAlerts, userDirectory, userAdmin,
     /** Flushes the audit batch and closes the event channel (the stores are the caller's). */
     async close(): Promise<void> {
       await sessionEvents.close();
@@ -188,6 +204,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     signingKeys: await services.signingKeys.loadPrivateJwks(),
     pages: createProviderPages(renderer),
     idpOfSession: federatedAccounts.idpOfSession,
+    acceptsClientSecret: services.clients.acceptsSecret,
   });
   auditProviderEvents(provider, audit, logger);
   routeProviderLogoutsThroughOutbox(provider, services.logoutOutbox);
@@ -232,6 +249,9 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   const federationCallback = createFederationCallbackRouter({ provider, issuer, upstreams, federatedAccounts, cookies: federationCookies, audit, renderer });
   const adminApi = createAdminApi({
     provider, issuer, users, audit, limiter, sessions, revokeAccountTokens: services.revokeAccountTokens, events: services.sessionEvents,
+    logoutDeliveryAdmin: services.logoutDeliveryAdmin, signingKeys: services.signingKeys,
+    userDirectory: services.userDirectory, userAdmin: services.userAdmin,
+    clients: services.clients,
     limits: { perIp: settings.rateLimits.adminApiPerIp, perAccount: settings.rateLimits.adminApiPerAccount },
     expiryWarningSeconds, expiryScanSeconds: settings.adminApi.expiryScanSeconds,
   });
