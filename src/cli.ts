@@ -2,6 +2,7 @@
 // failure into one line on stderr and an exit code (0 ok, 1 failed, 2 usage). Command modules load
 // their heavy dependencies lazily, so `--help` stays fast.
 import { auditCommand } from './cli/audit.js';
+import { clientsDeleteCommand, clientsRotateSecretCommand, clientsShowCommand, clientsUpdateCommand } from './cli/client-changes.js';
 import { clientsAddCommand, clientsListCommand } from './cli/clients.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpRequested, toOneLine, UsageError, type CliIo, type Command } from './cli/args.js';
 import { keysListCommand } from './cli/keys.js';
@@ -12,7 +13,8 @@ import { sessionsListCommand, sessionsRevokeCommand } from './cli/sessions.js';
 import { usersResetTwoFactorCommand } from './cli/two-factor.js';
 import { usersActivateCommand, usersAddCommand, usersInviteCommand, usersRolesCommand, usersUnlockCommand } from './cli/users.js';
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersInviteCommand, usersActivateCommand, usersUnlockCommand, usersRolesCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand, keysListCommand, auditCommand,
+const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersInviteCommand, usersActivateCommand, usersUnlockCommand, usersRolesCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand,
+  clientsShowCommand, clientsUpdateCommand, clientsDeleteCommand, clientsRotateSecretCommand, keysListCommand, auditCommand,
   sessionsListCommand, sessionsRevokeCommand, logoutDeliveriesCommand];
 
 const HELP = `Usage: gatehouse <command> [options]
