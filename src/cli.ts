@@ -4,23 +4,31 @@
 import { auditCommand } from './cli/audit.js';
 import { clientsDeleteCommand, clientsRotateSecretCommand, clientsShowCommand, clientsUpdateCommand } from './cli/client-changes.js';
 import { clientsAddCommand, clientsListCommand } from './cli/clients.js';
+import { clientsRegistrationTokenCommand } from './cli/client-registration-token.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpRequested, toOneLine, UsageError, type CliIo, type Command } from './cli/args.js';
 import { keysListCommand } from './cli/keys.js';
 import { migrateCommand } from './cli/migrate.js';
 import { serveCommand } from './cli/serve.js';
-import { logoutDeliveriesCommand } from './cli/logout-deliveries.js';
+import { logoutDeliveriesCommand, logoutDeliveriesListCommand, logoutDeliveriesRetryCommand } from './cli/logout-deliveries.js';
 import { sessionsListCommand, sessionsRevokeCommand } from './cli/sessions.js';
 import { usersResetTwoFactorCommand } from './cli/two-factor.js';
-import { usersActivateCommand, usersAddCommand, usersInviteCommand, usersRolesCommand, usersUnlockCommand } from './cli/users.js';
+import { usersSetPasswordCommand } from './cli/user-password.js';
+import { usersActivateCommand, usersDeleteCommand, usersDisableCommand, usersEnableCommand } from './cli/user-status.js';
+import { usersAddCommand, usersInviteCommand, usersRolesCommand, usersUnlockCommand } from './cli/users.js';
+import { usersListCommand } from './cli/users-list.js';
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersInviteCommand, usersActivateCommand, usersUnlockCommand, usersRolesCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand,
-  clientsShowCommand, clientsUpdateCommand, clientsDeleteCommand, clientsRotateSecretCommand, keysListCommand, auditCommand,
-  sessionsListCommand, sessionsRevokeCommand, logoutDeliveriesCommand];
+const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersListCommand, usersInviteCommand, usersDisableCommand, usersEnableCommand,
+  usersActivateCommand, usersDeleteCommand, usersSetPasswordCommand, usersUnlockCommand, usersRolesCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand,
+  clientsShowCommand, clientsUpdateCommand, clientsDeleteCommand, clientsRotateSecretCommand, clientsRegistrationTokenCommand, keysListCommand, auditCommand,
+  sessionsListCommand, sessionsRevokeCommand, logoutDeliveriesCommand, logoutDeliveriesListCommand, logoutDeliveriesRetryCommand];
+
+// Wide enough for the longest command name, so that a summary never runs into it.
+const NAME_WIDTH = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
 
 const HELP = `Usage: gatehouse <command> [options]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(19)}${c.summary}`).join('\n')}
+${COMMANDS.map((c) => `  ${c.name.padEnd(NAME_WIDTH)}${c.summary}`).join('\n')}
 
 Run \`gatehouse <command> --help\` for a command's options.
 
@@ -44,11 +52,14 @@ function resolve(argv: string[]): { command: Command; rest: string[] } {
   const [first, second] = argv;
   if (first === undefined) throw new UsageError('missing command (see `gatehouse --help`)');
   if (isHelp(first) || first === 'help') throw new HelpRequested(HELP);
+  // `logout-deliveries` shows a summary; `logout-deliveries retry` is a command of its own.
+  const sub = second === undefined ? undefined : COMMANDS.find((c) => c.name === `${first} ${second}`);
+  if (sub) return { command: sub, rest: argv.slice(2) };
   const single = COMMANDS.find((c) => c.name === first);
   if (single) return { command: single, rest: argv.slice(1) };
   const group = COMMANDS.filter((c) => c.name.startsWith(`${first} `));
   if (group.length === 0) throw new UsageError(`unknown command "${first}" (see \`gatehouse --help\`)`);
-  const groupHelp = `Usage: gatehouse ${first} <command> [options]\n\nCommands:\n${group.map((c) => `  ${c.name.padEnd(19)}${c.summary}`).join('\n')}`;
+  const groupHelp = `Usage: gatehouse ${first} <command> [options]\n\nCommands:\n${group.map((c) => `  ${c.name.padEnd(NAME_WIDTH)}${c.summary}`).join('\n')}`;
   if (isHelp(second)) throw new HelpRequested(groupHelp);
   const command = group.find((c) => c.name === `${first} ${second}`);
   if (!command) {

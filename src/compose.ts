@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { createAccountRouter } from './account/router.js';
 import { createSessionStream } from './account/session-stream.js';
+import { createLogoutDeliveryAdmin } from './services/logout-delivery-admin.js';
 import { createAdminApi } from './admin/api/index.js';
 import { createHttpApp, type App } from './app.js';
 import { PROJECT_ROOT, type Config } from './config.js';
@@ -30,6 +31,9 @@ import { auditProviderEvents } from './oidc/audit-provider-events.js';
 import { createLogoutOutbox, createLogoutTokenMinter, routeProviderLogoutsThroughOutbox } from './oidc/backchannel-logout.js';
 import { createProviderPages } from './oidc/pages.js';
 import { createProvider } from './oidc/provider.js';
+import { auditRegistrationEvents } from './oidc/audit-registration-events.js';
+import { createInitialAccessTokens } from './oidc/registration.js';
+import { guardRegistration } from './oidc/registration-guard.js';
 import { supportedScopes } from './oidc/scopes.js';
 import { createSessionEnder } from './oidc/session-ending.js';
 import { federationCallbackUrl } from './paths.js';
@@ -64,6 +68,8 @@ import { createSigningKeyService } from './services/signing-keys.js';
 import { createTotp } from './services/totp.js';
 import { createTrustedDeviceService } from './services/trusted-devices.js';
 import { createTwoFactorService } from './services/two-factor.js';
+import { createUserAdmin } from './services/user-admin.js';
+import { createUserDirectory } from './services/user-directory.js';
 import { createUserService } from './services/users.js';
 import type { Database } from './storage/db.js';
 import { createRateLimitStore } from './storage/rate-limit-store.js';
@@ -112,9 +118,12 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   const signIn = createSignInService({ users, loginGuard, audit, loginPolicy: settings.emailVerification.loginPolicy });
   const reauthenticate = createReauthentication({ database, passwords, limiter, limit: settings.accounts.reauthenticationLimit, audit });
   const signingKeys = createSigningKeyService({ database, secretBox });
+  const logoutDeliveryAdmin = createLogoutDeliveryAdmin({ database, audit });
+  // Ends a deleted client's grants and tokens, whether an admin or the client itself deletes it.
+  const revokeClientTokens = createClientRevoker({ adapters: withStorageFaults(adapters), database });
   const clients = createClientService({
     database, secretBox, audit, supportedScopes: supportedScopes(settings.resourceServers),
-    revokeClientTokens: createClientRevoker({ adapters: withStorageFaults(adapters), database }),
+    revokeClientTokens,
     clientChanged: adapters.forgetClient,
     secretRotationOverlapSeconds: settings.clients.secretRotationOverlapSeconds,
     maxRefreshTokenTtlSeconds: settings.ttlSeconds.refreshToken,
@@ -140,6 +149,8 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   const { revokeRefreshTokensOnEnd: offlinePolicy } = settings.sessions;
   // Ending sessions and revoking grants read the same stores as the provider, faults mapped alike.
   const guardedAdapters = withStorageFaults(adapters);
+  // Dynamic registration's initial access tokens: the CLI mints them, the provider counts their uses.
+  const initialAccessTokens = createInitialAccessTokens({ adapters: guardedAdapters, database });
   const sessions = createSessionService({
     database, events: sessionEvents, audit, maxPerAccount: settings.sessions.maxPerAccount, originOfCurrentRequest: currentRequestOrigin,
     ender: createSessionEnder({
@@ -158,15 +169,20 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   const accountClosure = createAccountClosureService({
     database, reauthenticate, revokeAccountTokens, mailer, audit, logger, reactivation: settings.accounts.reactivation,
   });
+  const userDirectory = createUserDirectory({ database, users });
+  const userAdmin = createUserAdmin({
+    database, users, directory: userDirectory, audit, sessions, revokeAccountTokens, accountClosure, twoFactor, loginGuard, invitations,
+    mailQueue, passwords, passwordPolicy, registrationPolicy: settings.registration.policy,
+  });
   const signInAlerts = createSignInAlerts({
     database, mailer, audit, logger, issuer, revokeAccountTokens, startPasswordReset: (email, origin) => passwordReset.request(email, origin),
   });
 
   return {
     config, logger, database, redis, adapters, secretBox, limiter, sessionEvents, logoutOutbox,
-    audit, passwords, passwordPolicy, users, mailer, mailQueue, loginGuard, signIn, reauthenticate, signingKeys, clients, emailVerification, invitations,
+    audit, passwords, passwordPolicy, users, mailer, mailQueue, loginGuard, signIn, reauthenticate, signingKeys, logoutDeliveryAdmin, clients, revokeClientTokens, initialAccessTokens, emailVerification, invitations,
     registration, twoFactor, trustedDevices, upstreams, federatedAccounts, sessions, revokeAccountTokens, passwordReset, passwordChange,
-    emailChange, accountClosure, signInAlerts,
+    emailChange, accountClosure, signInAlerts, userDirectory, userAdmin,
     /** Flushes the audit batch and closes the event channel (the stores are the caller's). */
     async close(): Promise<void> {
       await sessionEvents.close();
@@ -190,7 +206,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   // The provider, over the same stores, with the Session model indexed by account.
   await services.signingKeys.ensureKeys();
   const provider = createProvider({
-    config, logger, users, twoFactor: services.twoFactor,
+    config, logger, users, twoFactor: services.twoFactor, initialAccessTokens: services.initialAccessTokens,
     adapter: withStorageFaults(indexSessions(adapters, { database, onSignIn: sessions.recordSignIn })),
     signingKeys: await services.signingKeys.loadPrivateJwks(),
     pages: createProviderPages(renderer),
@@ -198,6 +214,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     acceptsClientSecret: services.clients.acceptsSecret,
   });
   auditProviderEvents(provider, audit, logger);
+  auditRegistrationEvents(provider, audit, logger);
   routeProviderLogoutsThroughOutbox(provider, services.logoutOutbox);
   // RP-initiated logout (end_session) with logout=yes ends the whole session.
   provider.on('end_session.success', (ctx: { oidc: { session?: { accountId?: string; uid?: string; destroyed?: boolean } } }) => {
@@ -240,6 +257,8 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   const federationCallback = createFederationCallbackRouter({ provider, issuer, upstreams, federatedAccounts, cookies: federationCookies, audit, renderer });
   const adminApi = createAdminApi({
     provider, issuer, users, audit, limiter, sessions, revokeAccountTokens: services.revokeAccountTokens, events: services.sessionEvents,
+    logoutDeliveryAdmin: services.logoutDeliveryAdmin, signingKeys: services.signingKeys,
+    userDirectory: services.userDirectory, userAdmin: services.userAdmin,
     clients: services.clients,
     limits: { perIp: settings.rateLimits.adminApiPerIp, perAccount: settings.rateLimits.adminApiPerAccount },
     expiryWarningSeconds, expiryScanSeconds: settings.adminApi.expiryScanSeconds,
@@ -248,8 +267,12 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     ...services, provider, issuer, renderer, csrf, sessionStream, expiryWarningSeconds, federationCookies,
   });
 
+  const registrationGuard = guardRegistration({
+    provider, offeredScopes: supportedScopes(settings.resourceServers), revokeClientTokens: services.revokeClientTokens,
+  });
+
   return createHttpApp({
-    config, logger, provider, renderer, database, redis: services.redis, limiter,
+    config, logger, provider, renderer, database, redis: services.redis, limiter, registrationGuard,
     rememberFederatedSession: federatedAccounts.rememberSession,
     interactions, federationCallback, adminApi: adminApi.middleware, account, accountMail,
     async close() {

@@ -15,6 +15,8 @@ import { createAdminEventStream } from './event-stream.js';
 import { addClientRoutes, type ClientRoutesDeps } from './clients.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createApiRoutes } from './operations.js';
+import { addAuditRoutes, type AuditRoutesDeps } from './audit.js';
+import { addUserActionRoutes } from './user-actions.js';
 import { addUserRoutes, type UserRoutesDeps } from './users.js';
 
 export const OPENAPI_PATH = `${ADMIN_API_PATH}/openapi.json`;
@@ -28,7 +30,7 @@ function chain(steps: Koa.Middleware[]): (ctx: Koa.Context) => Promise<void> {
   return (ctx) => run(ctx, 0);
 }
 
-export interface AdminApiDeps extends UserRoutesDeps, ClientRoutesDeps {
+export interface AdminApiDeps extends UserRoutesDeps, AuditRoutesDeps, ClientRoutesDeps {
   provider: Provider;
   issuer: string;
   limiter: RateLimiter;
@@ -58,6 +60,8 @@ export function createAdminApi(deps: AdminApiDeps) {
     success: { description: 'text/event-stream: session.created, session.ended, session.expiring' },
   }, (ctx) => eventStream.streamEveryAccount(ctx, adminCallerOf(ctx)));
   addUserRoutes(routes, deps);
+  addAuditRoutes(routes, deps);
+  addUserActionRoutes(routes, deps);
   addClientRoutes(routes, deps);
   routes.router.prefix(ADMIN_API_PATH);
 
