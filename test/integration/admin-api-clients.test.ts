@@ -180,6 +180,7 @@ describe.each(storageVariants)('admin API clients on $name', ({ options }) => {
     const path = `/clients/${created.client_id}`;
     expect(await bad(path, 'PATCH', { grant_types: ['client_credentials'] })).toHaveProperty('redirect_uris');
     expect(await bad(path, 'PATCH', { public: true })).toBeDefined();
+    expect(await bad(path, 'PATCH', {})).toEqual({ '(body)': 'nothing to change' });
     expect(await bad(path, 'PATCH', { refresh_token_ttl: 10 ** 9 })).toHaveProperty('refresh_token_ttl');
     expect(await bad(path, 'PATCH', { backchannel_logout_uri: 'http://rp.example.test/logout' })).toHaveProperty('backchannel_logout_uri');
     expect((await api(path)).status).toBe(200);

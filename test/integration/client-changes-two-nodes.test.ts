@@ -9,7 +9,7 @@ const settings = createSettingsFiles('gh-client-two-nodes-');
 afterAll(() => settings.remove());
 
 describe('client secret rotation across two nodes', () => {
-  let reading: TestApp;
+  let reading: Awaited<ReturnType<typeof startTestApp>>;
   let rotating: TestApp;
 
   beforeAll(async () => {
