@@ -2,6 +2,7 @@
 // failure into one line on stderr and an exit code (0 ok, 1 failed, 2 usage). Command modules load
 // their heavy dependencies lazily, so `--help` stays fast.
 import { auditCommand } from './cli/audit.js';
+import { clientsDeleteCommand, clientsRotateSecretCommand, clientsShowCommand, clientsUpdateCommand } from './cli/client-changes.js';
 import { clientsAddCommand, clientsListCommand } from './cli/clients.js';
 import { clientsRegistrationTokenCommand } from './cli/client-registration-token.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpRequested, toOneLine, UsageError, type CliIo, type Command } from './cli/args.js';
@@ -17,7 +18,8 @@ import { usersAddCommand, usersInviteCommand, usersRolesCommand, usersUnlockComm
 import { usersListCommand } from './cli/users-list.js';
 
 const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersListCommand, usersInviteCommand, usersDisableCommand, usersEnableCommand,
-  usersActivateCommand, usersDeleteCommand, usersSetPasswordCommand, usersUnlockCommand, usersRolesCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand, clientsRegistrationTokenCommand, keysListCommand, auditCommand,
+  usersActivateCommand, usersDeleteCommand, usersSetPasswordCommand, usersUnlockCommand, usersRolesCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand,
+  clientsShowCommand, clientsUpdateCommand, clientsDeleteCommand, clientsRotateSecretCommand, clientsRegistrationTokenCommand, keysListCommand, auditCommand,
   sessionsListCommand, sessionsRevokeCommand, logoutDeliveriesCommand, logoutDeliveriesListCommand, logoutDeliveriesRetryCommand];
 
 // Wide enough for the longest command name, so that a summary never runs into it.

@@ -1,6 +1,6 @@
 // `gatehouse clients add|list`: registers OAuth clients and shows them (never their secrets).
 import type { ClientInput } from '../services/clients.js';
-import { checkInput, parseFlags, requireFlag, type Command } from './args.js';
+import { checkInput, parseFlags, requireFlag, UsageError, type Command } from './args.js';
 
 /** Who the audit trail names for a change made with this command. */
 export const CLI_ACTOR = { by: 'admin-cli' } as const;
@@ -15,8 +15,18 @@ const addOptions = {
   scope: { type: 'string' },
   'backchannel-logout-uri': { type: 'string' },
   'backchannel-logout-session-required': { type: 'boolean' },
+  'access-token-ttl': { type: 'string' },
+  'id-token-ttl': { type: 'string' },
+  'refresh-token-ttl': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
+
+/** A lifetime flag's value in whole seconds; the service checks its bounds. */
+export function secondsFlag(command: Command, flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(value)) throw new UsageError(`${command.name}: ${flag} must be a whole number of seconds`);
+  return Number(value);
+}
 
 export const clientsAddCommand: Command = {
   name: 'clients add',
@@ -50,6 +60,10 @@ Options:
   --backchannel-logout-session-required
                                  the client needs the session id (sid) in every logout token
                                  (Gatehouse sends it anyway)
+  --access-token-ttl S           this client's access token lifetime, 60 to 86400 seconds
+  --id-token-ttl S               this client's ID token lifetime, 60 to 86400 seconds
+  --refresh-token-ttl S          this client's refresh token lifetime, from 60 seconds up to
+                                 ttlSeconds.refreshToken
   --json                         print one JSON object (RFC 7591 style) instead of text`,
   async run(argv, io) {
     const flags = parseFlags(this, addOptions, argv);
@@ -64,6 +78,9 @@ Options:
       ...(flags.scope !== undefined ? { scope: flags.scope } : {}),
       ...(flags['backchannel-logout-uri'] !== undefined ? { backchannelLogoutUri: flags['backchannel-logout-uri'] } : {}),
       backchannelLogoutSessionRequired: flags['backchannel-logout-session-required'] ?? false,
+      accessTokenTtl: secondsFlag(this, '--access-token-ttl', flags['access-token-ttl']),
+      idTokenTtl: secondsFlag(this, '--id-token-ttl', flags['id-token-ttl']),
+      refreshTokenTtl: secondsFlag(this, '--refresh-token-ttl', flags['refresh-token-ttl']),
     };
     // Everything is checked before the database is opened, so a refused client leaves no trace.
     await checkInput(this, () => parseClientInput(input));

@@ -3,6 +3,7 @@
 import { errors, type Configuration, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { ResourceServerSettings, Settings } from '../config.js';
+import { CLIENT_TTL_BOUNDS } from '../services/client-input.js';
 import { ACCOUNT_CLIENT_ID, accountCallbackUrl } from '../paths.js';
 import { providerCookies } from './provider-cookies.js';
 import { registrationFeatures, type InitialAccessTokens, type RegistrationMode } from './registration.js';
@@ -152,9 +153,13 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
       properties: [REQUIRE_PKCE, ...CLIENT_TTL_METADATA],
       validator(_ctx, key, value, metadata) {
         if (value === undefined) return;
-        // Bounds are the client service's; a stored value past a lowered ceiling is capped when used, not refused here.
-        if ((CLIENT_TTL_METADATA as readonly string[]).includes(key) && !(Number.isSafeInteger(value) && (value as number) > 0)) {
-          throw new TypeError(`${key} must be a positive whole number of seconds`);
+        // The client service's bounds, for clients registered dynamically too (RFC 7591); a
+        // refresh lifetime past ttlSeconds.refreshToken (which may be lowered later) is capped when used.
+        if ((CLIENT_TTL_METADATA as readonly string[]).includes(key)) {
+          const max = key === 'refresh_token_ttl' ? Number.MAX_SAFE_INTEGER : CLIENT_TTL_BOUNDS.maxAccessSeconds;
+          if (!Number.isSafeInteger(value) || (value as number) < CLIENT_TTL_BOUNDS.minSeconds || (value as number) > max) {
+            throw new TypeError(`${key} must be a whole number of seconds from ${CLIENT_TTL_BOUNDS.minSeconds}${key === 'refresh_token_ttl' ? '' : ` to ${max}`}`);
+          }
         }
         if (key !== REQUIRE_PKCE) return;
         if (typeof value !== 'boolean') throw new TypeError(`${REQUIRE_PKCE} must be a boolean`);

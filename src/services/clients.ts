@@ -124,6 +124,7 @@ export function createClientService(deps: ClientServiceDeps) {
     /** Changes some fields; the resulting client must pass every rule registration applies. */
     async update(clientId: string, patch: ClientPatch, actor: ClientActor): Promise<ClientSummary> {
       if (Object.hasOwn(patch, 'public')) throw fieldError('public', 'a client\'s type cannot change; register a new client');
+      if (Object.values(patch).every((value) => value === undefined)) throw fieldError('(body)', 'nothing to change');
       const current = await existing(clientId);
       const merged: Record<string, unknown> = { ...inputFromMetadata(current.metadata) };
       for (const [key, value] of Object.entries(patch)) {

@@ -74,16 +74,20 @@ describe.each(storageVariants)('admin API clients on $name', ({ options }) => {
   }
 
   it('creates a client an openid-client RP signs in with, showing its secret only once', async () => {
-    const created = await createClient({ client_name: 'Shop', redirect_uris: [RP_REDIRECT_URI], access_token_ttl: 120 });
+    const created = await createClient({ client_name: 'Shop', redirect_uris: [RP_REDIRECT_URI], access_token_ttl: 120, id_token_ttl: 300, refresh_token_ttl: 3600 });
     expect(created).toMatchObject({ client_name: 'Shop', redirect_uris: [RP_REDIRECT_URI], token_endpoint_auth_method: 'client_secret_basic', access_token_ttl: 120, has_secret: true });
     expect(created.client_secret).toMatch(/^[\w-]{43}$/);
 
     const rp = await discoverIssuer(app.issuer, created.client_id, created.client_secret);
     const tokens = await exchangeCode(rp, await signIn(new Browser(), rp, { email, password: ADMIN_TEST_PASSWORD, scope: 'openid offline_access' }));
     expect(tokens.claims()?.sub).toBe(adminId);
-    // The client's own access token lifetime.
+    // The client's own lifetimes.
     expect(tokens.expires_in).toBeLessThanOrEqual(120);
     expect(tokens.expires_in).toBeGreaterThan(60);
+    const claims = tokens.claims()!;
+    expect(claims.exp - claims.iat).toBe(300);
+    const refresh = await (await form(app, '/token/introspection', basic(inspector.id, inspector.secret), { token: tokens.refresh_token! })).json() as { exp: number; iat: number };
+    expect(refresh.exp - refresh.iat).toBe(3600);
 
     const shown = await (await api(`/clients/${created.client_id}`)).json();
     const listed = await (await api('/clients')).json() as { clients: Array<{ client_id: string }> };
@@ -176,6 +180,7 @@ describe.each(storageVariants)('admin API clients on $name', ({ options }) => {
     const path = `/clients/${created.client_id}`;
     expect(await bad(path, 'PATCH', { grant_types: ['client_credentials'] })).toHaveProperty('redirect_uris');
     expect(await bad(path, 'PATCH', { public: true })).toBeDefined();
+    expect(await bad(path, 'PATCH', {})).toEqual({ '(body)': 'nothing to change' });
     expect(await bad(path, 'PATCH', { refresh_token_ttl: 10 ** 9 })).toHaveProperty('refresh_token_ttl');
     expect(await bad(path, 'PATCH', { backchannel_logout_uri: 'http://rp.example.test/logout' })).toHaveProperty('backchannel_logout_uri');
     expect((await api(path)).status).toBe(200);
