@@ -54,6 +54,7 @@ export interface HttpParts {
   federationCallback: MountedRouter;
   adminApi: Koa.Middleware;
   account: MountedRouter;
+  adminConsole: MountedRouter;
   accountMail: AccountMailWorker;
   close(): Promise<void>;
 }
@@ -81,6 +82,7 @@ export function createHttpApp(parts: HttpParts): App {
   provider.use(parts.federationCallback.routes() as Koa.Middleware);
   provider.use(parts.adminApi);
   provider.use(parts.account.routes() as Koa.Middleware);
+  provider.use(parts.adminConsole.routes() as Koa.Middleware);
 
   return { provider, callback: provider.callback(), accountMail: parts.accountMail, close: parts.close };
 }
