@@ -9,10 +9,12 @@ import type { Renderer } from '../../http/render.js';
 import { ADMIN_CONSOLE_PATHS as PATHS } from '../../paths.js';
 import type { AdminDashboard } from '../../services/admin-dashboard.js';
 import type { AuditLog } from '../../services/audit.js';
+import type { createClientService } from '../../services/clients.js';
 import type { SigningKeySummary } from '../../services/signing-keys.js';
 import type { TwoFactorPolicy, TwoFactorService } from '../../services/two-factor.js';
 import type { UserService } from '../../services/users.js';
 import { createAuditSteps } from './audit.js';
+import { createClientsSteps } from './clients.js';
 import { createDashboardSteps } from './dashboard.js';
 import { createKeysSteps } from './keys.js';
 import { createConsoleSession } from './session.js';
@@ -27,6 +29,7 @@ export interface ConsoleRouterDeps {
   twoFactor: TwoFactorService;
   twoFactorPolicy: TwoFactorPolicy;
   audit: AuditLog;
+  clients: ReturnType<typeof createClientService>;
   dashboard: AdminDashboard;
   signingKeys: { list(): Promise<SigningKeySummary[]> };
 }
@@ -38,6 +41,7 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router<ConsoleStat
   const dashboard = createDashboardSteps({ ...deps, pages });
   const keys = createKeysSteps({ ...deps, pages });
   const audit = createAuditSteps({ ...deps, pages });
+  const clients = createClientsSteps({ ...deps, pages });
   const readForm = parseForm();
   const admin = session.requireAdmin;
 
@@ -51,6 +55,10 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router<ConsoleStat
   router.get(PATHS.signedIn, session.finishSignIn);
   router.post(PATHS.signOut, readForm, csrf.verify, session.signOut);
   router.get(PATHS.home, admin, dashboard.showDashboard);
+  router.get(PATHS.clients, admin, clients.listClients);
+  router.get(PATHS.newClient, admin, clients.showNewClient);
+  router.post(PATHS.newClient, readForm, csrf.verify, admin, clients.createClient);
+  router.get(PATHS.client, admin, clients.showClient);
   router.get(PATHS.audit, admin, audit.showAudit);
   router.get(PATHS.keys, admin, keys.showKeys);
   return router;
