@@ -7,13 +7,13 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpRequested, toOneLine, UsageError,
 import { keysListCommand } from './cli/keys.js';
 import { migrateCommand } from './cli/migrate.js';
 import { serveCommand } from './cli/serve.js';
-import { logoutDeliveriesCommand } from './cli/logout-deliveries.js';
+import { logoutDeliveriesCommand, logoutDeliveriesListCommand, logoutDeliveriesRetryCommand } from './cli/logout-deliveries.js';
 import { sessionsListCommand, sessionsRevokeCommand } from './cli/sessions.js';
 import { usersResetTwoFactorCommand } from './cli/two-factor.js';
 import { usersActivateCommand, usersAddCommand, usersInviteCommand, usersRolesCommand, usersUnlockCommand } from './cli/users.js';
 
 const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersInviteCommand, usersActivateCommand, usersUnlockCommand, usersRolesCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand, keysListCommand, auditCommand,
-  sessionsListCommand, sessionsRevokeCommand, logoutDeliveriesCommand];
+  sessionsListCommand, sessionsRevokeCommand, logoutDeliveriesCommand, logoutDeliveriesListCommand, logoutDeliveriesRetryCommand];
 
 const HELP = `Usage: gatehouse <command> [options]
 
@@ -42,6 +42,9 @@ function resolve(argv: string[]): { command: Command; rest: string[] } {
   const [first, second] = argv;
   if (first === undefined) throw new UsageError('missing command (see `gatehouse --help`)');
   if (isHelp(first) || first === 'help') throw new HelpRequested(HELP);
+  // `logout-deliveries` shows a summary; `logout-deliveries retry` is a command of its own.
+  const sub = second === undefined ? undefined : COMMANDS.find((c) => c.name === `${first} ${second}`);
+  if (sub) return { command: sub, rest: argv.slice(2) };
   const single = COMMANDS.find((c) => c.name === first);
   if (single) return { command: single, rest: argv.slice(1) };
   const group = COMMANDS.filter((c) => c.name.startsWith(`${first} `));

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { createAccountRouter } from './account/router.js';
 import { createSessionStream } from './account/session-stream.js';
+import { createLogoutDeliveryAdmin } from './services/logout-delivery-admin.js';
 import { createAdminApi } from './admin/api/index.js';
 import { createConsoleRouter } from './admin/console/router.js';
 import { createHttpApp, type App } from './app.js';
@@ -113,6 +114,7 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   const signIn = createSignInService({ users, loginGuard, audit, loginPolicy: settings.emailVerification.loginPolicy });
   const reauthenticate = createReauthentication({ database, passwords, limiter, limit: settings.accounts.reauthenticationLimit, audit });
   const signingKeys = createSigningKeyService({ database, secretBox });
+  const logoutDeliveryAdmin = createLogoutDeliveryAdmin({ database, audit });
   const clients = createClientService({ database, secretBox, supportedScopes: supportedScopes(settings.resourceServers) });
   const emailVerification = createEmailVerificationService({ database, mailer, mailQueue, audit, limiter, issuer, settings: settings.emailVerification });
   const invitations = createInvitationService({ database, mailer, issuer, ttlSeconds: settings.registration.invitationTtlSeconds });
@@ -159,7 +161,7 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
 
   return {
     config, logger, database, redis, adapters, secretBox, limiter, sessionEvents, logoutOutbox,
-    audit, passwords, passwordPolicy, users, mailer, mailQueue, loginGuard, signIn, reauthenticate, signingKeys, clients, emailVerification, invitations,
+    audit, passwords, passwordPolicy, users, mailer, mailQueue, loginGuard, signIn, reauthenticate, signingKeys, logoutDeliveryAdmin, clients, emailVerification, invitations,
     registration, twoFactor, trustedDevices, upstreams, federatedAccounts, sessions, revokeAccountTokens, passwordReset, passwordChange,
     emailChange, accountClosure, signInAlerts,
     /** Flushes the audit batch and closes the event channel (the stores are the caller's). */
@@ -234,6 +236,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   const federationCallback = createFederationCallbackRouter({ provider, issuer, upstreams, federatedAccounts, cookies: federationCookies, audit, renderer });
   const adminApi = createAdminApi({
     provider, issuer, users, audit, limiter, sessions, revokeAccountTokens: services.revokeAccountTokens, events: services.sessionEvents,
+    logoutDeliveryAdmin: services.logoutDeliveryAdmin, signingKeys: services.signingKeys,
     limits: { perIp: settings.rateLimits.adminApiPerIp, perAccount: settings.rateLimits.adminApiPerAccount },
     expiryWarningSeconds, expiryScanSeconds: settings.adminApi.expiryScanSeconds,
   });

@@ -1,6 +1,8 @@
 // `gatehouse audit`: what happened, to whom, from where — the audit trail, newest first, a page
 // at a time. Every filter is checked before the database is opened.
 import type { AuditEvent, AuditEventType, AuditQuery } from '../services/audit.js';
+import { auditEventJson } from '../http/audit-json.js';
+import { parseWhen } from '../services/time-window.js';
 import { checkInput, parseFlags, printTable, UsageError, type CliIo, type Command } from './args.js';
 
 const options = {
@@ -14,26 +16,8 @@ const options = {
   json: { type: 'boolean' },
 } as const;
 
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-const RELATIVE = /^(\d{1,6})([mhd])$/;
-const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 const DEFAULT_SINCE = '24h';
 const DEFAULT_LIMIT = 50;
-
-/** `30m`, `24h`, `7d` before now, or an ISO 8601 date or time (UTC unless it names an offset). */
-export function parseWhen(value: string, now: Date): Date | undefined {
-  const relative = RELATIVE.exec(value);
-  if (relative) return new Date(now.getTime() - Number(relative[1]) * UNIT_MS[relative[2] as keyof typeof UNIT_MS]);
-  const iso = ISO.exec(value);
-  if (!iso) return undefined;
-  // Date would roll 2026-02-30 over into March; a day the month does not have is a typo.
-  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
-  if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return undefined;
-  // A date alone is UTC midnight already; a time without an offset would be local time.
-  const text = value.includes(':') && !iso[1] ? `${value}Z` : value;
-  const time = new Date(text.replace(' ', 'T'));
-  return Number.isNaN(time.getTime()) ? undefined : time;
-}
 
 /** An argument as a POSIX shell reads it back. */
 function shellWord(word: string): string {
@@ -71,10 +55,7 @@ function printEventTable(io: CliIo, events: AuditEvent[]): void {
 
 function printJson(io: CliIo, events: AuditEvent[]): void {
   for (const e of events) {
-    io.stdout(`${JSON.stringify({
-      id: e.id, occurred_at: e.occurredAt.toISOString(), type: e.type, outcome: e.outcome, account_id: e.accountId,
-      email: e.email, client_id: e.clientId, ip: e.ip, user_agent: e.userAgent, detail: e.detail,
-    })}\n`);
+    io.stdout(`${JSON.stringify(auditEventJson(e))}\n`);
   }
 }
 

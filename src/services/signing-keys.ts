@@ -63,3 +63,5 @@ export function createSigningKeyService(deps: { database: Database; secretBox: S
   };
 }
 
+
+export type SigningKeyService = ReturnType<typeof createSigningKeyService>;

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseWhen } from '../../src/cli/audit.js';
+import { parseWhen } from '../../src/services/time-window.js';
 import { createLogger } from '../../src/logger.js';
 import { createAuditLog, type AuditEventInput } from '../../src/services/audit.js';
 import type { Database } from '../../src/storage/db.js';

@@ -14,6 +14,7 @@ import { adminCallerOf, createAdminAuthentication } from './bearer-auth.js';
 import { createAdminEventStream } from './event-stream.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createApiRoutes } from './operations.js';
+import { addAuditRoutes, type AuditRoutesDeps } from './audit.js';
 import { addUserRoutes, type UserRoutesDeps } from './users.js';
 
 export const OPENAPI_PATH = `${ADMIN_API_PATH}/openapi.json`;
@@ -27,7 +28,7 @@ function chain(steps: Koa.Middleware[]): (ctx: Koa.Context) => Promise<void> {
   return (ctx) => run(ctx, 0);
 }
 
-export interface AdminApiDeps extends UserRoutesDeps {
+export interface AdminApiDeps extends UserRoutesDeps, AuditRoutesDeps {
   provider: Provider;
   issuer: string;
   limiter: RateLimiter;
@@ -57,6 +58,7 @@ export function createAdminApi(deps: AdminApiDeps) {
     success: { description: 'text/event-stream: session.created, session.ended, session.expiring' },
   }, (ctx) => eventStream.streamEveryAccount(ctx, adminCallerOf(ctx)));
   addUserRoutes(routes, deps);
+  addAuditRoutes(routes, deps);
   routes.router.prefix(ADMIN_API_PATH);
 
   const document = buildOpenApiDocument(deps.issuer, routes.operations, API_VERSION);

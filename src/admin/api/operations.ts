@@ -39,7 +39,12 @@ export interface RecordedOperation {
 export function fieldProblems(error: z.ZodError): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const issue of error.issues) {
-    const key = issue.path.length > 0 ? issue.path.map(String).join('.') : '(body)';
+    // A strict object names the keys it does not know; each is a field of its own.
+    if (issue.code === 'unrecognized_keys') {
+      for (const name of issue.keys) fields[[...issue.path.map(String), name].join('.')] ??= 'not a field this route takes';
+      continue;
+    }
+    const key = issue.path.length > 0 ? issue.path.map(String).join('.') : '(input)';
     if (!(key in fields)) fields[key] = issue.message;
   }
   return fields;

@@ -114,3 +114,67 @@ export async function deleteFinishedLogoutDeliveries(db: Queryable, days: number
   );
   return result.rowCount;
 }
+
+export interface LogoutDeliveryRow {
+  id: string;
+  clientId: string;
+  accountId: string;
+  sid: string | null;
+  reason: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  nextAttemptAt: Date;
+  lastError: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface LogoutDeliveryFilter {
+  status?: 'pending' | 'delivered' | 'failed' | undefined;
+  clientId?: string | undefined;
+  since: Date;
+  limit: number;
+  /** Keyset cursor: rows created before this (created_at, id). */
+  before?: { createdAt: Date; id: string } | undefined;
+}
+
+type DeliveryDbRow = {
+  id: string; client_id: string; account_id: string; sid: string | null; reason: string; status: LogoutDeliveryRow['status'];
+  attempts: number; next_attempt_at: Date; last_error: string | null; created_at: Date; updated_at: Date;
+};
+
+function deliveryOf(row: DeliveryDbRow): LogoutDeliveryRow {
+  return {
+    id: row.id, clientId: row.client_id, accountId: row.account_id, sid: row.sid, reason: row.reason, status: row.status,
+    attempts: row.attempts, nextAttemptAt: row.next_attempt_at, lastError: row.last_error, createdAt: row.created_at, updatedAt: row.updated_at,
+  };
+}
+
+const DELIVERY_COLUMNS = 'id, client_id, account_id, sid, reason, status, attempts, next_attempt_at, last_error, created_at, updated_at';
+
+/** Deliveries one by one, newest first (the jti stays here: it is the logout token's id). */
+export async function listLogoutDeliveries(db: Queryable, filter: LogoutDeliveryFilter): Promise<LogoutDeliveryRow[]> {
+  const result = await db.query<DeliveryDbRow>(
+    `SELECT ${DELIVERY_COLUMNS} FROM logout_deliveries
+      WHERE created_at >= $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR client_id = $3)
+        AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::uuid))
+      ORDER BY created_at DESC, id DESC LIMIT $6`,
+    [filter.since, filter.status ?? null, filter.clientId ?? null, filter.before?.createdAt ?? null, filter.before?.id ?? null, filter.limit],
+  );
+  return result.rows.map(deliveryOf);
+}
+
+export async function findLogoutDelivery(db: Queryable, id: string): Promise<LogoutDeliveryRow | undefined> {
+  const result = await db.query<DeliveryDbRow>(`SELECT ${DELIVERY_COLUMNS} FROM logout_deliveries WHERE id = $1`, [id]);
+  return result.rows[0] && deliveryOf(result.rows[0]);
+}
+
+/** A failed delivery back in the queue, due now, with its backoff started over; undefined unless it had failed. */
+export async function requeueFailedLogoutDelivery(db: Queryable, id: string): Promise<LogoutDeliveryRow | undefined> {
+  const result = await db.query<DeliveryDbRow>(
+    `UPDATE logout_deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
+      WHERE id = $1 AND status = 'failed' RETURNING ${DELIVERY_COLUMNS}`,
+    [id],
+  );
+  return result.rows[0] && deliveryOf(result.rows[0]);
+}
