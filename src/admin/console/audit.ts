@@ -4,30 +4,25 @@
 import { ValidationError } from '../../errors.js';
 import { ADMIN_CONSOLE_PATHS } from '../../paths.js';
 import { AUDIT_EVENT_TYPES, type AuditEventType, type AuditLog, type AuditQuery } from '../../services/audit.js';
+import { PERIODS, periodOf, periodStart, type Period } from './periods.js';
 import { queryText, type ConsolePages, type ConsoleStep } from './state.js';
 
 const PAGE_SIZE = 50;
-const HOUR_MS = 60 * 60 * 1000;
-/** The periods offered, as the CLI spells them. */
-export const AUDIT_WINDOWS = { '1h': HOUR_MS, '24h': 24 * HOUR_MS, '7d': 7 * 24 * HOUR_MS, '30d': 30 * 24 * HOUR_MS, '365d': 365 * 24 * HOUR_MS } as const;
-type Window = keyof typeof AUDIT_WINDOWS;
-const DEFAULT_WINDOW: Window = '24h';
 
 export interface AuditFilters {
   email: string;
   account: string;
   type: string;
-  window: Window;
+  period: Period;
   before: string;
 }
 
 export function auditFiltersOf(ctx: Parameters<ConsoleStep>[0]): AuditFilters {
-  const window = queryText(ctx, 'window', 8);
   return {
     email: queryText(ctx, 'email').trim(),
     account: queryText(ctx, 'account', 64).trim(),
     type: queryText(ctx, 'type', 64),
-    window: Object.hasOwn(AUDIT_WINDOWS, window) ? (window as Window) : DEFAULT_WINDOW,
+    period: periodOf(ctx),
     before: queryText(ctx, 'before', 64),
   };
 }
@@ -37,7 +32,7 @@ export function auditQueryOf(filters: AuditFilters, now: Date, limit = PAGE_SIZE
     email: filters.email || undefined,
     accountId: filters.account || undefined,
     type: (filters.type || undefined) as AuditEventType | undefined,
-    since: new Date(now.getTime() - AUDIT_WINDOWS[filters.window]),
+    since: periodStart(filters.period, now),
     limit,
     before: filters.before || undefined,
   };
@@ -68,7 +63,7 @@ export function createAuditSteps(deps: { audit: AuditLog; pages: ConsolePages })
     const nextLink = page.next ? `${ADMIN_CONSOLE_PATHS.audit}?${new URLSearchParams({ ...filters, before: page.next }).toString()}` : undefined;
     await pages.render(ctx, 'audit', 'audit', {
       title: 'Audit trail',
-      filters, problem, types: AUDIT_EVENT_TYPES, windows: Object.keys(AUDIT_WINDOWS),
+      filters, problem, types: AUDIT_EVENT_TYPES, periods: PERIODS,
       events: auditRowsOf(page.events), nextLink,
       usersPath: ADMIN_CONSOLE_PATHS.users,
     }, problem ? 400 : 200);

@@ -13,8 +13,8 @@ export function createDashboardSteps(deps: { dashboard: AdminDashboard; pages: C
       title: 'Dashboard',
       counts,
       links: {
-        failures: `${ADMIN_CONSOLE_PATHS.audit}?type=login.failure&window=24h`,
-        signIns: `${ADMIN_CONSOLE_PATHS.audit}?type=login.success&window=24h`,
+        failures: `${ADMIN_CONSOLE_PATHS.audit}?type=login.failure&period=24h`,
+        signIns: `${ADMIN_CONSOLE_PATHS.audit}?type=login.success&period=24h`,
       },
     });
   };

@@ -9,6 +9,7 @@ import type { Renderer } from '../../http/render.js';
 import { ADMIN_CONSOLE_PATHS as PATHS } from '../../paths.js';
 import type { AdminDashboard } from '../../services/admin-dashboard.js';
 import type { AuditLog } from '../../services/audit.js';
+import type { LogoutDeliveryAdmin } from '../../services/logout-delivery-admin.js';
 import type { createClientService } from '../../services/clients.js';
 import type { SigningKeySummary } from '../../services/signing-keys.js';
 import type { TwoFactorPolicy, TwoFactorService } from '../../services/two-factor.js';
@@ -16,6 +17,7 @@ import type { UserService } from '../../services/users.js';
 import { createAuditSteps } from './audit.js';
 import { createClientsSteps } from './clients.js';
 import { createDashboardSteps } from './dashboard.js';
+import { createDeliveriesSteps } from './deliveries.js';
 import { createKeysSteps } from './keys.js';
 import { createConsoleSession } from './session.js';
 import { createConsolePages, type ConsoleState } from './state.js';
@@ -31,6 +33,7 @@ export interface ConsoleRouterDeps {
   audit: AuditLog;
   clients: ReturnType<typeof createClientService>;
   dashboard: AdminDashboard;
+  logoutDeliveryAdmin: LogoutDeliveryAdmin;
   signingKeys: { list(): Promise<SigningKeySummary[]> };
 }
 
@@ -42,6 +45,7 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router<ConsoleStat
   const keys = createKeysSteps({ ...deps, pages });
   const audit = createAuditSteps({ ...deps, pages });
   const clients = createClientsSteps({ ...deps, pages });
+  const deliveries = createDeliveriesSteps({ ...deps, pages });
   const readForm = parseForm();
   const admin = session.requireAdmin;
 
@@ -60,6 +64,8 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router<ConsoleStat
   router.post(PATHS.newClient, readForm, csrf.verify, admin, clients.createClient);
   router.get(PATHS.client, admin, clients.showClient);
   router.get(PATHS.audit, admin, audit.showAudit);
+  router.get(PATHS.deliveries, admin, deliveries.showDeliveries);
+  router.post(PATHS.retryDelivery, readForm, csrf.verify, admin, deliveries.retryDelivery);
   router.get(PATHS.keys, admin, keys.showKeys);
   return router;
 }
