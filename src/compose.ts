@@ -25,6 +25,7 @@ import { createInteractionRouter } from './interactions/router.js';
 import type { Logger } from './logger.js';
 import { createAccountRevoker } from './oidc/account-revocation.js';
 import { createAdapterFactory } from './oidc/adapters/index.js';
+import { createClientRevoker } from './oidc/client-revocation.js';
 import { indexSessions } from './oidc/adapters/session-index.js';
 import { withStorageFaults } from './oidc/adapters/storage-faults.js';
 import { auditProviderEvents } from './oidc/audit-provider-events.js';
@@ -66,6 +67,8 @@ import { createSigningKeyService } from './services/signing-keys.js';
 import { createTotp } from './services/totp.js';
 import { createTrustedDeviceService } from './services/trusted-devices.js';
 import { createTwoFactorService } from './services/two-factor.js';
+import { createUserAdmin } from './services/user-admin.js';
+import { createUserDirectory } from './services/user-directory.js';
 import { createUserService } from './services/users.js';
 import type { Database } from './storage/db.js';
 import { createRateLimitStore } from './storage/rate-limit-store.js';
@@ -115,7 +118,13 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   const reauthenticate = createReauthentication({ database, passwords, limiter, limit: settings.accounts.reauthenticationLimit, audit });
   const signingKeys = createSigningKeyService({ database, secretBox });
   const logoutDeliveryAdmin = createLogoutDeliveryAdmin({ database, audit });
-  const clients = createClientService({ database, secretBox, supportedScopes: supportedScopes(settings.resourceServers) });
+  const clients = createClientService({
+    database, secretBox, audit, supportedScopes: supportedScopes(settings.resourceServers),
+    revokeClientTokens: createClientRevoker({ adapters: withStorageFaults(adapters), database }),
+    clientChanged: adapters.forgetClient,
+    secretRotationOverlapSeconds: settings.clients.secretRotationOverlapSeconds,
+    maxRefreshTokenTtlSeconds: settings.ttlSeconds.refreshToken,
+  });
   const emailVerification = createEmailVerificationService({ database, mailer, mailQueue, audit, limiter, issuer, settings: settings.emailVerification });
   const invitations = createInvitationService({ database, mailer, issuer, ttlSeconds: settings.registration.invitationTtlSeconds });
   const registration = createRegistrationService({
@@ -155,6 +164,11 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   const accountClosure = createAccountClosureService({
     database, reauthenticate, revokeAccountTokens, mailer, audit, logger, reactivation: settings.accounts.reactivation,
   });
+  const userDirectory = createUserDirectory({ database, users });
+  const userAdmin = createUserAdmin({
+    database, users, directory: userDirectory, audit, sessions, revokeAccountTokens, accountClosure, twoFactor, loginGuard, invitations,
+    mailQueue, passwords, passwordPolicy, registrationPolicy: settings.registration.policy,
+  });
   const signInAlerts = createSignInAlerts({
     database, mailer, audit, logger, issuer, revokeAccountTokens, startPasswordReset: (email, origin) => passwordReset.request(email, origin),
   });
@@ -163,7 +177,7 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
     config, logger, database, redis, adapters, secretBox, limiter, sessionEvents, logoutOutbox,
     audit, passwords, passwordPolicy, users, mailer, mailQueue, loginGuard, signIn, reauthenticate, signingKeys, logoutDeliveryAdmin, clients, emailVerification, invitations,
     registration, twoFactor, trustedDevices, upstreams, federatedAccounts, sessions, revokeAccountTokens, passwordReset, passwordChange,
-    emailChange, accountClosure, signInAlerts,
+    emailChange, accountClosure, signInAlerts, userDirectory, userAdmin,
     /** Flushes the audit batch and closes the event channel (the stores are the caller's). */
     async close(): Promise<void> {
       await sessionEvents.close();
@@ -192,6 +206,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     signingKeys: await services.signingKeys.loadPrivateJwks(),
     pages: createProviderPages(renderer),
     idpOfSession: federatedAccounts.idpOfSession,
+    acceptsClientSecret: services.clients.acceptsSecret,
   });
   auditProviderEvents(provider, audit, logger);
   routeProviderLogoutsThroughOutbox(provider, services.logoutOutbox);
@@ -237,6 +252,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   const adminApi = createAdminApi({
     provider, issuer, users, audit, limiter, sessions, revokeAccountTokens: services.revokeAccountTokens, events: services.sessionEvents,
     logoutDeliveryAdmin: services.logoutDeliveryAdmin, signingKeys: services.signingKeys,
+    userDirectory: services.userDirectory, userAdmin: services.userAdmin,
     limits: { perIp: settings.rateLimits.adminApiPerIp, perAccount: settings.rateLimits.adminApiPerAccount },
     expiryWarningSeconds, expiryScanSeconds: settings.adminApi.expiryScanSeconds,
   });

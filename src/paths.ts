@@ -53,6 +53,9 @@ export const ACCOUNT_PATHS = {
  */
 export const ACCOUNT_CLIENT_ID = 'gatehouse-account';
 
+/** Clients that are part of Gatehouse itself: configured in code, never changed or deleted by an admin. */
+export const BUILT_IN_CLIENT_IDS: readonly string[] = [ACCOUNT_CLIENT_ID];
+
 export function accountCallbackUrl(issuer: string): string {
   return `${issuer}${ACCOUNT_PATHS.signedIn}`;
 }

@@ -112,6 +112,9 @@ export const settingsSchema = z.object({
   // How long a node serves a client's registration from memory (0: read it on every request); a
   // client changed or deleted elsewhere is seen within this time. See oidc/adapters/clients.ts.
   clientCacheSeconds: z.coerce.number().int().min(0).max(300),
+  // After a client's secret is rotated, how long the previous one is still accepted (0: it stops
+  // at once), so an app can be redeployed with the new secret without an outage.
+  clients: z.object({ secretRotationOverlapSeconds: z.coerce.number().int().min(0).max(30 * 86_400) }).strict(),
   // Mail: tries in all and the first backoff (doubled each time); each SMTP step's timeout. The
   // queue of the account pages' mail (services/account-mail.ts): how often each node looks for
   // due mail, how often a mail is tried before it is given up, the delay before the first retry

@@ -2,6 +2,9 @@
 import type { ClientInput } from '../services/clients.js';
 import { checkInput, parseFlags, requireFlag, type Command } from './args.js';
 
+/** Who the audit trail names for a change made with this command. */
+export const CLI_ACTOR = { by: 'admin-cli' } as const;
+
 const addOptions = {
   name: { type: 'string' },
   'redirect-uri': { type: 'string', multiple: true },
@@ -66,12 +69,8 @@ Options:
     await checkInput(this, () => parseClientInput(input));
 
     const { withSession } = await import('./session.js');
-    const client = await withSession(async ({ context }) => {
-      const registered = await context.clients.register(input);
-      // Admin changes are part of the audit trail; never the secret.
-      await context.audit.record({ type: 'admin.client_changed', outcome: 'success', clientId: registered.clientId, detail: { action: 'created', by: 'admin-cli' } });
-      return registered;
-    });
+    // Admin changes are part of the audit trail; never the secret.
+    const client = await withSession(({ context }) => context.clients.register(input, CLI_ACTOR));
     if (flags.json) {
       io.stdout(`${JSON.stringify({ client_id: client.clientId, ...(client.clientSecret ? { client_secret: client.clientSecret } : {}), ...client.metadata })}\n`);
       return;

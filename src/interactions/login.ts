@@ -19,6 +19,7 @@ import { clientDisplayName, interactionPaths } from './view-models.js';
 export const LOGIN_FAILED = 'Incorrect email or password.';
 export const EMAIL_NOT_CONFIRMED = 'Confirm your email address first.';
 // Shown when accounts.reactivation is 'admin'; with 'sign-in' the password alone reactivates.
+export const ACCOUNT_DISABLED = 'This account was disabled by an administrator. Contact them to use it again.';
 export const ACCOUNT_DEACTIVATED = 'This account was deactivated. Ask the administrator to reactivate it.';
 
 /** The same words for a right and a wrong password, and for an address without an account. */
@@ -105,6 +106,7 @@ export function createLoginSteps(deps: {
       // and this is a form to correct, not an HTTP authentication scheme.
       case 'bad-credentials': return renderLogin(ctx, typedEmail, formProblem(LOGIN_FAILED), 400);
       case 'deactivated': return renderLogin(ctx, typedEmail, formProblem(ACCOUNT_DEACTIVATED), 403);
+      case 'disabled': return renderLogin(ctx, typedEmail, formProblem(ACCOUNT_DISABLED), 403);
       case 'unverified-email': return renderLogin(ctx, typedEmail, formProblem(EMAIL_NOT_CONFIRMED), 403);
       // The password was right: sign in now, or go on to the second factor (second-factor.ts).
       // Without "remember me" the session cookie ends with the browser (oidc-provider `transient`).

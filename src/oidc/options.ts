@@ -10,6 +10,9 @@ import { ACR_VALUES, buildInteractionPolicy } from './two-factor-policy.js';
 
 /** Custom client metadata: `require_pkce: false` opts a legacy confidential client out of PKCE. */
 export const REQUIRE_PKCE = 'require_pkce';
+/** Custom client metadata: the client's own token lifetimes in seconds (bounded by services/client-input.ts). */
+export const CLIENT_TTL_METADATA = ['access_token_ttl', 'id_token_ttl', 'refresh_token_ttl'] as const;
+type ClientTtlName = (typeof CLIENT_TTL_METADATA)[number];
 
 
 export const STANDARD_CLAIMS = {
@@ -48,6 +51,24 @@ export function isPkceRequired(client: ClientLike): boolean {
   if (client.clientAuthMethod === 'none') return true;
   return client[REQUIRE_PKCE] !== false;
 }
+
+/**
+ * A token's lifetime: the client's own when it sets one, else the default; an API's own lifetime
+ * (RFC 8707 resource) caps it, and `max` (a configured ceiling) always does.
+ */
+export function clientTtlSeconds(
+  client: unknown, name: ClientTtlName, fallbackSeconds: number, caps: { apiSeconds?: number | undefined; maxSeconds?: number } = {},
+): number {
+  const own = (client as Record<string, unknown> | undefined)?.[name];
+  const chosen = typeof own === 'number' ? Math.min(own, caps.apiSeconds ?? Infinity) : caps.apiSeconds ?? fallbackSeconds;
+  return Math.min(chosen, caps.maxSeconds ?? Infinity);
+}
+
+/** oidc-provider's default introspection policy, and a token of a deleted client is never active. */
+const introspectionAllowed: NonNullable<NonNullable<Configuration['features']>['introspection']>['allowedPolicy'] = async (ctx, client, token) => {
+  if (client.clientAuthMethod === 'none' && token.clientId !== client.clientId) return false;
+  return token.clientId === client.clientId || (await ctx.oidc.provider.Client.find(token.clientId!)) !== undefined;
+};
 
 
 /** RFC 8707: only configured APIs may be named as a resource; anything else is invalid_target. */
@@ -135,9 +156,14 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
       require_auth_time: true,
     },
     extraClientMetadata: {
-      properties: [REQUIRE_PKCE],
+      properties: [REQUIRE_PKCE, ...CLIENT_TTL_METADATA],
       validator(_ctx, key, value, metadata) {
-        if (key !== REQUIRE_PKCE || value === undefined) return;
+        if (value === undefined) return;
+        // Bounds are the client service's; a stored value past a lowered ceiling is capped when used, not refused here.
+        if ((CLIENT_TTL_METADATA as readonly string[]).includes(key) && !(Number.isSafeInteger(value) && (value as number) > 0)) {
+          throw new TypeError(`${key} must be a positive whole number of seconds`);
+        }
+        if (key !== REQUIRE_PKCE) return;
         if (typeof value !== 'boolean') throw new TypeError(`${REQUIRE_PKCE} must be a boolean`);
         if (value === false && metadata.token_endpoint_auth_method === 'none') {
           throw new TypeError(`${REQUIRE_PKCE} cannot be false for a public client`);
@@ -153,7 +179,7 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed },
       revocation: { enabled: true },
       userinfo: { enabled: true },
       claimsParameter: { enabled: true },
@@ -178,15 +204,15 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
     },
     renderError: input.pages.renderError,
     ttl: {
-      // An API's own lifetime, when it sets one, wins over the default for its tokens.
-      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? ttlSeconds.accessToken,
+      // A client's own lifetime, or the default; an API's own lifetime, when it sets one, caps it.
+      AccessToken: (_ctx, token, client) => clientTtlSeconds(client, 'access_token_ttl', ttlSeconds.accessToken, { apiSeconds: token.resourceServer?.accessTokenTTL }),
       AuthorizationCode: ttlSeconds.authorizationCode,
-      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? ttlSeconds.clientCredentials,
-      IdToken: ttlSeconds.idToken,
+      ClientCredentials: (_ctx, token, client) => clientTtlSeconds(client, 'access_token_ttl', ttlSeconds.clientCredentials, { apiSeconds: token.resourceServer?.accessTokenTTL }),
+      IdToken: (_ctx, _token, client) => clientTtlSeconds(client, 'id_token_ttl', ttlSeconds.idToken),
       Interaction: ttlSeconds.interaction,
       Session: (_ctx, session) => sessionTtlSeconds(input.sessions, session, Math.floor(Date.now() / 1000)),
       Grant: ttlSeconds.grant,
-      RefreshToken: ttlSeconds.refreshToken,
+      RefreshToken: (_ctx, _token, client) => clientTtlSeconds(client, 'refresh_token_ttl', ttlSeconds.refreshToken, { maxSeconds: ttlSeconds.refreshToken }),
     },
   };
 }

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import { isTwoFactorRequiredFor, type TwoFactorPolicy, type TwoFactorService } from '../services/two-factor.js';
 import type { UserService } from '../services/users.js';
 import { createFindAccount, type IdpOfSession } from './account.js';
+import { acceptStoredClientSecrets, type AcceptsClientSecret } from './client-secrets.js';
 import { createConsumeLast } from './consume-last.js';
 import { buildProviderOptions, type ProviderOptionsInput } from './options.js';
 import { revokeGrantOnConcurrentReuse } from './reuse-revocation.js';
@@ -22,6 +23,8 @@ export interface ProviderDeps {
   pages: ProviderOptionsInput['pages'];
   /** The upstream of a federated session, for the ID token's `idp` claim. */
   idpOfSession?: IdpOfSession;
+  /** The stored secrets of a client, the previous one during its rotation overlap included. */
+  acceptsClientSecret?: AcceptsClientSecret;
 }
 
 /**
@@ -67,5 +70,6 @@ export function createProvider(deps: ProviderDeps): Provider {
   });
   revokeGrantOnConcurrentReuse(provider, deps.logger);
   includeSidForEveryClient(provider);
+  if (deps.acceptsClientSecret) acceptStoredClientSecrets(provider, deps.acceptsClientSecret);
   return provider;
 }

@@ -50,16 +50,14 @@ export function createAccountClosureService(deps: {
    * Signs out everywhere, then deletes the account row; tokens, credentials and links go with it
    * (ON DELETE CASCADE). If the process dies in between, the account still exists, signed out.
    * The audit trail keeps the account's rows with the account id only (email, IP and user agent
-   * cleared), and the deletion itself is recorded the same way, in the same transaction.
+   * cleared), and the deletion itself is recorded the same way, in the same transaction. The
+   * person's own deletion and an admin's both come here (`by` names the admin).
    */
-  async function remove(userId: string, password: string, origin: RequestOrigin): Promise<AccountClosureOutcome> {
-    const check = await reauthenticate(userId, password, { action: 'account.deleted', origin });
-    if (!check.ok) return check;
-    const { user } = check;
-    await revokeAccountTokens(user.id, { reason: 'account-closed' });
+  async function erase(user: { id: string; email: string; name: string | null }, options: { by?: string } = {}): Promise<void> {
+    await revokeAccountTokens(user.id, { reason: 'account-closed', by: options.by });
     await database.transaction(async (tx) => {
       await audit.forgetAccount(user.id, tx);
-      await audit.record({ type: 'account.deleted', outcome: 'success', accountId: user.id }, tx);
+      await audit.record({ type: 'account.deleted', outcome: 'success', accountId: user.id, ...(options.by ? { detail: { by: options.by } } : {}) }, tx);
       await deleteAccountSessionsOf(tx, user.id);
       await deleteUser(tx, user.id);
     });
@@ -68,10 +66,16 @@ export function createAccountClosureService(deps: {
       template: 'account-closed',
       data: { name: user.name ?? undefined, action: 'deleted', closedAt: new Date(), reactivation: '' },
     }, { userId: user.id, what: 'account deleted notice' });
+  }
+
+  async function remove(userId: string, password: string, origin: RequestOrigin): Promise<AccountClosureOutcome> {
+    const check = await reauthenticate(userId, password, { action: 'account.deleted', origin });
+    if (!check.ok) return check;
+    await erase(check.user);
     return { ok: true };
   }
 
-  return { deactivate, remove, reactivationWords: REACTIVATION_WORDS[reactivation] };
+  return { deactivate, remove, erase, reactivationWords: REACTIVATION_WORDS[reactivation] };
 }
 
 export type AccountClosureService = ReturnType<typeof createAccountClosureService>;

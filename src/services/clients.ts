@@ -1,40 +1,20 @@
-// Registering OAuth clients. Input is checked here, before anything is stored, so every caller (the
-// CLI, later the admin API) gets the same rules: RFC 9700 §2.1 (exact https redirect URIs, no
-// implicit flow), RFC 8252 (native apps: loopback http and private-use schemes).
+// Managing OAuth clients: register, show, update, rotate a secret, delete. Input is checked by
+// parseClientInput (client-input.ts) before anything is stored, and an update is checked as the
+// whole client it makes. Every change is audited naming who made it, never with a secret.
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
-import { ValidationError } from '../errors.js';
-import type { Queryable } from '../storage/db.js';
-import { createClientRepository, type ClientMetadata, type ClientSummary } from '../storage/repositories/clients.js';
+import { safeEqual } from '../crypto/safe-equal.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import { isPrivateUse, LOOPBACK_HOSTS, MAX_REDIRECT_URIS, parseUrl, quoteUri, redirectUriProblem } from './redirect-uris.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { BUILT_IN_CLIENT_IDS } from '../paths.js';
+import type { Database } from '../storage/db.js';
+import { createClientRepository, type ClientMetadata, type ClientSummary } from '../storage/repositories/clients.js';
+import type { AuditLog } from './audit.js';
+import {
+  CLIENT_FIELD_NAMES, fieldError, inputFromMetadata, MANAGED_METADATA, parseClientInput, type ClientInput,
+} from './client-input.js';
+import type { RevokeClientTokens } from './client-revocation.js';
 
-export const CLIENT_GRANTS = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
-export const DEFAULT_CLIENT_SCOPE = 'openid offline_access profile email';
-const DEFAULT_GRANTS = ['authorization_code', 'refresh_token'] as const;
-// RFC 6749 §3.3 scope-token characters.
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-
-const clientInputSchema = z.object({
-  name: z.string().trim().min(1).max(100),
-  redirectUris: z.array(z.string()).max(MAX_REDIRECT_URIS, `at most ${MAX_REDIRECT_URIS} URIs`).default([]),
-  postLogoutRedirectUris: z.array(z.string()).max(MAX_REDIRECT_URIS, `at most ${MAX_REDIRECT_URIS} URIs`).default([]),
-  public: z.boolean().default(false),
-  grants: z.array(z.enum(CLIENT_GRANTS)).min(1).optional(),
-  requirePkce: z.boolean().default(true),
-  scope: z.string().trim().min(1).max(1000).optional(),
-  // OpenID Back-Channel Logout 1.0 §2.2: where Gatehouse POSTs a logout token when a session ends.
-  backchannelLogoutUri: z.string().max(2000).optional(),
-  backchannelLogoutSessionRequired: z.boolean().default(false),
-}).strict();
-
-export type ClientInput = z.input<typeof clientInputSchema>;
-
-/** Checked input, ready to become stored metadata. */
-export interface ClientRegistration {
-  confidential: boolean;
-  metadata: ClientMetadata;
-}
+export { CLIENT_GRANTS, DEFAULT_CLIENT_SCOPE, parseClientInput, type ClientInput, type ClientRegistration } from './client-input.js';
 
 export interface RegisteredClient {
   clientId: string;
@@ -44,106 +24,94 @@ export interface RegisteredClient {
   metadata: ClientMetadata;
 }
 
-const FIELD_NAMES: Record<string, string> = {
-  name: 'client_name', redirectUris: 'redirect_uris', postLogoutRedirectUris: 'post_logout_redirect_uris',
-  grants: 'grant_types', scope: 'scope', public: 'public', requirePkce: 'require_pkce',
-  backchannelLogoutUri: 'backchannel_logout_uri', backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
+/** Who changes a client, for the audit row: `admin:<account id>` or `admin-cli`, and from where. */
+export interface ClientActor {
+  by: string;
+  ip?: string | null | undefined;
+  userAgent?: string | null | undefined;
+}
+
+/** The fields an update may set; null removes an optional one. The type (public or not) is fixed at registration. */
+export type ClientPatch = {
+  [K in Exclude<keyof ClientInput, 'public'>]?: ClientInput[K] | (undefined extends ClientInput[K] ? null : never);
 };
 
-/** Back-Channel Logout 1.0 §2.2: an absolute URI without a fragment; https, or http on loopback. */
-function backchannelLogoutUriProblem(uri: string): string | undefined {
-  const parsed = parseUrl(uri);
-  if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) return 'must be an absolute https URI';
-  if (uri.includes('#')) return 'must not contain a fragment';
-  if (parsed.username || parsed.password) return 'must not contain credentials';
-  if (parsed.protocol === 'http:' && !LOOPBACK_HOSTS.has(parsed.hostname)) return 'http is allowed only for loopback hosts; use https';
-  return undefined;
+export interface RotatedSecret {
+  clientSecret: string;
+  /** When the previous secret stops being accepted; undefined when it stopped at once. */
+  previousSecretExpiresAt: Date | undefined;
 }
 
-function checkRules(input: z.output<typeof clientInputSchema>, grants: string[]): string | undefined {
-  const native = [...input.redirectUris, ...input.postLogoutRedirectUris].some(isPrivateUse);
-  for (const [field, uris] of [['redirect_uris', input.redirectUris], ['post_logout_redirect_uris', input.postLogoutRedirectUris]] as const) {
-    for (const uri of uris) {
-      const problem = redirectUriProblem(uri, input.public);
-      if (problem) return `${field}: ${quoteUri(uri)} ${problem}`;
-      // oidc-provider (after RFC 8252 §7.2) rejects claimed https loopback URIs for native apps.
-      const parsed = parseUrl(uri)!;
-      if (native && parsed.protocol === 'https:' && LOOPBACK_HOSTS.has(parsed.hostname)) {
-        return `${field}: ${quoteUri(uri)} a native app (private-use scheme) must use http, not https, on a loopback host`;
-      }
-    }
-  }
-  const code = grants.includes('authorization_code');
-  // RFC 6749 §4.4: client credentials need a client that can keep a secret.
-  if (input.public && grants.includes('client_credentials')) return 'grant_types: a public client cannot use client_credentials';
-  if (grants.includes('refresh_token') && !code) return 'grant_types: refresh_token needs authorization_code';
-  if (code && input.redirectUris.length === 0) return 'redirect_uris: at least one redirect URI is required for authorization_code';
-  if (!code && (input.redirectUris.length > 0 || input.postLogoutRedirectUris.length > 0)) {
-    return 'redirect_uris: redirect URIs apply only to the authorization_code grant';
-  }
-  // RFC 9700 §2.1.1: a public client has nothing but PKCE to bind its code to.
-  if (!input.requirePkce && input.public) return 'require_pkce: PKCE cannot be turned off for a public client';
-  if (!input.requirePkce && !code) return 'require_pkce: PKCE applies only to the authorization_code grant';
-  if (input.backchannelLogoutUri !== undefined) {
-    const problem = backchannelLogoutUriProblem(input.backchannelLogoutUri);
-    if (problem) return `backchannel_logout_uri: ${quoteUri(input.backchannelLogoutUri)} ${problem}`;
-  } else if (input.backchannelLogoutSessionRequired) {
-    return 'backchannel_logout_session_required: needs a backchannel_logout_uri';
-  }
-  const badScope = input.scope?.split(/\s+/).find((token) => !SCOPE_TOKEN.test(token));
-  if (badScope !== undefined) return `scope: "${badScope}" is not a valid scope token`;
-  return undefined;
+export interface ClientServiceDeps {
+  database: Database;
+  secretBox: SecretBox;
+  supportedScopes: readonly string[];
+  audit: AuditLog;
+  /** Ends the client's grants and tokens when it is deleted. */
+  revokeClientTokens: RevokeClientTokens;
+  /** Drops the client from this process's caches after a change (the Client adapter's). */
+  clientChanged?: (clientId: string) => void;
+  /** settings.clients.secretRotationOverlapSeconds. */
+  secretRotationOverlapSeconds: number;
+  /** settings.ttlSeconds.refreshToken: no client's refresh tokens live longer. */
+  maxRefreshTokenTtlSeconds: number;
+  /** Milliseconds clock (tests). */
+  now?: () => number;
 }
 
-/** Checks client input without touching storage; throws ValidationError with a one-line reason. */
-export function parseClientInput(input: ClientInput): ClientRegistration {
-  const parsed = clientInputSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = FIELD_NAMES[String(issue.path[0])] ?? 'input';
-    throw new ValidationError(`${field}: ${issue.message}`);
-  }
-  const data = parsed.data;
-  const grants = [...new Set(data.grants ?? DEFAULT_GRANTS)];
-  const problem = checkRules(data, grants);
-  if (problem) throw new ValidationError(problem);
-  const code = grants.includes('authorization_code');
-  const postLogout = [...new Set(data.postLogoutRedirectUris)];
-  const metadata: ClientMetadata = {
-    client_name: data.name,
-    application_type: [...data.redirectUris, ...postLogout].some(isPrivateUse) ? 'native' : 'web',
-    token_endpoint_auth_method: data.public ? 'none' : 'client_secret_basic',
-    grant_types: grants,
-    // RFC 9700 §2.1.2: code only; a client without the code grant has no authorization endpoint use.
-    response_types: code ? ['code'] : [],
-    redirect_uris: [...new Set(data.redirectUris)],
-    ...(postLogout.length > 0 ? { post_logout_redirect_uris: postLogout } : {}),
-    scope: [...new Set((data.scope ?? DEFAULT_CLIENT_SCOPE).split(/\s+/))].join(' '),
-    ...(data.requirePkce ? {} : { require_pkce: false }),
-    ...(data.backchannelLogoutUri !== undefined ? {
-      backchannel_logout_uri: data.backchannelLogoutUri, backchannel_logout_session_required: data.backchannelLogoutSessionRequired,
-    } : {}),
-  };
-  return { confidential: !data.public, metadata };
-}
-
-export function createClientService(deps: { database: Queryable; secretBox: SecretBox; supportedScopes: readonly string[] }) {
+export function createClientService(deps: ClientServiceDeps) {
   const repository = createClientRepository(deps);
   const offered = new Set(deps.supportedScopes);
+  const now = deps.now ?? Date.now;
+  const changed = deps.clientChanged ?? (() => undefined);
+
+  function checkStorable(metadata: ClientMetadata): void {
+    // oidc-provider refuses to load a client registered for a scope it does not offer.
+    const unknownScope = String(metadata.scope).split(' ').find((scope) => !offered.has(scope));
+    if (unknownScope !== undefined) throw fieldError('scope', `"${unknownScope}" is not offered here (offered: ${[...offered].join(' ')})`);
+    const refresh = metadata.refresh_token_ttl;
+    if (typeof refresh === 'number' && refresh > deps.maxRefreshTokenTtlSeconds) {
+      throw fieldError('refresh_token_ttl', `at most ${deps.maxRefreshTokenTtlSeconds} seconds (ttlSeconds.refreshToken)`);
+    }
+  }
+
+  function refuseBuiltIn(clientId: string): void {
+    if (BUILT_IN_CLIENT_IDS.includes(clientId)) throw new ConflictError(`${clientId} is built into Gatehouse and cannot be changed or deleted`);
+  }
+
+  async function existing(clientId: string): Promise<ClientSummary> {
+    refuseBuiltIn(clientId);
+    const found = await repository.findClientSummary(clientId);
+    if (!found) throw new NotFoundError(`no client with client_id ${clientId.slice(0, 64)}`);
+    return found;
+  }
+
+  async function audit(clientId: string, actor: ClientActor, detail: Record<string, string | number>): Promise<void> {
+    await deps.audit.record({
+      type: 'admin.client_changed', outcome: 'success', clientId, ip: actor.ip ?? null, userAgent: actor.userAgent ?? null,
+      detail: { ...detail, by: actor.by },
+    });
+  }
+
+  /** One client, never with its secret; NotFoundError when there is none. */
+  async function show(clientId: string): Promise<ClientSummary> {
+    const found = await repository.findClientSummary(clientId);
+    if (!found) throw new NotFoundError(`no client with client_id ${clientId.slice(0, 64)}`);
+    return found;
+  }
 
   return {
-    async register(input: ClientInput): Promise<RegisteredClient> {
+    show,
+
+    async register(input: ClientInput, actor?: ClientActor): Promise<RegisteredClient> {
       const { confidential, metadata } = parseClientInput(input);
-      // oidc-provider refuses to load a client registered for a scope it does not offer.
-      const unknownScope = String(metadata.scope).split(' ').find((scope) => !offered.has(scope));
-      if (unknownScope !== undefined) {
-        throw new ValidationError(`scope: "${unknownScope}" is not offered here (offered: ${[...offered].join(' ')})`);
-      }
+      checkStorable(metadata);
       // Hex, not base64url: an id starting with '-' would read as a flag on a command line.
       const clientId = randomBytes(16).toString('hex');
       const clientSecret = confidential ? randomBytes(32).toString('base64url') : undefined;
-      const stored = { ...metadata, client_id: clientId, client_id_issued_at: Math.floor(Date.now() / 1000) };
+      const stored = { ...metadata, client_id: clientId, client_id_issued_at: Math.floor(now() / 1000) };
       await repository.insertClient(clientId, clientSecret ? { ...stored, client_secret: clientSecret } : stored);
+      if (actor) await audit(clientId, actor, { action: 'created' });
       return { clientId, ...(clientSecret ? { clientSecret } : {}), metadata: stored };
     },
 
@@ -151,6 +119,74 @@ export function createClientService(deps: { database: Queryable; secretBox: Secr
     list(): Promise<ClientSummary[]> {
       return repository.listClients();
     },
+
+    /** Changes some fields; the resulting client must pass every rule registration applies. */
+    async update(clientId: string, patch: ClientPatch, actor: ClientActor): Promise<ClientSummary> {
+      if (Object.hasOwn(patch, 'public')) throw fieldError('public', 'a client\'s type cannot change; register a new client');
+      const current = await existing(clientId);
+      const merged: Record<string, unknown> = { ...inputFromMetadata(current.metadata) };
+      for (const [key, value] of Object.entries(patch)) {
+        if (value === null) delete merged[key];
+        else if (value !== undefined) merged[key] = value;
+      }
+      const { metadata } = parseClientInput(merged as ClientInput);
+      checkStorable(metadata);
+      // Metadata this service does not manage (set by hand or an import) is kept as it was.
+      const kept = Object.fromEntries(Object.entries(current.metadata).filter(([key]) => !(MANAGED_METADATA as readonly string[]).includes(key)));
+      const stored = { ...kept, ...metadata, client_id: clientId };
+      if (!(await repository.updateMetadata(clientId, stored))) throw new NotFoundError(`no client with client_id ${clientId.slice(0, 64)}`);
+      changed(clientId);
+      const fields = Object.keys(patch).map((key) => CLIENT_FIELD_NAMES[key as keyof ClientInput] ?? key).sort().join(',');
+      await audit(clientId, actor, { action: 'updated', fields });
+      return show(clientId);
+    },
+
+    /**
+     * A new secret, returned only here. The previous one stays valid for
+     * secretRotationOverlapSeconds so the app can be redeployed without an outage; 0 stops it at
+     * once (what to do when it leaked).
+     */
+    async rotateSecret(clientId: string, actor: ClientActor): Promise<RotatedSecret> {
+      const current = await existing(clientId);
+      if (!current.hasSecret) throw new ConflictError(`${clientId} is a public client: it has no secret to rotate`);
+      const clientSecret = randomBytes(32).toString('base64url');
+      const overlap = deps.secretRotationOverlapSeconds;
+      const previousUntil = overlap > 0 ? Math.floor(now() / 1000) + overlap : undefined;
+      const replaced = await deps.database.transaction((tx) => createClientRepository({ database: tx, secretBox: deps.secretBox })
+        .replaceSecret(clientId, clientSecret, previousUntil));
+      if (!replaced) throw new NotFoundError(`no client with client_id ${clientId.slice(0, 64)}`);
+      changed(clientId);
+      await audit(clientId, actor, { action: 'secret_rotated', overlap_seconds: overlap });
+      return { clientSecret, previousSecretExpiresAt: previousUntil === undefined ? undefined : new Date(previousUntil * 1000) };
+    },
+
+    /** Deletes the client and revokes every grant and token it holds. */
+    async delete(clientId: string, actor: ClientActor): Promise<{ grants: number }> {
+      await existing(clientId);
+      // Revoked before and after the row goes: the first pass leaves the client in place if a
+      // store fails (so the delete can be retried); the second catches what was issued meanwhile.
+      const before = await deps.revokeClientTokens(clientId);
+      await repository.deleteClient(clientId);
+      changed(clientId);
+      const after = await deps.revokeClientTokens(clientId);
+      await audit(clientId, actor, { action: 'deleted', grants: before.grants + after.grants });
+      return { grants: before.grants + after.grants };
+    },
+
+    /**
+     * Whether `presented` is the client's stored secret, or its previous one before that expires.
+     * Read from storage, not a cache: a secret rotated on another node works here at once. Both
+     * comparisons always run, each in constant time (ASVS 5.0 V11.7).
+     */
+    async acceptsSecret(clientId: string, presented: string): Promise<boolean> {
+      const secrets = await repository.findSecrets(clientId);
+      if (!secrets) return false;
+      const current = secrets.current !== undefined && safeEqual(secrets.current, presented);
+      const previous = secrets.previous !== undefined && secrets.previous.expiresAt * 1000 > now()
+        && safeEqual(secrets.previous.secret, presented);
+      return current || previous;
+    },
   };
 }
 
+export type ClientService = ReturnType<typeof createClientService>;

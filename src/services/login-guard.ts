@@ -173,14 +173,14 @@ export function createLoginGuard(deps: {
   }
 
   /** Ends running locks of the account (one source, or all) through `tx` and records it; the sources that were locked. */
-  async function endLocks(tx: Queryable, userId: string, email: string, origin: Partial<RequestOrigin>, by: 'link' | 'admin-cli', sourceId?: string): Promise<string[]> {
+  async function endLocks(tx: Queryable, userId: string, email: string, origin: Partial<RequestOrigin>, by: string, sourceId?: string): Promise<string[]> {
     const ended = await unlockSources(tx, userId, sourceId);
     await audit.record({ type: 'account.unlocked', outcome: 'success', accountId: userId, email, ...origin, detail: { by, wasLocked: ended.length > 0 } }, tx);
     return ended;
   }
 
-  /** Ends every lock of the account and its counts, and the account's throttle (an admin). */
-  async function unlock(userId: string, email: string, origin: Partial<RequestOrigin>, by: 'link' | 'admin-cli'): Promise<boolean> {
+  /** Ends every lock of the account and its counts, and the account's throttle (an admin: `by` is admin-cli or admin:<id>). */
+  async function unlock(userId: string, email: string, origin: Partial<RequestOrigin>, by: string): Promise<boolean> {
     const ended = await database.transaction((tx) => endLocks(tx, userId, email, origin, by));
     for (const sourceId of ended) await counters.resetPair(email, sourceId, { failures: true });
     await counters.resetAccount(email);

@@ -9,7 +9,7 @@ import type { AttemptSource, LoginGuard } from './login-guard.js';
 import type { User, UserService } from './users.js';
 
 /** Why a sign-in failed, as the audit trail records it (never the password itself). */
-export type SignInFailureReason = 'bad_credentials' | 'unverified_email' | 'deactivated' | 'busy' | 'locked' | 'rate_limited';
+export type SignInFailureReason = 'bad_credentials' | 'unverified_email' | 'deactivated' | 'disabled' | 'busy' | 'locked' | 'rate_limited';
 
 export type PasswordSignIn =
   /** The password was right and the account may sign in: on to the second factor or the login. */
@@ -18,8 +18,10 @@ export type PasswordSignIn =
   | { kind: 'limited'; reason: 'locked' | 'ip-limited' | 'throttled'; retryAfterSeconds: number }
   /** Too many password checks running at once on this node: try again shortly. */
   | { kind: 'busy'; message: string }
-  /** The same answer for an unknown address, a wrong password and a disabled account. */
+  /** The same answer for an unknown address and a wrong password. */
   | { kind: 'bad-credentials' }
+  /** The password was right, but an admin disabled the account. */
+  | { kind: 'disabled'; user: User }
   /** The password was right, but the account may not sign in yet. */
   | { kind: 'deactivated'; user: User }
   | { kind: 'unverified-email'; user: User };
@@ -76,6 +78,10 @@ export function createSignInService(deps: {
     // Only after the password matched, so these outcomes reveal nothing to someone without it.
     if (user.reactivated) {
       await audit.record({ type: 'account.reactivated', outcome: 'success', accountId: user.id, email: user.email, ...origin, detail: { by: 'sign-in' } });
+    }
+    if (user.status === 'disabled') {
+      await record(user.id, 'disabled');
+      return { kind: 'disabled', user };
     }
     if (user.status === 'deactivated') {
       await record(user.id, 'deactivated');

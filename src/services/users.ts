@@ -199,8 +199,9 @@ export function createUserService(deps: {
     },
 
     /**
-     * Checks an email and password. Unknown email, disabled account and wrong password all cost
-     * one argon2 verification and give the same undefined, so timing does not reveal which. A
+     * Checks an email and password. Unknown email and wrong password both cost one argon2
+     * verification and give the same undefined, so timing does not reveal which. A disabled
+     * account with the right password comes back with status 'disabled' (for the caller to refuse). A
      * deactivated account with the right password comes back active when the policy lets signing
      * in reactivate it, and with status 'deactivated' otherwise (for the caller to explain).
      * `read` is the account the login guard already read for this address (its verdict), so the
@@ -211,7 +212,9 @@ export function createUserService(deps: {
     ): Promise<(User & { reactivated?: true }) | undefined> {
       const row = !emailSchema.safeParse(email).success ? undefined : read ? read.account : await rowByEmail(database, email);
       const check = await passwords.verify(row?.password_hash, password);
-      if (!row || !check.valid || row.status === 'disabled') return undefined;
+      if (!row || !check.valid) return undefined;
+      // Said only to whoever knows the password, so it reveals nothing about the address to others.
+      if (row.status === 'disabled') return toUser(row);
       if (check.needsRehash) await updatePasswordHash(database, row.id, await passwords.hash(password));
       if (row.status === 'deactivated' && reactivation === 'sign-in') {
         await setUserStatus(database, row.id, 'active');

@@ -96,9 +96,13 @@ describe.each(storageVariants)('admin API on $name', ({ options }) => {
     expect(found.status).toBe(200);
     expect(found.headers.get('cache-control')).toBe('no-store');
     expect(await found.json()).toEqual({
-      users: [{ id: person.id, email: 'Lookup@example.test', email_verified: true, name: null, status: 'active', roles: [], created_at: person.createdAt.toISOString() }],
+      users: [{
+        id: person.id, email: 'Lookup@example.test', email_verified: true, name: null, given_name: null, family_name: null, status: 'active', roles: [],
+        created_at: person.createdAt.toISOString(), updated_at: person.updatedAt.toISOString(),
+      }],
+      next: null,
     });
-    expect(await (await call(app, '/users?email=nobody@example.test', token)).json()).toEqual({ users: [] });
+    expect(await (await call(app, '/users?email=nobody@example.test', token)).json()).toEqual({ users: [], next: null });
     const admin = await (await call(app, `/users/${adminId}`, token)).json() as { roles: string[] };
     expect(admin.roles).toEqual(['admin']);
     const bad = await call(app, '/users?email=not-an-address', token);

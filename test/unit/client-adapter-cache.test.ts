@@ -130,12 +130,10 @@ describe('client cache', () => {
 });
 
 describe('Client adapter with the cache', () => {
-  function repository(store: ReturnType<typeof fakeStore>): ClientRepository {
+  function repository(store: ReturnType<typeof fakeStore>): Pick<ClientRepository, 'findClient' | 'upsertClient' | 'deleteClient'> {
     return {
-      insertClient: async (id, metadata) => { store.clients.set(id, metadata); },
       upsertClient: async (id, metadata) => { store.clients.set(id, metadata); },
       findClient: store.load,
-      listClients: async () => [],
       deleteClient: async (id) => store.clients.delete(id),
     };
   }

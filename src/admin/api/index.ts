@@ -15,6 +15,7 @@ import { createAdminEventStream } from './event-stream.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createApiRoutes } from './operations.js';
 import { addAuditRoutes, type AuditRoutesDeps } from './audit.js';
+import { addUserActionRoutes } from './user-actions.js';
 import { addUserRoutes, type UserRoutesDeps } from './users.js';
 
 export const OPENAPI_PATH = `${ADMIN_API_PATH}/openapi.json`;
@@ -59,6 +60,7 @@ export function createAdminApi(deps: AdminApiDeps) {
   }, (ctx) => eventStream.streamEveryAccount(ctx, adminCallerOf(ctx)));
   addUserRoutes(routes, deps);
   addAuditRoutes(routes, deps);
+  addUserActionRoutes(routes, deps);
   routes.router.prefix(ADMIN_API_PATH);
 
   const document = buildOpenApiDocument(deps.issuer, routes.operations, API_VERSION);

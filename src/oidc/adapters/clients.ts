@@ -9,7 +9,9 @@
 // Staleness, the trade-off: a client changed or deleted by the CLI, the admin API or another node
 // is still served by this node, as it was, for at most `ttlSeconds` after this node last read it
 // (a deleted client's tokens can be issued for that long; its secret keeps working that long after
-// a rotation). Writes through this adapter drop the entry at once. A client that is not found is
+// a rotation, unless the client moves to the new one: see oidc/client-secrets.ts). Writes through
+// this adapter, and changes through the client service of this process (compose.ts plugs `forget`
+// in), drop the entry at once. A client that is not found is
 // never cached, so a freshly registered client works on every node at once. 0 disables the cache.
 // In a Postgres outage a cached client still resolves: /auth then sends temporarily_unavailable to
 // the client's redirect_uri (RFC 6749 §4.1.2.1) rather than showing our 503 page, and with Redis up
@@ -96,9 +98,13 @@ function unsupported(method: string): never {
   throw new Error(`the Client adapter does not support ${method}`);
 }
 
-export function createClientAdapter(clients: ClientRepository, cache: ClientCacheOptions = { ttlSeconds: 0 }): Adapter {
+type ClientStore = Pick<ClientRepository, 'findClient' | 'upsertClient' | 'deleteClient'>;
+
+/** The Client adapter; `forget` drops one client from this node's cache after a change made elsewhere in this process. */
+export function createClientAdapter(clients: ClientStore, cache: ClientCacheOptions = { ttlSeconds: 0 }): Adapter & { forget(clientId: string): void } {
   const cached = createClientCache((id) => clients.findClient(id), cache);
   return {
+    forget: (clientId) => cached.forget(clientId),
     async upsert(id, payload) {
       cached.forget(id);
       try {

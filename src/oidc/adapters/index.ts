@@ -41,15 +41,19 @@ export function storeForModel(model: string, hasRedis: boolean): 'clients' | 're
   return hasRedis && REDIS_MODELS.has(model) ? 'redis' : 'postgres';
 }
 
-export function createAdapterFactory(deps: AdapterFactoryDeps): AdapterFactory {
+/** The adapters, and a way to drop a client from this node's cache when the client service changes it. */
+export type StoreAdapters = AdapterFactory & { forgetClient(clientId: string): void };
+
+export function createAdapterFactory(deps: AdapterFactoryDeps): StoreAdapters {
   const clientAdapter = createClientAdapter(createClientRepository(deps), { ttlSeconds: deps.clientCacheSeconds ?? 0 });
   const postgres = createPostgresAdapterFactory(deps.database);
   const redis = deps.redis
     ? createRedisAdapterFactory({ redis: deps.redis, keyPrefix: deps.redisKeyPrefix ?? DEFAULT_REDIS_KEY_PREFIX })
     : undefined;
-  return (model: string): Adapter => {
+  const factory = (model: string): Adapter => {
     const store = storeForModel(model, redis !== undefined);
     if (store === 'clients') return clientAdapter;
     return store === 'redis' ? redis!(model) : postgres(model);
   };
+  return Object.assign(factory, { forgetClient: clientAdapter.forget });
 }

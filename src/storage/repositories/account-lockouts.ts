@@ -65,3 +65,13 @@ export async function unlockTokenSource(db: Queryable, tokenHash: string): Promi
   const result = await db.query<{ source_id: string | null }>('SELECT source_id FROM unlock_tokens WHERE token_hash = $1', [tokenHash]);
   return result.rows[0]?.source_id ?? undefined;
 }
+
+/** The account's running locks: how many sources are locked out, and until when the longest runs. */
+export async function findRunningLocks(db: Queryable, userId: string): Promise<{ sources: number; lockedUntil: Date | null }> {
+  const result = await db.query<{ sources: number; locked_until: Date | null }>(
+    'SELECT count(*)::int AS sources, max(locked_until) AS locked_until FROM source_lockouts WHERE user_id = $1 AND locked_until > now()',
+    [userId],
+  );
+  const row = result.rows[0]!;
+  return { sources: row.sources, lockedUntil: row.locked_until };
+}

@@ -157,3 +157,12 @@ export async function findPayloadIdsByAccountId(db: Queryable, model: string, ac
   );
   return result.rows.map((row) => row.id);
 }
+
+/** Ids of one model's live rows whose payload names this client (Grant, ClientCredentials). */
+export async function findPayloadIdsByClientId(db: Queryable, model: string, clientId: string): Promise<string[]> {
+  const result = await db.query<{ id: string }>(
+    `SELECT id FROM oidc_payloads WHERE model = $1 AND payload->>'clientId' = $2 AND ${LIVE}`,
+    [model, clientId],
+  );
+  return result.rows.map((row) => row.id);
+}

@@ -84,7 +84,8 @@ export async function markEmailVerified(db: Queryable, id: string): Promise<void
 }
 
 export interface ProfileFields {
-  name: string;
+  /** Required on the person's own page; an admin may clear it. */
+  name: string | null;
   givenName: string | null;
   familyName: string | null;
 }
