@@ -53,9 +53,6 @@ export const ACCOUNT_PATHS = {
  */
 export const ACCOUNT_CLIENT_ID = 'gatehouse-account';
 
-/** Clients that are part of Gatehouse itself: configured in code, never changed or deleted by an admin. */
-export const BUILT_IN_CLIENT_IDS: readonly string[] = [ACCOUNT_CLIENT_ID];
-
 export function accountCallbackUrl(issuer: string): string {
   return `${issuer}${ACCOUNT_PATHS.signedIn}`;
 }
@@ -93,6 +90,9 @@ export const ADMIN_CLIENT_ID = 'gatehouse-admin';
 export function adminCallbackUrl(issuer: string): string {
   return `${issuer}${ADMIN_CONSOLE_PATHS.signedIn}`;
 }
+
+/** Clients that are part of Gatehouse itself: configured in code, never changed or deleted by an admin. */
+export const BUILT_IN_CLIENT_IDS: readonly string[] = [ACCOUNT_CLIENT_ID, ADMIN_CLIENT_ID];
 
 // The admin API. It is a resource server of Gatehouse itself (RFC 8707): an admin's app asks for
 // `resource=<issuer>/admin/api` and the `admin` scope, and gets a short-lived opaque access token

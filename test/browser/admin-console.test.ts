@@ -1,32 +1,51 @@
 // The admin console in real Chromium (Debian's, through playwright-core): signing in through
 // Gatehouse itself, the role checked on every request, each page state checked with axe-core,
 // forms that work without JavaScript, and what the console's actions do to the protocol.
+import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createSettingsFiles } from '../helpers/accounts.js';
 import { Browser as TestBrowser } from '../helpers/browser.js';
 import { ADMIN_TEST_PASSWORD, createAdmin } from '../helpers/admin.js';
 import { expectNoAxeViolations, launchChromium } from '../helpers/chromium.js';
-import { discoverIssuer, exchangeCode, RP_REDIRECT_URI, signIn } from '../helpers/relying-party.js';
+import { buildAuthorizationRequest, discoverIssuer, exchangeCode, RP_REDIRECT_URI, signIn } from '../helpers/relying-party.js';
+import { startBackchannelReceiver } from '../helpers/sessions.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const ADMIN_EMAIL = 'console-admin@example.com';
+// A rotated secret's predecessor works this long: short, so the test sees it stop.
+const OVERLAP_SECONDS = 3;
+const settings = createSettingsFiles('gh-console-');
 
 let app: TestApp;
 let chromium: Browser;
 
 beforeAll(async () => {
-  [app, chromium] = await Promise.all([startTestApp(), launchChromium()]);
+  const env = {
+    SETTINGS_FILE: settings.file('console', {
+      clients: { secretRotationOverlapSeconds: OVERLAP_SECONDS },
+      // One attempt, then failed for good; polled often so the test does not wait.
+      sessions: { backchannelLogout: { allowPrivateAddresses: true, pollIntervalMs: 100, maxAttempts: 1, baseDelaySeconds: 1, maxDelaySeconds: 1, timeoutMs: 1000 } },
+    }),
+  };
+  [app, chromium] = await Promise.all([startTestApp({ env }), launchChromium()]);
   await createAdmin(app, ADMIN_EMAIL);
 });
 afterAll(async () => {
   await chromium?.close();
   await app?.close();
+  settings.remove();
 });
 
 /** A fresh browser profile (like a private window), optionally without JavaScript. */
 async function newPerson(options: { javaScriptEnabled?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
   const context = await chromium.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true });
   return { context, page: await context.newPage() };
+}
+
+async function heading(page: Page): Promise<string | null> {
+  return page.getByRole('heading', { level: 1 }).textContent();
 }
 
 /** Opens /admin and signs in on Gatehouse's own sign-in page, which returns to the console. */
@@ -105,6 +124,41 @@ describe('clients', () => {
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Notebook');
     expect(await page.locator('main').innerText()).not.toContain(clientSecret);
     await expectNoAxeViolations(page);
+
+    // Rotation asks first, shows the new secret once, and the old one works only during the overlap.
+    await page.getByRole('link', { name: 'Rotate the client secret' }).click();
+    expect(await heading(page)).toBe('Rotate the client secret?');
+    await expectNoAxeViolations(page);
+    await page.getByRole('button', { name: 'Rotate the secret' }).click();
+    const rotatedAt = Date.now();
+    const newSecret = (await page.locator('#client-secret').innerText()).trim();
+    expect(newSecret).not.toBe(clientSecret);
+    expect(await page.locator('main').innerText()).toContain('The previous secret keeps working until');
+    await expectNoAxeViolations(page);
+    const rotatedRp = await discoverIssuer(app.issuer, clientId, newSecret);
+    const token = tokens.access_token;
+    expect((await oidc.tokenIntrospection(rp, token)).active).toBe(true);
+    expect((await oidc.tokenIntrospection(rotatedRp, token)).active).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, rotatedAt + OVERLAP_SECONDS * 1000 + 500 - Date.now()));
+    await expect(oidc.tokenIntrospection(rp, token)).rejects.toMatchObject({ status: 401, cause: [{ parameters: { error: 'invalid_client' } }] });
+    expect((await oidc.tokenIntrospection(rotatedRp, token)).active).toBe(true);
+    await context.close();
+  });
+
+  test('deleting a client asks for its name to be typed, then the client is gone', async () => {
+    const registered = await app.context.clients.register({ name: 'Old app', redirectUris: [RP_REDIRECT_URI] });
+    const { context, page } = await newPerson();
+    await signInToConsole(page, ADMIN_EMAIL, `/admin/clients/${registered.clientId}`);
+    await page.getByRole('link', { name: 'Delete this client' }).click();
+    await page.getByLabel('Type Old app to confirm').fill('Old');
+    await page.getByRole('button', { name: 'Delete the client for good' }).click();
+    expect(await page.locator('.error-summary').innerText()).toContain('Type the client\'s name, Old app, exactly');
+    await expectNoAxeViolations(page);
+    expect((await app.context.clients.list()).some((client) => client.clientId === registered.clientId)).toBe(true);
+    await page.getByLabel('Type Old app to confirm').fill('Old app');
+    await page.getByRole('button', { name: 'Delete the client for good' }).click();
+    expect(await page.getByRole('status').innerText()).toContain('The client was deleted');
+    expect((await app.context.clients.list()).some((client) => client.clientId === registered.clientId)).toBe(false);
     await context.close();
   });
 
@@ -120,6 +174,101 @@ describe('clients', () => {
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Client registered');
     expect((await page.locator('#client-secret').innerText()).trim()).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(await page.getByRole('button', { name: 'Copy' }).count()).toBe(0);
+    await context.close();
+  });
+});
+
+describe('users', () => {
+  test('an admin disables a signed-in user: their refresh token is refused and their session is gone', async () => {
+    const email = 'leaver@example.com';
+    const person = await app.context.users.create({ email, password: ADMIN_TEST_PASSWORD, emailVerified: true });
+    const registered = await app.context.clients.register({ name: 'Diary', redirectUris: [RP_REDIRECT_URI] });
+    const rp = await discoverIssuer(app.issuer, registered.clientId, registered.clientSecret!);
+    const theirBrowser = new TestBrowser();
+    const tokens = await exchangeCode(rp, await signIn(theirBrowser, rp, { email, password: ADMIN_TEST_PASSWORD }));
+    expect(tokens.refresh_token).toBeTruthy();
+
+    const { context, page } = await newPerson();
+    await signInToConsole(page, ADMIN_EMAIL, '/admin/users');
+    await page.getByLabel('Email or name').fill('leaver');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expectNoAxeViolations(page);
+    await page.getByRole('link', { name: email }).click();
+    expect(await page.locator('main').innerText()).toContain(registered.clientId);
+    await expectNoAxeViolations(page);
+    await page.getByRole('link', { name: 'Disable…' }).click();
+    expect(await heading(page)).toBe('Disable this account?');
+    await expectNoAxeViolations(page);
+    await page.getByRole('button', { name: 'Disable the account' }).click();
+    expect(await page.getByRole('status').innerText()).toContain('The account is disabled');
+    expect(await page.locator('main').innerText()).toContain('Not signed in anywhere.');
+    await expectNoAxeViolations(page);
+
+    await expect(oidc.refreshTokenGrant(rp, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(await app.context.sessions.list(person.id)).toEqual([]);
+    const silent = await buildAuthorizationRequest(rp, { extraParams: { prompt: 'none' } });
+    const answer = await theirBrowser.get(silent.url.href, { followOrigins: [app.issuer] });
+    expect(new URL(answer.location!).searchParams.get('error')).toBe('login_required');
+    await context.close();
+  });
+
+  test('an admin adds a user, and deletes them only once the address is typed', async () => {
+    const { context, page } = await newPerson();
+    await signInToConsole(page, ADMIN_EMAIL, '/admin/users/new');
+    await expectNoAxeViolations(page);
+    await page.getByLabel('Email address').fill('temp@example.com');
+    await page.getByLabel('Password (to create the account)').fill(ADMIN_TEST_PASSWORD);
+    await page.getByLabel('Roles (optional)').fill('support');
+    await page.getByRole('button', { name: 'Add the user' }).click();
+    expect(await page.getByRole('status').innerText()).toContain('The account was created.');
+    expect(await app.context.users.rolesOf((await app.context.users.findByEmail('temp@example.com'))!.id)).toEqual(['support']);
+
+    await page.getByRole('link', { name: 'Delete…' }).click();
+    await page.getByLabel('Type temp@example.com to confirm').fill('someone-else@example.com');
+    await page.getByRole('button', { name: 'Delete the account for good' }).click();
+    expect(await page.locator('.error-summary').innerText()).toContain('Type the address temp@example.com exactly');
+    await expectNoAxeViolations(page);
+    expect(await app.context.users.findByEmail('temp@example.com')).toBeDefined();
+    await page.getByLabel('Type temp@example.com to confirm').fill('temp@example.com');
+    await page.getByRole('button', { name: 'Delete the account for good' }).click();
+    expect(await page.getByRole('status').innerText()).toContain('The account was deleted.');
+    expect(await app.context.users.findByEmail('temp@example.com')).toBeUndefined();
+    await context.close();
+  });
+});
+
+describe('back-channel logout deliveries', () => {
+  test('a delivery that failed for good is listed and queued again with one button', async () => {
+    const down = await startBackchannelReceiver();
+    await down.stop();
+    const registered = await app.context.clients.register({ name: 'Down app', redirectUris: [RP_REDIRECT_URI], backchannelLogoutUri: down.uri });
+    const rp = await discoverIssuer(app.issuer, registered.clientId, registered.clientSecret!);
+    const email = 'logged-out@example.com';
+    await app.context.users.create({ email, password: ADMIN_TEST_PASSWORD, emailVerified: true });
+    await exchangeCode(rp, await signIn(new TestBrowser(), rp, { email, password: ADMIN_TEST_PASSWORD }));
+
+    const { context, page } = await newPerson();
+    await signInToConsole(page, ADMIN_EMAIL, '/admin/users');
+    await page.getByLabel('Email or name').fill(email);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: email }).click();
+    await page.getByRole('link', { name: 'End every session…' }).click();
+    await expectNoAxeViolations(page);
+    await page.getByRole('button', { name: 'End every session' }).click();
+    expect(await page.getByRole('status').innerText()).toContain('Every session of the account was ended.');
+
+    await waitFor('the delivery to fail', async () => {
+      const { deliveries } = await app.context.logoutDeliveryAdmin.list({ status: 'failed', clientId: registered.clientId, since: new Date(0), limit: 1 });
+      return deliveries[0];
+    });
+    await page.goto(`${app.issuer}/admin/deliveries?status=failed&client=${registered.clientId}`);
+    expect(await page.locator('main').innerText()).toContain('failed');
+    await expectNoAxeViolations(page);
+    await page.getByRole('button', { name: /^Retry the delivery/ }).click();
+    expect(await page.getByRole('status').innerText()).toContain('The delivery is queued again');
+    const { deliveries } = await app.context.logoutDeliveryAdmin.list({ clientId: registered.clientId, since: new Date(0), limit: 1 });
+    expect(deliveries[0]).toMatchObject({ attempts: expect.any(Number) });
+    expect(['pending', 'failed']).toContain(deliveries[0]!.status);
     await context.close();
   });
 });
