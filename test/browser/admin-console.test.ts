@@ -233,6 +233,13 @@ describe('users', () => {
     await page.getByRole('button', { name: 'Delete the account for good' }).click();
     expect(await page.getByRole('status').innerText()).toContain('The account was deleted.');
     expect(await app.context.users.findByEmail('temp@example.com')).toBeUndefined();
+
+    // Not their own account, though: the last admin would lock everyone out.
+    const self = (await app.context.users.findByEmail(ADMIN_EMAIL))!;
+    await page.goto(`${app.issuer}/admin/users/${self.id}/disable`);
+    await page.getByRole('button', { name: 'Disable the account' }).click();
+    expect(await page.locator('.error-summary').innerText()).toContain('You cannot disable your own account here');
+    expect((await app.context.users.findById(self.id))?.status).toBe('active');
     await context.close();
   });
 });
