@@ -145,10 +145,14 @@ describe('clients', () => {
     await context.close();
   });
 
-  test('deleting a client asks for its name to be typed, then the client is gone', async () => {
+  test('a client\'s settings are saved; deleting it asks for its name to be typed, then it is gone', async () => {
     const registered = await app.context.clients.register({ name: 'Old app', redirectUris: [RP_REDIRECT_URI] });
     const { context, page } = await newPerson();
     await signInToConsole(page, ADMIN_EMAIL, `/admin/clients/${registered.clientId}`);
+    await page.getByLabel('Post-logout redirect URIs (optional)').fill('https://rp.example.test/signed-out');
+    await page.getByRole('button', { name: 'Save the settings' }).click();
+    expect(await page.getByRole('status').innerText()).toContain('The settings were saved.');
+    expect((await app.context.clients.show(registered.clientId)).metadata.post_logout_redirect_uris).toEqual(['https://rp.example.test/signed-out']);
     await page.getByRole('link', { name: 'Delete this client' }).click();
     await page.getByLabel('Type Old app to confirm').fill('Old');
     await page.getByRole('button', { name: 'Delete the client for good' }).click();
