@@ -10,9 +10,13 @@ import { serveCommand } from './cli/serve.js';
 import { logoutDeliveriesCommand, logoutDeliveriesListCommand, logoutDeliveriesRetryCommand } from './cli/logout-deliveries.js';
 import { sessionsListCommand, sessionsRevokeCommand } from './cli/sessions.js';
 import { usersResetTwoFactorCommand } from './cli/two-factor.js';
-import { usersActivateCommand, usersAddCommand, usersInviteCommand, usersRolesCommand, usersUnlockCommand } from './cli/users.js';
+import { usersSetPasswordCommand } from './cli/user-password.js';
+import { usersActivateCommand, usersDeleteCommand, usersDisableCommand, usersEnableCommand } from './cli/user-status.js';
+import { usersAddCommand, usersInviteCommand, usersRolesCommand, usersUnlockCommand } from './cli/users.js';
+import { usersListCommand } from './cli/users-list.js';
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersInviteCommand, usersActivateCommand, usersUnlockCommand, usersRolesCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand, keysListCommand, auditCommand,
+const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersListCommand, usersInviteCommand, usersDisableCommand, usersEnableCommand,
+  usersActivateCommand, usersDeleteCommand, usersSetPasswordCommand, usersUnlockCommand, usersRolesCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand, keysListCommand, auditCommand,
   sessionsListCommand, sessionsRevokeCommand, logoutDeliveriesCommand, logoutDeliveriesListCommand, logoutDeliveriesRetryCommand];
 
 const HELP = `Usage: gatehouse <command> [options]

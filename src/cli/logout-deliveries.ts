@@ -106,7 +106,7 @@ their next poll. Audited. Find ids with \`gatehouse logout-deliveries list --sta
     const flags = parseFlags(this, { delivery: { type: 'string' } }, argv);
     const id = requireFlag(this, flags.delivery, '--delivery');
     const { withSession } = await import('./session.js');
-    const delivery = await withSession(({ context }) => context.logoutDeliveryAdmin.retry(id, 'cli'));
+    const delivery = await withSession(({ context }) => context.logoutDeliveryAdmin.retry(id, 'admin-cli'));
     io.stdout(`queued delivery ${delivery.id} to ${delivery.clientId} again\n`);
   },
 };

@@ -17,11 +17,7 @@ Options:
   --email E   the user's sign-in email address (required)`,
   async run(argv, io) {
     const email = await parseEmailFlag(this, argv);
-    const wasOn = await withUserByEmail(email, async (context, user) => {
-      const removed = await context.twoFactor.reset(user.id);
-      await context.audit.record({ type: 'two_factor.reset', outcome: 'success', accountId: user.id, email: user.email, detail: { by: 'admin-cli', wasOn: removed } });
-      return removed;
-    });
+    const wasOn = await withUserByEmail(email, (context, user) => context.userAdmin.resetTwoFactor(user.id, { by: 'admin-cli' }));
     io.stdout(wasOn ? `two-factor sign-in removed for <${email}>\n` : `<${email}> had no two-factor sign-in to remove\n`);
   },
 };

@@ -1,5 +1,7 @@
-// `gatehouse users add|activate|invite|unlock|roles`: an operator's changes to people's accounts.
-import { checkInput, markSecret, parseFlags, readFirstLine, requireFlag, UsageError, type Command } from './args.js';
+// `gatehouse users add|invite|unlock|roles`: an operator's changes to people's accounts (disable,
+// enable and delete are in user-status.ts, list in users-list.ts, set-password in user-password.ts).
+import { checkInput, markSecret, parseFlags, requireFlag, UsageError, type Command } from './args.js';
+import { checkPasswordPolicy, readPasswordFromStdin } from './password-input.js';
 import { checkEmailFlag, parseEmailFlag, withUserByEmail } from './user-by-email.js';
 
 const options = {
@@ -47,8 +49,7 @@ Options:
     if (flags.password === undefined && !flags['password-stdin']) {
       throw new UsageError(`${this.name}: --password or --password-stdin is required (see \`gatehouse ${this.name} --help\`)`);
     }
-    const password = flags.password ?? (await readFirstLine(io.stdin));
-    markSecret(password);
+    const password = flags.password ?? (await readPasswordFromStdin(io));
 
     // Refuse bad input before the database is opened: nothing is written, nothing is waited for.
     await checkEmailFlag(this, email);
@@ -56,13 +57,7 @@ Options:
       throw new UsageError(`${this.name}: --name must be 1 to 200 characters`);
     }
     const { add: roles } = await checkRoleFlags(this, { add: flags.role });
-    // The same policy users.create applies, so the reason is the sentence a person would see.
-    const { loadSettingsFromEnvironment } = await import('../config.js');
-    const { createPasswordPolicy } = await import('../services/password-policy.js');
-    const { loadCommonPasswords } = await import('../services/common-passwords.js');
-    const policy = createPasswordPolicy({ ...loadSettingsFromEnvironment().passwordPolicy, commonPasswords: loadCommonPasswords });
-    const problem = policy.check(password, { email, name: flags.name });
-    if (problem) throw new UsageError(`${this.name}: ${problem.message}`);
+    await checkPasswordPolicy(this, password, { email, name: flags.name });
 
     const { withSession } = await import('./session.js');
     const user = await withSession(async ({ context }) => {
@@ -77,29 +72,6 @@ Options:
     });
     const granted = roles.length > 0 ? `; roles: ${roles.join(', ')}` : '';
     io.stdout(`created user ${user.id} <${user.email}>${user.emailVerified ? ' (email verified)' : ''}${granted}\n`);
-  },
-};
-
-export const usersActivateCommand: Command = {
-  name: 'users activate',
-  summary: 'reactivate a deactivated or disabled user',
-  help: `Usage: gatehouse users activate --email E
-
-Lets the user sign in again: undoes a deactivation (chosen by the person on their account page)
-or a disable. Needed when accounts.reactivation is "admin"; with "sign-in" a deactivated person
-can also come back by signing in.
-
-Options:
-  --email E          the user's email address (required)`,
-  async run(argv, io) {
-    const email = await parseEmailFlag(this, argv);
-    const { withSession } = await import('./session.js');
-    const user = await withSession(async ({ context }) => {
-      const activated = await context.users.activate(email);
-      await context.audit.record({ type: 'account.reactivated', outcome: 'success', accountId: activated.id, email: activated.email, detail: { by: 'admin-cli' } });
-      return activated;
-    });
-    io.stdout(`activated user ${user.id} <${user.email}>\n`);
   },
 };
 
@@ -148,7 +120,7 @@ Options:
   async run(argv, io) {
     const email = await parseEmailFlag(this, argv);
     const outcome = await withUserByEmail(email, async (context, user) => (
-      { user, wasLocked: await context.loginGuard.unlock(user.id, user.email, {}, 'admin-cli') }));
+      { user, wasLocked: await context.userAdmin.unlock(user.id, { by: 'admin-cli' }) }));
     io.stdout(`${outcome.wasLocked ? 'unlocked' : 'was not locked:'} user ${outcome.user.id} <${outcome.user.email}>\n`);
   },
 };

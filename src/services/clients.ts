@@ -15,6 +15,7 @@ import {
 import type { RevokeClientTokens } from './client-revocation.js';
 
 export { CLIENT_GRANTS, DEFAULT_CLIENT_SCOPE, parseClientInput, type ClientInput, type ClientRegistration } from './client-input.js';
+export type { ClientSummary };
 
 export interface RegisteredClient {
   clientId: string;

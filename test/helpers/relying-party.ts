@@ -46,6 +46,7 @@ export interface SignInOptions {
   email: string;
   password: string;
   scope?: string;
+  redirectUri?: string;
   extraParams?: Record<string, string>;
 }
 

@@ -12,6 +12,7 @@ import type { SessionEventBus } from '../../services/session-events.js';
 import { ADMIN_API_PATH } from '../../paths.js';
 import { adminCallerOf, createAdminAuthentication } from './bearer-auth.js';
 import { createAdminEventStream } from './event-stream.js';
+import { addClientRoutes, type ClientRoutesDeps } from './clients.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createApiRoutes } from './operations.js';
 import { addAuditRoutes, type AuditRoutesDeps } from './audit.js';
@@ -29,7 +30,7 @@ function chain(steps: Koa.Middleware[]): (ctx: Koa.Context) => Promise<void> {
   return (ctx) => run(ctx, 0);
 }
 
-export interface AdminApiDeps extends UserRoutesDeps, AuditRoutesDeps {
+export interface AdminApiDeps extends UserRoutesDeps, AuditRoutesDeps, ClientRoutesDeps {
   provider: Provider;
   issuer: string;
   limiter: RateLimiter;
@@ -61,6 +62,7 @@ export function createAdminApi(deps: AdminApiDeps) {
   addUserRoutes(routes, deps);
   addAuditRoutes(routes, deps);
   addUserActionRoutes(routes, deps);
+  addClientRoutes(routes, deps);
   routes.router.prefix(ADMIN_API_PATH);
 
   const document = buildOpenApiDocument(deps.issuer, routes.operations, API_VERSION);
