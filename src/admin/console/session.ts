@@ -44,8 +44,9 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 export function createConsoleSession(deps: ConsoleSessionDeps) {
   const { provider, issuer, users, twoFactor, twoFactorPolicy, audit, pages } = deps;
   const secure = issuer.startsWith('https://');
-  // Path /admin: the cookie goes nowhere else. Signed with COOKIE_SECRETS (the provider's keys).
-  const cookieName = 'gatehouse.admin';
+  // Path /admin: the cookie goes nowhere else. Signed with COOKIE_SECRETS (the provider's keys);
+  // over https __Secure- (RFC 6265bis §4.1.3; __Host- would need path /).
+  const cookieName = secure ? '__Secure-gatehouse.admin' : 'gatehouse.admin';
   const cookieOptions = { httpOnly: true, sameSite: 'lax', secure, path: ADMIN_CONSOLE_PATHS.home, signed: true, overwrite: true } as const;
   const signIn = createFirstPartySignIn({
     provider, issuer, clientId: ADMIN_CLIENT_ID, callbackUrl: adminCallbackUrl(issuer), cookieName: 'gatehouse.admin-sign-in',
