@@ -91,6 +91,22 @@ describe('signing in', () => {
     expect(await page.locator('main').innerText()).not.toContain('no such');
     await context.close();
   });
+  test('the role and the account are read on every request: a role taken away gives 403 at once, a disabled admin is signed out', async () => {
+    const email = 'fleeting-admin@example.com';
+    const id = await createAdmin(app, email);
+    const { context, page } = await newPerson();
+    await signInToConsole(page, email, '/admin/keys');
+    expect(await heading(page)).toBe('Signing keys');
+    const actor = { by: 'admin-cli' };
+    await app.context.userAdmin.setRole(id, 'admin', false, actor);
+    expect((await page.goto(`${app.issuer}/admin/keys`))!.status()).toBe(403);
+    await app.context.userAdmin.setRole(id, 'admin', true, actor);
+    expect((await page.goto(`${app.issuer}/admin/keys`))!.status()).toBe(200);
+    await app.context.userAdmin.disable(id, actor);
+    await page.goto(`${app.issuer}/admin/keys`);
+    expect(new URL(page.url()).pathname).toMatch(/^\/interaction\//);
+    await context.close();
+  });
 });
 
 describe('clients', () => {
