@@ -11,6 +11,7 @@ import { expectNoAxeViolations, launchChromium } from '../helpers/chromium.js';
 import { buildAuthorizationRequest, discoverIssuer, exchangeCode, RP_REDIRECT_URI, signIn } from '../helpers/relying-party.js';
 import { startBackchannelReceiver } from '../helpers/sessions.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
+import { settleStep, STEP_MS, totpCode } from '../helpers/totp.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const ADMIN_EMAIL = 'console-admin@example.com';
@@ -296,6 +297,41 @@ describe('back-channel logout deliveries', () => {
     const { deliveries } = await app.context.logoutDeliveryAdmin.list({ clientId: registered.clientId, since: new Date(0), limit: 1 });
     expect(deliveries[0]).toMatchObject({ attempts: expect.any(Number) });
     expect(['pending', 'failed']).toContain(deliveries[0]!.status);
+    await context.close();
+  });
+});
+
+describe('two-factor policy for admins', () => {
+  let strictApp: TestApp;
+  beforeAll(async () => {
+    const env = { SETTINGS_FILE: settings.file('admins-2fa', { twoFactor: { policy: { mode: 'optional', requiredForRoles: ['admin'] } } }) };
+    strictApp = await startTestApp({ env });
+  });
+  afterAll(async () => { await strictApp?.close(); });
+
+  test('an admin whose second factor was reset meanwhile is told why the console cannot serve them, and what to do', async () => {
+    const email = 'careful-admin@example.com';
+    const id = await createAdmin(strictApp, email);
+    const secret = (await strictApp.context.twoFactor.beginEnrolment(id, email)).secretText.replace(/ /g, '');
+    await settleStep();
+    // The previous step's code (still accepted) for enrolment, so that the sign-in's is a fresh one.
+    expect(await strictApp.context.twoFactor.confirmEnrolment(id, totpCode(secret, Date.now() - STEP_MS))).toMatchObject({ ok: true });
+
+    const { context, page } = await newPerson();
+    await page.goto(`${strictApp.issuer}/admin`);
+    await page.getByLabel('Email address').fill(email);
+    await page.getByLabel('Password').fill(ADMIN_TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('input[name="code"]').fill(totpCode(secret, Date.now()));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL((url) => url.pathname === '/admin');
+    expect(await heading(page)).toBe('Dashboard');
+
+    await strictApp.context.userAdmin.resetTwoFactor(id, { by: 'admin-cli' });
+    expect((await page.goto(`${strictApp.issuer}/admin`))!.status()).toBe(403);
+    expect(await heading(page)).toBe('Two-factor sign-in is required');
+    expect(await page.getByRole('link', { name: 'Set up two-factor sign-in' }).getAttribute('href')).toBe('/account/two-factor');
+    await expectNoAxeViolations(page);
     await context.close();
   });
 });
