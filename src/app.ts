@@ -49,6 +49,8 @@ export interface HttpParts {
   database: Database;
   redis?: RedisClient | undefined;
   limiter: RateLimiter;
+  /** Bounds and checks dynamic registration requests before the provider reads them. */
+  registrationGuard: Koa.Middleware;
   rememberFederatedSession: Parameters<typeof rememberFederatedSessions>[0];
   interactions: MountedRouter;
   federationCallback: MountedRouter;
@@ -73,6 +75,7 @@ export function createHttpApp(parts: HttpParts): App {
   provider.use(answerWithinBudget({ budgetMs: config.settings.requestBudgetMs, logger, renderer, wantsJson: answersJson(jsonPathPrefixes) }));
   provider.use(refuseNulInQuery());
   provider.use(acceptAuthorizationPost(provider.pathFor('authorization')));
+  provider.use(parts.registrationGuard);
   provider.use(limitTokenRequestsPerClient({ limiter: parts.limiter, rule: config.settings.rateLimits.tokenPerClient }));
   provider.use(serveAssets({ dir: path.join(PROJECT_ROOT, 'public'), prefix: '/assets/' }));
   provider.use(createHealthRouter({ database: parts.database, redis: parts.redis }).routes());

@@ -3,6 +3,7 @@
 // their heavy dependencies lazily, so `--help` stays fast.
 import { auditCommand } from './cli/audit.js';
 import { clientsAddCommand, clientsListCommand } from './cli/clients.js';
+import { clientsRegistrationTokenCommand } from './cli/client-registration-token.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpRequested, toOneLine, UsageError, type CliIo, type Command } from './cli/args.js';
 import { keysListCommand } from './cli/keys.js';
 import { migrateCommand } from './cli/migrate.js';
@@ -16,13 +17,16 @@ import { usersAddCommand, usersInviteCommand, usersRolesCommand, usersUnlockComm
 import { usersListCommand } from './cli/users-list.js';
 
 const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersListCommand, usersInviteCommand, usersDisableCommand, usersEnableCommand,
-  usersActivateCommand, usersDeleteCommand, usersSetPasswordCommand, usersUnlockCommand, usersRolesCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand, keysListCommand, auditCommand,
+  usersActivateCommand, usersDeleteCommand, usersSetPasswordCommand, usersUnlockCommand, usersRolesCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand, clientsRegistrationTokenCommand, keysListCommand, auditCommand,
   sessionsListCommand, sessionsRevokeCommand, logoutDeliveriesCommand, logoutDeliveriesListCommand, logoutDeliveriesRetryCommand];
+
+// Wide enough for the longest command name, so that a summary never runs into it.
+const NAME_WIDTH = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
 
 const HELP = `Usage: gatehouse <command> [options]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(19)}${c.summary}`).join('\n')}
+${COMMANDS.map((c) => `  ${c.name.padEnd(NAME_WIDTH)}${c.summary}`).join('\n')}
 
 Run \`gatehouse <command> --help\` for a command's options.
 
@@ -53,7 +57,7 @@ function resolve(argv: string[]): { command: Command; rest: string[] } {
   if (single) return { command: single, rest: argv.slice(1) };
   const group = COMMANDS.filter((c) => c.name.startsWith(`${first} `));
   if (group.length === 0) throw new UsageError(`unknown command "${first}" (see \`gatehouse --help\`)`);
-  const groupHelp = `Usage: gatehouse ${first} <command> [options]\n\nCommands:\n${group.map((c) => `  ${c.name.padEnd(19)}${c.summary}`).join('\n')}`;
+  const groupHelp = `Usage: gatehouse ${first} <command> [options]\n\nCommands:\n${group.map((c) => `  ${c.name.padEnd(NAME_WIDTH)}${c.summary}`).join('\n')}`;
   if (isHelp(second)) throw new HelpRequested(groupHelp);
   const command = group.find((c) => c.name === `${first} ${second}`);
   if (!command) {

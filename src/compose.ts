@@ -32,6 +32,9 @@ import { auditProviderEvents } from './oidc/audit-provider-events.js';
 import { createLogoutOutbox, createLogoutTokenMinter, routeProviderLogoutsThroughOutbox } from './oidc/backchannel-logout.js';
 import { createProviderPages } from './oidc/pages.js';
 import { createProvider } from './oidc/provider.js';
+import { auditRegistrationEvents } from './oidc/audit-registration-events.js';
+import { createInitialAccessTokens } from './oidc/registration.js';
+import { guardRegistration } from './oidc/registration-guard.js';
 import { supportedScopes } from './oidc/scopes.js';
 import { createSessionEnder } from './oidc/session-ending.js';
 import { federationCallbackUrl } from './paths.js';
@@ -118,9 +121,11 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   const reauthenticate = createReauthentication({ database, passwords, limiter, limit: settings.accounts.reauthenticationLimit, audit });
   const signingKeys = createSigningKeyService({ database, secretBox });
   const logoutDeliveryAdmin = createLogoutDeliveryAdmin({ database, audit });
+  // Ends a deleted client's grants and tokens, whether an admin or the client itself deletes it.
+  const revokeClientTokens = createClientRevoker({ adapters: withStorageFaults(adapters), database });
   const clients = createClientService({
     database, secretBox, audit, supportedScopes: supportedScopes(settings.resourceServers),
-    revokeClientTokens: createClientRevoker({ adapters: withStorageFaults(adapters), database }),
+    revokeClientTokens,
     clientChanged: adapters.forgetClient,
     secretRotationOverlapSeconds: settings.clients.secretRotationOverlapSeconds,
     maxRefreshTokenTtlSeconds: settings.ttlSeconds.refreshToken,
@@ -146,6 +151,8 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   const { revokeRefreshTokensOnEnd: offlinePolicy } = settings.sessions;
   // Ending sessions and revoking grants read the same stores as the provider, faults mapped alike.
   const guardedAdapters = withStorageFaults(adapters);
+  // Dynamic registration's initial access tokens: the CLI mints them, the provider counts their uses.
+  const initialAccessTokens = createInitialAccessTokens({ adapters: guardedAdapters, database });
   const sessions = createSessionService({
     database, events: sessionEvents, audit, maxPerAccount: settings.sessions.maxPerAccount, originOfCurrentRequest: currentRequestOrigin,
     ender: createSessionEnder({
@@ -175,7 +182,7 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
 
   return {
     config, logger, database, redis, adapters, secretBox, limiter, sessionEvents, logoutOutbox,
-    audit, passwords, passwordPolicy, users, mailer, mailQueue, loginGuard, signIn, reauthenticate, signingKeys, logoutDeliveryAdmin, clients, emailVerification, invitations,
+    audit, passwords, passwordPolicy, users, mailer, mailQueue, loginGuard, signIn, reauthenticate, signingKeys, logoutDeliveryAdmin, clients, revokeClientTokens, initialAccessTokens, emailVerification, invitations,
     registration, twoFactor, trustedDevices, upstreams, federatedAccounts, sessions, revokeAccountTokens, passwordReset, passwordChange,
     emailChange, accountClosure, signInAlerts, userDirectory, userAdmin,
     /** Flushes the audit batch and closes the event channel (the stores are the caller's). */
@@ -201,7 +208,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   // The provider, over the same stores, with the Session model indexed by account.
   await services.signingKeys.ensureKeys();
   const provider = createProvider({
-    config, logger, users, twoFactor: services.twoFactor,
+    config, logger, users, twoFactor: services.twoFactor, initialAccessTokens: services.initialAccessTokens,
     adapter: withStorageFaults(indexSessions(adapters, { database, onSignIn: sessions.recordSignIn })),
     signingKeys: await services.signingKeys.loadPrivateJwks(),
     pages: createProviderPages(renderer),
@@ -209,6 +216,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     acceptsClientSecret: services.clients.acceptsSecret,
   });
   auditProviderEvents(provider, audit, logger);
+  auditRegistrationEvents(provider, audit, logger);
   routeProviderLogoutsThroughOutbox(provider, services.logoutOutbox);
   // RP-initiated logout (end_session) with logout=yes ends the whole session.
   provider.on('end_session.success', (ctx: { oidc: { session?: { accountId?: string; uid?: string; destroyed?: boolean } } }) => {
@@ -265,8 +273,13 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     dashboard: createAdminDashboard({ database }),
   });
 
+  const registrationGuard = guardRegistration({
+    provider, offeredScopes: supportedScopes(settings.resourceServers), revokeClientTokens: services.revokeClientTokens,
+    limiter, perIp: settings.rateLimits.clientRegistrationPerIp,
+  });
+
   return createHttpApp({
-    config, logger, provider, renderer, database, redis: services.redis, limiter,
+    config, logger, provider, renderer, database, redis: services.redis, limiter, registrationGuard,
     rememberFederatedSession: federatedAccounts.rememberSession,
     interactions, federationCallback, adminApi: adminApi.middleware, account, adminConsole, accountMail,
     async close() {

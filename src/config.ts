@@ -236,6 +236,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
   const mail = resolveMail(env, production, dataDir);
   const settings = options.settings ?? loadSettings(env.SETTINGS_FILE ? path.resolve(env.SETTINGS_FILE) : undefined);
+  // Anyone on the network could register a client that shows our consent page under its own name.
+  if (production && settings.dynamicRegistration.mode === 'open') {
+    throw new ConfigError('dynamicRegistration.mode: must not be open in production (use token, with initial access tokens from `gatehouse clients registration-token`)');
+  }
   // A client's backchannel_logout_uri is its own to choose: production keeps the SSRF guard.
   if (production && settings.sessions.backchannelLogout.allowPrivateAddresses) {
     throw new ConfigError('sessions.backchannelLogout.allowPrivateAddresses: must be false in production');

@@ -71,6 +71,8 @@ export const settingsSchema = z.object({
     loginFailuresPerIp: rateLimitSchema,
     secondFactorPerIp: rateLimitSchema,
     registrationPerIp: rateLimitSchema,
+    // Dynamic client registration (RFC 7591): new clients from one IP.
+    clientRegistrationPerIp: rateLimitSchema,
     tokenPerClient: rateLimitSchema,
     // The admin API: every request per IP (before the token is looked up), and per admin account.
     adminApiPerIp: rateLimitSchema,
@@ -131,6 +133,10 @@ export const settingsSchema = z.object({
       retentionDays: positiveInt.max(3650),
     }).strict(),
   }).strict(),
+  // Dynamic client registration (RFC 7591, managed after through RFC 7592): off; token, where each
+  // registration presents an initial access token minted by `gatehouse clients registration-token`;
+  // or open, where anyone may register a client (development only: refused in production).
+  dynamicRegistration: z.object({ mode: z.enum(['off', 'token', 'open']) }).strict(),
   // Self-service sign-up: open, invite-only (an admin's invitation link is needed), or off (404);
   // how long an invitation link works.
   registration: z.object({ policy: z.enum(['open', 'invite-only', 'off']), invitationTtlSeconds: positiveInt }).strict(),

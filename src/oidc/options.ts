@@ -5,6 +5,7 @@ import type { JWK } from 'jose';
 import type { ResourceServerSettings, Settings } from '../config.js';
 import { ACCOUNT_CLIENT_ID, ADMIN_CLIENT_ID, accountCallbackUrl, adminCallbackUrl } from '../paths.js';
 import { providerCookies } from './provider-cookies.js';
+import { registrationFeatures, type InitialAccessTokens, type RegistrationMode } from './registration.js';
 import { supportedScopes } from './scopes.js';
 import { ACR_VALUES, buildInteractionPolicy } from './two-factor-policy.js';
 
@@ -32,6 +33,8 @@ export interface ProviderOptionsInput {
   ttlSeconds: Settings['ttlSeconds'];
   sessions: Pick<Settings['sessions'], 'rememberMeSeconds' | 'browserSessionSeconds' | 'idleTimeoutSeconds'>;
   resourceServers: Record<string, ResourceServerSettings>;
+  /** dynamicRegistration.mode, and how a limited initial access token's uses are counted. */
+  registration?: { mode: RegistrationMode; spendUse: InitialAccessTokens['spendUse'] } | undefined;
   /** twoFactor.policy.requiredForClients: clients whose sign-ins always include a second factor. */
   twoFactorClients: readonly string[];
   /** Set when twoFactor.policy.mode is 'required' or requiredForRoles names roles: whether this account must still enrol a second factor. */
@@ -192,6 +195,7 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
       // OpenID Back-Channel Logout 1.0: clients may register backchannel_logout_uri; every
       // notice goes through the outbox (see backchannel-logout.ts), never a single direct attempt.
       backchannelLogout: { enabled: true },
+      ...registrationFeatures(input.registration?.mode ?? 'off', input.registration?.spendUse ?? (async () => false)),
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: input.pages.logoutSource,

@@ -3,7 +3,10 @@
 import type Provider from 'oidc-provider';
 
 // Endpoints a client calls directly (not through a browser): their errors are RFC 6749 §5.2 JSON.
+// The registration endpoint's path also prefixes RFC 7592's client configuration endpoint.
 const API_ROUTES = ['token', 'introspection', 'revocation', 'pushed_authorization_request', 'userinfo', 'device_authorization', 'registration', 'jwks'] as const;
+// RFC 7592 read, update and delete (at the registration path + /:clientId).
+const CLIENT_CONFIGURATION_ROUTES = ['client', 'client_update', 'client_delete'];
 
 function pathsOf(provider: Provider, routes: readonly string[]): string[] {
   const paths: string[] = [];
@@ -19,7 +22,7 @@ function pathsOf(provider: Provider, routes: readonly string[]): string[] {
 
 /** Whether oidc-provider's route of this name answers clients, not browsers. */
 export function isApiRoute(route: string | undefined): boolean {
-  return (API_ROUTES as readonly (string | undefined)[]).includes(route);
+  return [...API_ROUTES, ...CLIENT_CONFIGURATION_ROUTES].includes(route ?? '');
 }
 
 /** Paths of the endpoints that answer clients, not browsers. */

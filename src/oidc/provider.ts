@@ -9,6 +9,7 @@ import { createFindAccount, type IdpOfSession } from './account.js';
 import { acceptStoredClientSecrets, type AcceptsClientSecret } from './client-secrets.js';
 import { createConsumeLast } from './consume-last.js';
 import { buildProviderOptions, type ProviderOptionsInput } from './options.js';
+import type { InitialAccessTokens } from './registration.js';
 import { revokeGrantOnConcurrentReuse } from './reuse-revocation.js';
 import { includeSidForEveryClient } from './session-id-claim.js';
 
@@ -21,6 +22,8 @@ export interface ProviderDeps {
   twoFactor: Pick<TwoFactorService, 'isEnrolled'>;
   signingKeys: JWK[];
   pages: ProviderOptionsInput['pages'];
+  /** Counts the uses of initial access tokens minted with a limit (dynamic registration). */
+  initialAccessTokens: Pick<InitialAccessTokens, 'spendUse'>;
   /** The upstream of a federated session, for the ID token's `idp` claim. */
   idpOfSession?: IdpOfSession;
   /** The stored secrets of a client, the previous one during its rotation overlap included. */
@@ -54,10 +57,14 @@ export function createProvider(deps: ProviderDeps): Provider {
     sessions: deps.config.settings.sessions,
     resourceServers: deps.config.settings.resourceServers,
     twoFactorClients: deps.config.settings.twoFactor.policy.requiredForClients,
+    registration: { mode: deps.config.settings.dynamicRegistration.mode, spendUse: deps.initialAccessTokens.spendUse },
     ...(lacksRequiredSecondFactor ? { lacksRequiredSecondFactor } : {}),
     pages: deps.pages,
   });
   const provider = new Provider(deps.config.issuer, options);
+  if (deps.config.settings.dynamicRegistration.mode === 'open') {
+    deps.logger.warn(`dynamicRegistration.mode is open: anyone who can reach ${provider.pathFor('registration')} can register a client; use token outside development`);
+  }
   // First in line, so that it sees the final answer of every token request.
   provider.use(consumeLast.middleware);
   // Only the addresses our own proxies appended count: the client writes whatever it likes to

@@ -20,6 +20,7 @@ export const AUDIT_EVENT_TYPES = [
   'consent.granted', 'consent.revoked', 'token.issued', 'token.revoked', 'logout', 'session.ended',
   'account.deactivated', 'account.reactivated', 'account.deleted', 'admin.user_changed', 'admin.client_changed', 'admin.api_refused',
   'federation.linked', 'federation.unlinked',
+  'client.registered', 'client.updated', 'client.deleted', 'client.initial_access_issued',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

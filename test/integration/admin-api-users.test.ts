@@ -221,6 +221,15 @@ describe('user administration through the admin API', () => {
     expect((await call(`/users/${user.id}/disable`, { method: 'POST', json: { keep_grants: 'yes' } })).status).toBe(400);
   });
 
+  it('will not let an admin disable or delete their own account, or take their own admin role (409)', async () => {
+    for (const [method, suffix] of [['POST', '/disable'], ['DELETE', ''], ['DELETE', '/roles/admin']] as const) {
+      const refused = await call(`/users/${adminId}${suffix}`, { method });
+      expect(refused.status, `${method} ${suffix}`).toBe(409);
+      expect((await json(refused)).error).toBe('conflict');
+    }
+    expect(await json(await call(`/users/${adminId}`))).toMatchObject({ status: 'active', roles: ['admin'] });
+  });
+
   it('audits every change with the admin who made it', async () => {
     const email = 'audited@example.test';
     const user = await app.context.users.create({ email, password: PASSWORD });

@@ -149,20 +149,39 @@ export async function deleteExpiredPayloads(db: Queryable, batchSize: number): P
   );
 }
 
-/** Ids of one model's live rows whose payload names this account (Grant, Session). */
-export async function findPayloadIdsByAccountId(db: Queryable, model: string, accountId: string): Promise<string[]> {
+type NamedBy = 'accountId' | 'clientId';
+
+async function findPayloadIdsNaming(db: Queryable, model: string, field: NamedBy, value: string): Promise<string[]> {
   const result = await db.query<{ id: string }>(
-    `SELECT id FROM oidc_payloads WHERE model = $1 AND payload->>'accountId' = $2 AND ${LIVE}`,
-    [model, accountId],
+    `SELECT id FROM oidc_payloads WHERE model = $1 AND payload->>'${field}' = $2 AND ${LIVE}`,
+    [model, value],
   );
   return result.rows.map((row) => row.id);
 }
 
-/** Ids of one model's live rows whose payload names this client (Grant, ClientCredentials). */
-export async function findPayloadIdsByClientId(db: Queryable, model: string, clientId: string): Promise<string[]> {
-  const result = await db.query<{ id: string }>(
-    `SELECT id FROM oidc_payloads WHERE model = $1 AND payload->>'clientId' = $2 AND ${LIVE}`,
-    [model, clientId],
+/** Ids of one model's live rows whose payload names this account (Grant, Session). */
+export function findPayloadIdsByAccountId(db: Queryable, model: string, accountId: string): Promise<string[]> {
+  return findPayloadIdsNaming(db, model, 'accountId', accountId);
+}
+
+/**
+ * Counts one use of a live row whose payload carries `maxUses`: true when a use was left (and is
+ * now spent), false when none is, the row has expired, or it is absent. One statement, so any
+ * number of concurrent callers on any node spend at most maxUses between them.
+ */
+export async function spendPayloadUse(db: Queryable, model: string, id: string): Promise<boolean> {
+  const result = await db.query(
+    `UPDATE oidc_payloads
+     SET payload = jsonb_set(payload, '{uses}', to_jsonb(COALESCE((payload->>'uses')::int, 0) + 1))
+     WHERE model = $1 AND id = $2 AND ${LIVE}
+       AND jsonb_typeof(payload->'maxUses') = 'number'
+       AND COALESCE((payload->>'uses')::int, 0) < (payload->>'maxUses')::int`,
+    [model, id],
   );
-  return result.rows.map((row) => row.id);
+  return result.rowCount === 1;
+}
+
+/** Ids of one model's live rows whose payload names this client (Grant, ClientCredentials). */
+export function findPayloadIdsByClientId(db: Queryable, model: string, clientId: string): Promise<string[]> {
+  return findPayloadIdsNaming(db, model, 'clientId', clientId);
 }
