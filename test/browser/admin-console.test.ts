@@ -2,7 +2,7 @@
 // Gatehouse itself, the role checked on every request, each page state checked with axe-core,
 // forms that work without JavaScript, and what the console's actions do to the protocol.
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createSettingsFiles } from '../helpers/accounts.js';
 import { Browser as TestBrowser } from '../helpers/browser.js';
@@ -13,6 +13,9 @@ import { startBackchannelReceiver } from '../helpers/sessions.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 import { settleStep, STEP_MS, totpCode } from '../helpers/totp.js';
 import { waitFor } from '../helpers/wait-for.js';
+
+// A real browser on a shared two-core machine: each test walks several pages.
+vi.setConfig({ testTimeout: 90_000 });
 
 const ADMIN_EMAIL = 'console-admin@example.com';
 // A rotated secret's predecessor works this long: short, so the test sees it stop.
