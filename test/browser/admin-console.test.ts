@@ -266,6 +266,36 @@ describe('users', () => {
     expect((await app.context.users.findById(self.id))?.status).toBe('active');
     await context.close();
   });
+  test('the everyday changes work as plain forms, without JavaScript: profile, email, roles, reset mail, invitation', async () => {
+    const email = 'grace@example.com';
+    const person = await app.context.users.create({ email, password: ADMIN_TEST_PASSWORD });
+    const { context, page } = await newPerson({ javaScriptEnabled: false });
+    await signInToConsole(page, ADMIN_EMAIL, `/admin/users/${person.id}`);
+    const notice = async () => page.getByRole('status').innerText();
+
+    await page.getByLabel('Name', { exact: true }).fill('Grace Hopper');
+    await page.getByRole('button', { name: 'Save the profile' }).click();
+    expect(await notice()).toContain('The profile was saved.');
+    await page.getByRole('button', { name: 'Mark the email as confirmed' }).click();
+    expect(await notice()).toContain('The email address is now marked as confirmed.');
+    await page.getByLabel('Grant a role').fill('support');
+    await page.getByRole('button', { name: 'Grant', exact: true }).click();
+    expect(await notice()).toContain('The role was granted.');
+    expect(await app.context.users.rolesOf(person.id)).toEqual(['support']);
+    await page.getByRole('button', { name: 'Take away the role support' }).click();
+    expect(await notice()).toContain('The role was taken away.');
+    await page.getByRole('button', { name: 'Send a password-reset email' }).click();
+    expect(await notice()).toContain('A password-reset email is on its way.');
+    expect(await app.context.users.findById(person.id)).toMatchObject({ name: 'Grace Hopper', emailVerified: true });
+    expect(await app.context.users.rolesOf(person.id)).toEqual([]);
+
+    await page.goto(`${app.issuer}/admin/users/new`);
+    await page.getByLabel('Email an invitation to register').check();
+    await page.getByLabel('Email address').fill('newcomer@example.com');
+    await page.getByRole('button', { name: 'Add the user' }).click();
+    expect(await notice()).toContain('The invitation is on its way.');
+    await context.close();
+  });
 });
 
 describe('back-channel logout deliveries', () => {
