@@ -6,7 +6,7 @@
 // maxAttempts, then kept as failed (and logged) for the operator.
 import { MailDeliveryError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { Database } from '../storage/db.js';
+import type { Database, Queryable } from '../storage/db.js';
 import {
   claimDueAccountMailJobs, deleteAccountMailJob, insertAccountMailJob, markAccountMailAttemptFailed,
   type AccountMailJob, type AccountMailKind,
@@ -18,14 +18,14 @@ import { retryDelaySeconds } from './logout-deliveries.js';
 export type { AccountMailJob, AccountMailKind } from '../storage/repositories/account-mail-jobs.js';
 
 export interface AccountMailQueue {
-  /** Queues the mail of `kind` for `email`; one INSERT, whatever the address. */
-  enqueue(kind: AccountMailKind, email: string, origin: RequestOrigin | undefined): Promise<void>;
+  /** Queues the mail of `kind` for `email`; one INSERT (in `db`, a caller's transaction, if given), whatever the address. */
+  enqueue(kind: AccountMailKind, email: string, origin: RequestOrigin | undefined, db?: Queryable): Promise<void>;
 }
 
 export function createAccountMailQueue(database: Database): AccountMailQueue {
   return {
-    async enqueue(kind, email, origin) {
-      await insertAccountMailJob(database, { kind, email, ip: origin?.ip ?? null, userAgent: origin?.userAgent ?? null });
+    async enqueue(kind, email, origin, db) {
+      await insertAccountMailJob(db ?? database, { kind, email, ip: origin?.ip ?? null, userAgent: origin?.userAgent ?? null });
     },
   };
 }

@@ -5,7 +5,7 @@ import { isUuid } from '../uuid.js';
 import { isUniqueViolation, type Database, type Queryable } from '../storage/db.js';
 import { addUserRoles, listUserRoles, removeUserRoles } from '../storage/repositories/user-roles.js';
 import {
-  findUserByEmail, findUserById, insertUser, setUserStatus, updatePasswordHash, updateProfile, type SignInRow, type UserRow,
+  findUserByEmail, findUserById, insertUser, insertUserUnlessEmailTaken, setUserStatus, updatePasswordHash, updateProfile, type SignInRow, type UserRow,
 } from '../storage/repositories/users.js';
 import { WeakPasswordError, type PasswordPolicy } from './password-policy.js';
 import type { PasswordService } from './passwords.js';
@@ -153,9 +153,20 @@ export function createUserService(deps: {
     }
   }
 
+  /**
+   * Inserts a prepared account without roles through `db`, or finds the account that has the
+   * address: the same statement and no error either way, so self-service registration does the
+   * same work for a taken address as for a new one (ASVS 5.0 V6.3.8).
+   */
+  async function insertUnlessTaken(prepared: PreparedUser, db: Queryable): Promise<{ created: boolean; user: User | undefined }> {
+    const { created, row } = await insertUserUnlessEmailTaken(db, prepared);
+    return { created, user: row && toUser(row) };
+  }
+
   return {
     prepare: prepareUser,
     insert: insertPrepared,
+    insertUnlessTaken,
 
     async create(input: NewUserInput): Promise<User> {
       return insertPrepared(await prepareUser(input));

@@ -32,6 +32,30 @@ export async function insertUser(db: Queryable, user: NewUser): Promise<UserRow>
   return result.rows[0]!;
 }
 
+/** The new account's row, or the row of the account that has the address (none if it went meanwhile). */
+export type InsertedOrOwner = { created: true; row: UserRow } | { created: false; row: UserRow | undefined };
+
+/**
+ * Inserts the account unless its address is taken, in one statement that returns either the new
+ * row (`created`) or the owner's: no error, and one round trip either way. A conflict with an
+ * account committed while this statement ran is not in its snapshot; it is read once more after.
+ */
+export async function insertUserUnlessEmailTaken(db: Queryable, user: NewUser): Promise<InsertedOrOwner> {
+  const result = await db.query<UserRow & { created: boolean }>(
+    `WITH inserted AS (
+       INSERT INTO users (email, email_verified, name, given_name, family_name, password_hash)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT ((lower(email))) DO NOTHING RETURNING *)
+     SELECT true AS created, * FROM inserted
+     UNION ALL
+     SELECT false AS created, * FROM users WHERE lower(email) = lower($1) AND NOT EXISTS (SELECT 1 FROM inserted)`,
+    [user.email, user.emailVerified, user.name ?? null, user.givenName ?? null, user.familyName ?? null, user.passwordHash],
+  );
+  const found = result.rows[0];
+  if (!found) return { created: false, row: await findUserByEmail(db, user.email) };
+  const { created, ...row } = found;
+  return { created, row };
+}
+
 export async function findUserById(db: Queryable, id: string): Promise<UserRow | undefined> {
   const result = await db.query<UserRow>('SELECT * FROM users WHERE id = $1', [id]);
   return result.rows[0];
