@@ -56,6 +56,7 @@ export interface HttpParts {
   federationCallback: MountedRouter;
   adminApi: Koa.Middleware;
   account: MountedRouter;
+  adminConsole: MountedRouter;
   accountMail: AccountMailWorker;
   close(): Promise<void>;
 }
@@ -84,6 +85,7 @@ export function createHttpApp(parts: HttpParts): App {
   provider.use(parts.federationCallback.routes() as Koa.Middleware);
   provider.use(parts.adminApi);
   provider.use(parts.account.routes() as Koa.Middleware);
+  provider.use(parts.adminConsole.routes() as Koa.Middleware);
 
   return { provider, callback: provider.callback(), accountMail: parts.accountMail, close: parts.close };
 }

@@ -9,6 +9,7 @@ import { createAccountRouter } from './account/router.js';
 import { createSessionStream } from './account/session-stream.js';
 import { createLogoutDeliveryAdmin } from './services/logout-delivery-admin.js';
 import { createAdminApi } from './admin/api/index.js';
+import { createConsoleRouter } from './admin/console/router.js';
 import { createHttpApp, type App } from './app.js';
 import { PROJECT_ROOT, type Config } from './config.js';
 import { createSecretBox } from './crypto/secret-box.js';
@@ -39,6 +40,7 @@ import { createSessionEnder } from './oidc/session-ending.js';
 import { federationCallbackUrl } from './paths.js';
 import { createAccountClosureService } from './services/account-closure.js';
 import { createAccountMailQueue, startAccountMailWorker } from './services/account-mail.js';
+import { createAdminDashboard } from './services/admin-dashboard.js';
 import { createAuditLog } from './services/audit.js';
 import { createLogoutTokenPoster } from './services/backchannel-http.js';
 import { createBackupCodeHasher } from './services/backup-codes.js';
@@ -266,6 +268,10 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   const account = createAccountRouter({
     ...services, provider, issuer, renderer, csrf, sessionStream, expiryWarningSeconds, federationCookies,
   });
+  const adminConsole = createConsoleRouter({
+    ...services, provider, issuer, renderer, csrf, twoFactorPolicy: settings.twoFactor.policy,
+    dashboard: createAdminDashboard({ database }),
+  });
 
   const registrationGuard = guardRegistration({
     provider, offeredScopes: supportedScopes(settings.resourceServers), revokeClientTokens: services.revokeClientTokens,
@@ -275,7 +281,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   return createHttpApp({
     config, logger, provider, renderer, database, redis: services.redis, limiter, registrationGuard,
     rememberFederatedSession: federatedAccounts.rememberSession,
-    interactions, federationCallback, adminApi: adminApi.middleware, account, accountMail,
+    interactions, federationCallback, adminApi: adminApi.middleware, account, adminConsole, accountMail,
     async close() {
       sessionStream.endAll();
       adminApi.endAll();

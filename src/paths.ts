@@ -53,12 +53,46 @@ export const ACCOUNT_PATHS = {
  */
 export const ACCOUNT_CLIENT_ID = 'gatehouse-account';
 
-/** Clients that are part of Gatehouse itself: configured in code, never changed or deleted by an admin. */
-export const BUILT_IN_CLIENT_IDS: readonly string[] = [ACCOUNT_CLIENT_ID];
-
 export function accountCallbackUrl(issuer: string): string {
   return `${issuer}${ACCOUNT_PATHS.signedIn}`;
 }
+
+// The admin console: pages signed in through Gatehouse itself as the built-in admin client, for
+// accounts that hold the admin role. `:id` segments are filled in by adminConsolePath().
+export const ADMIN_CONSOLE_PATHS = {
+  home: '/admin',
+  signIn: '/admin/sign-in',
+  signedIn: '/admin/signed-in',
+  signOut: '/admin/sign-out',
+  clients: '/admin/clients',
+  newClient: '/admin/clients/new',
+  client: '/admin/clients/:id',
+  rotateSecret: '/admin/clients/:id/rotate-secret',
+  deleteClient: '/admin/clients/:id/delete',
+  users: '/admin/users',
+  newUser: '/admin/users/new',
+  user: '/admin/users/:id',
+  userAction: '/admin/users/:id/:action',
+  audit: '/admin/audit',
+  deliveries: '/admin/deliveries',
+  retryDelivery: '/admin/deliveries/:id/retry',
+  keys: '/admin/keys',
+} as const;
+
+/** A console path with its `:id` (and `:action`) filled in, each segment URL-encoded. */
+export function adminConsolePath(path: string, params: Record<string, string>): string {
+  return path.replace(/:([a-z]+)/g, (_match, name: string) => encodeURIComponent(params[name] ?? ''));
+}
+
+/** The built-in client the admin console signs in with: public, PKCE, no consent page. */
+export const ADMIN_CLIENT_ID = 'gatehouse-admin';
+
+export function adminCallbackUrl(issuer: string): string {
+  return `${issuer}${ADMIN_CONSOLE_PATHS.signedIn}`;
+}
+
+/** Clients that are part of Gatehouse itself: configured in code, never changed or deleted by an admin. */
+export const BUILT_IN_CLIENT_IDS: readonly string[] = [ACCOUNT_CLIENT_ID, ADMIN_CLIENT_ID];
 
 // The admin API. It is a resource server of Gatehouse itself (RFC 8707): an admin's app asks for
 // `resource=<issuer>/admin/api` and the `admin` scope, and gets a short-lived opaque access token

@@ -1,5 +1,6 @@
-// Renders EJS views inside the one layout. Views receive plain view models and escape everything
-// they print; the only raw output is the view's own rendered HTML placed into the layout.
+// Renders EJS views inside a layout (the hosted pages' card, or the admin console's). Views receive
+// plain view models and escape everything they print; the only raw output is the view's own
+// rendered HTML placed into the layout.
 import path from 'node:path';
 import ejs from 'ejs';
 import type Koa from 'koa';
@@ -7,6 +8,8 @@ import type Koa from 'koa';
 export interface PageModel {
   /** The document title and the page heading's default. */
   title: string;
+  /** The layout around the view (views/layouts/<name>.ejs); it sees the whole model. Default: main. */
+  layout?: 'main' | 'admin';
   [key: string]: unknown;
 }
 
@@ -18,7 +21,6 @@ export interface Renderer {
 }
 
 const VIEW_NAME = /^[a-z0-9-]+(\/[a-z0-9-]+)*$/;
-const LAYOUT = 'layouts/main';
 
 export function createRenderer(options: { viewsDir: string; cache: boolean }): Renderer {
   const { viewsDir, cache } = options;
@@ -31,7 +33,7 @@ export function createRenderer(options: { viewsDir: string; cache: boolean }): R
   async function renderPage(view: string, model: PageModel): Promise<string> {
     const ejsOptions = { cache, async: false, rmWhitespace: false } as const;
     const body = await ejs.renderFile(viewPath(view), model, ejsOptions);
-    return ejs.renderFile(viewPath(LAYOUT), { title: model.title, body }, ejsOptions);
+    return ejs.renderFile(viewPath(`layouts/${model.layout ?? 'main'}`), { ...model, body }, ejsOptions);
   }
 
   return {

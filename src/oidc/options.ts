@@ -4,7 +4,7 @@ import { errors, type Configuration, type KoaContextWithOIDC, type ResourceServe
 import type { JWK } from 'jose';
 import type { ResourceServerSettings, Settings } from '../config.js';
 import { CLIENT_TTL_BOUNDS } from '../services/client-input.js';
-import { ACCOUNT_CLIENT_ID, accountCallbackUrl } from '../paths.js';
+import { ACCOUNT_CLIENT_ID, ADMIN_CLIENT_ID, accountCallbackUrl, adminCallbackUrl } from '../paths.js';
 import { providerCookies } from './provider-cookies.js';
 import { registrationFeatures, type InitialAccessTokens, type RegistrationMode } from './registration.js';
 import { supportedScopes } from './scopes.js';
@@ -104,15 +104,18 @@ export function sessionTtlSeconds(
   return Math.max(1, Math.min(sessions.idleTimeoutSeconds, startedAt + absolute - nowSeconds));
 }
 
+/** Gatehouse's own pages (account, admin console): part of Gatehouse, so there is nothing to consent to. */
+const FIRST_PARTY_CLIENTS: ReadonlySet<string> = new Set([ACCOUNT_CLIENT_ID, ADMIN_CLIENT_ID]);
+
 /**
  * oidc-provider's default (the grant the session or the consent step names), plus one for the
- * account pages: they are part of Gatehouse, so there is nothing to consent to.
+ * first-party clients, whose consent is implied.
  */
 export const loadExistingGrant: NonNullable<Configuration['loadExistingGrant']> = async (ctx) => {
   const { client, session, result, provider } = ctx.oidc;
   const grantId = result?.consent?.grantId ?? session?.grantIdFor(client!.clientId);
   if (grantId) return provider.Grant.find(grantId);
-  if (client?.clientId !== ACCOUNT_CLIENT_ID || !session?.accountId) return undefined;
+  if (!client || !FIRST_PARTY_CLIENTS.has(client.clientId) || !session?.accountId) return undefined;
   const grant = new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
   grant.addOIDCScope('openid');
   await grant.save();
@@ -128,6 +131,13 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
       client_name: 'your Gatehouse account',
       token_endpoint_auth_method: 'none',
       redirect_uris: [accountCallbackUrl(input.issuer)],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+    }, {
+      client_id: ADMIN_CLIENT_ID,
+      client_name: 'the Gatehouse admin console',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: [adminCallbackUrl(input.issuer)],
       grant_types: ['authorization_code'],
       response_types: ['code'],
     }],

@@ -12,6 +12,7 @@ import { cliEnvironment, runCli } from '../helpers/gatehouse-process.js';
 import { discoverIssuer, exchangeCode, RP_REDIRECT_URI, signIn } from '../helpers/relying-party.js';
 import { startBackchannelReceiver, type BackchannelReceiver } from '../helpers/sessions.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const settings = createSettingsFiles('gh-admin-audit-');
 afterAll(() => settings.remove());
@@ -19,16 +20,6 @@ afterAll(() => settings.remove());
 const ONE_ATTEMPT = {
   sessions: { backchannelLogout: { allowPrivateAddresses: true, pollIntervalMs: 100, maxAttempts: 1, baseDelaySeconds: 1, maxDelaySeconds: 1, timeoutMs: 1000 } },
 };
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 type Delivery = { id: string; client_id: string; status: string; attempts: number; last_error: string | null };
 

@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, parseForms, type Page } from '../helpers/browser.js';
 import { uniqueEmail } from '../helpers/accounts.js';
+import { createAdmin, ADMIN_TEST_PASSWORD } from '../helpers/admin.js';
 import { RP_REDIRECT_URI } from '../helpers/relying-party.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 
@@ -62,9 +63,25 @@ describe('cookies under an https issuer', () => {
     for (let steps = 0; steps < 3 && page.status === 200; steps += 1) page = await submitFirstForm(browser, page);
     expect(page.location, page.body).toMatch(new RegExp(`^${RP_REDIRECT_URI}\\?code=`));
 
+    expectPrefixed(browser, ['__Host-_session', '__Secure-_interaction', '__Secure-_interaction_resume']);
+  });
+
+  it('prefixes the admin console\'s cookies too', async () => {
+    await createAdmin(app, 'cookie-admin@example.test');
+    const browser = new Browser();
+    const login = await visit(browser, `${PUBLIC_ISSUER}/admin`);
+    expect(login.status, login.body).toBe(200);
+    const page = await submitFirstForm(browser, login, { email: 'cookie-admin@example.test', password: ADMIN_TEST_PASSWORD });
+    expect(page.status, page.body).toBe(200);
+    expect(page.body).toContain('Dashboard');
+    expectPrefixed(browser, ['__Host-gatehouse.admin-sign-in', '__Secure-gatehouse.admin']);
+  });
+
+  /** Every cookie set on the way is prefixed and Secure; `expected` (and their signatures) among them. */
+  function expectPrefixed(browser: Browser, expected: string[]): void {
     const cookies = browser.history.flatMap((visited) => visited.headers.getSetCookie());
     const names = new Set(cookies.map((cookie) => cookie.slice(0, cookie.indexOf('='))));
-    for (const name of ['__Host-_session', '__Secure-_interaction', '__Secure-_interaction_resume']) {
+    for (const name of expected) {
       expect(names).toContain(name);
       expect(names).toContain(`${name}.sig`);
     }
@@ -78,5 +95,5 @@ describe('cookies under an https issuer', () => {
         expect(cookie.toLowerCase(), name).not.toContain('domain=');
       }
     }
-  });
+  }
 });
