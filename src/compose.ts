@@ -174,7 +174,7 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   const userDirectory = createUserDirectory({ database, users });
   const userAdmin = createUserAdmin({
     database, users, directory: userDirectory, audit, sessions, revokeAccountTokens, accountClosure, twoFactor, loginGuard, invitations,
-    mailQueue, passwords, passwordPolicy, registrationPolicy: settings.registration.policy,
+    mailQueue, passwords, passwordPolicy, registrationPolicy: settings.registration.policy, mailer, logger, issuer,
   });
   const signInAlerts = createSignInAlerts({
     database, mailer, audit, logger, issuer, revokeAccountTokens, startPasswordReset: (email, origin) => passwordReset.request(email, origin),

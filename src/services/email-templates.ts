@@ -17,6 +17,7 @@ export interface EmailTemplateData {
   'account-locked': { name?: string; lockedUntil: Date; lockedSource: string; unlockLink: string; resetLink: string };
   'second-factor-locked': { name?: string; lockedUntil: Date; resetLink: string };
   'new-sign-in': { name?: string; signedInAt: Date; device: string; ip: string; notMeLink: string };
+  'two-factor-reset': { name?: string; resetAt: Date; resetLink: string };
 }
 
 export type EmailTemplateName = keyof EmailTemplateData;
@@ -24,7 +25,7 @@ export type EmailTemplateName = keyof EmailTemplateData;
 export const EMAIL_TEMPLATE_NAMES: readonly EmailTemplateName[] = [
   'verify-email', 'password-reset', 'password-changed', 'registration-attempt', 'email-changed',
   'confirm-email-change', 'email-change-attempt', 'account-closed', 'invitation', 'account-locked', 'new-sign-in',
-  'second-factor-locked',
+  'second-factor-locked', 'two-factor-reset',
 ];
 
 export interface RenderedEmail {

@@ -17,6 +17,10 @@ import { WeakPasswordError, type PasswordPolicy } from './password-policy.js';
 import type { PasswordService } from './passwords.js';
 import type { SessionService } from './sessions.js';
 import type { TwoFactorService } from './two-factor.js';
+import { sendNotice, type MailMessage, type Mailer } from './email.js';
+import type { EmailTemplateName } from './email-templates.js';
+import type { Logger } from '../logger.js';
+import { ACCOUNT_PATHS } from '../paths.js';
 import type { UserDirectory } from './user-directory.js';
 import { emailSchema, parseRoles, type NewUserInput, type User, type UserService } from './users.js';
 
@@ -58,12 +62,23 @@ export function createUserAdmin(deps: {
   loginGuard: LoginGuard;
   invitations: InvitationService;
   mailQueue: AccountMailQueue;
+  /** Notices to the person of changes to how they sign in (ASVS 5.0 V6.3.7). */
+  mailer: Mailer;
+  logger: Logger;
+  issuer: string;
   passwords: PasswordService;
   passwordPolicy: PasswordPolicy;
   /** registration.policy: under "off" an invitation could not be used. */
   registrationPolicy: 'open' | 'invite-only' | 'off';
 }) {
   const { database, users, directory, audit, sessions, revokeAccountTokens, accountClosure } = deps;
+  const forgotPasswordLink = `${deps.issuer}${ACCOUNT_PATHS.forgotPassword}`;
+  const nameOf = (user: User) => (user.name ? { name: user.name } : {});
+
+  /** A notice to the account's address as it was; its loss is logged, never undoes the change. */
+  function notify<T extends EmailTemplateName>(user: User, message: Omit<MailMessage<T>, 'to'>, what: string): Promise<void> {
+    return sendNotice(deps.mailer, deps.logger, { ...message, to: user.email } as MailMessage<T>, { userId: user.id, what });
+  }
 
   function changed(user: Pick<User, 'id' | 'email'>, actor: AdminActor, detail: AuditDetail) {
     return {
@@ -118,6 +133,12 @@ export function createUserAdmin(deps: {
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError(`a user with email ${next.email} already exists`);
       throw error;
+    }
+    // As a self-service change does: the old address hears where its mail now goes.
+    if (fields.includes('email')) {
+      await notify(user, {
+        template: 'email-changed', data: { ...nameOf(user), newEmail: next.email, changedAt: new Date(), resetLink: forgotPasswordLink },
+      }, 'email changed notice');
     }
     return directory.require(user.id);
   }
@@ -174,6 +195,9 @@ export function createUserAdmin(deps: {
     const user = await directory.require(id);
     const wasOn = await deps.twoFactor.reset(user.id);
     await audit.record({ type: 'two_factor.reset', outcome: 'success', accountId: user.id, email: user.email, ...actor.origin, detail: { by: actor.by, wasOn } });
+    if (wasOn) {
+      await notify(user, { template: 'two-factor-reset', data: { ...nameOf(user), resetAt: new Date(), resetLink: forgotPasswordLink } }, 'two-factor reset notice');
+    }
     return wasOn;
   }
 
@@ -210,6 +234,7 @@ export function createUserAdmin(deps: {
       await audit.record(changed(user, actor, { action: 'password_set', trustedDevicesRevoked: devices }), tx);
     });
     const revoked = await revokeAccountTokens(user.id, { reason: 'password-reset', by: actor.by });
+    await notify(user, { template: 'password-changed', data: { ...nameOf(user), changedAt: new Date(), resetLink: forgotPasswordLink } }, 'password changed notice');
     return { user, sessions: revoked.sessions.length };
   }
 

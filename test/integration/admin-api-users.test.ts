@@ -8,6 +8,7 @@ import { createSettingsFiles, signInOffline, storageVariants, uniqueEmail } from
 import { adminConsoleClient, adminToken, callAdminApi, createAdmin, ADMIN_TEST_PASSWORD } from '../helpers/admin.js';
 import { Browser } from '../helpers/browser.js';
 import { latestMailTo } from '../helpers/outbox.js';
+import { totpCode } from '../helpers/totp.js';
 import { buildAuthorizationRequest, discoverIssuer, RP_REDIRECT_URI } from '../helpers/relying-party.js';
 import { startBackchannelReceiver, validateLogoutToken, type BackchannelReceiver } from '../helpers/sessions.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
@@ -269,6 +270,31 @@ describe('user administration through the admin API', () => {
     // The new password works; the old one does not.
     expect((await app.context.users.authenticateWithPassword('audited.new@example.test', 'a brand new long passphrase'))?.id).toBe(user.id);
     expect(await app.context.users.authenticateWithPassword('audited.new@example.test', PASSWORD)).toBeUndefined();
+  });
+
+  it('tells the person of each change to how they sign in (ASVS 5.0 V6.3.7): two-factor reset, a new password, and a new address, told to the old one', async () => {
+    const email = 'told@example.test';
+    const user = await app.context.users.create({ email, password: PASSWORD, emailVerified: true, name: 'Tolda' });
+    const { secretText } = await app.context.twoFactor.beginEnrolment(user.id, email);
+    expect((await app.context.twoFactor.confirmEnrolment(user.id, totpCode(secretText, Date.now()))).ok).toBe(true);
+
+    expect(await json(await call(`/users/${user.id}/reset-two-factor`, { method: 'POST' }))).toMatchObject({ was_on: true });
+    const reset = latestMailTo(app.config.mail.outboxDir, email)!;
+    expect(reset.subject).toBe('Two-factor sign-in was turned off on your account');
+    expect(reset.text).toContain('An administrator turned off two-factor sign-in');
+    expect(reset.html).toContain('Reset your password');
+    // Nothing to say when there was nothing to turn off.
+    expect(await json(await call(`/users/${user.id}/reset-two-factor`, { method: 'POST' }))).toMatchObject({ was_on: false });
+    expect(latestMailTo(app.config.mail.outboxDir, email)!.subject).toBe(reset.subject);
+
+    expect((await call(`/users/${user.id}/password`, { method: 'PUT', json: { password: 'quiet harbour lanterns at dusk' } })).status).toBe(200);
+    expect(latestMailTo(app.config.mail.outboxDir, email)!.text).toContain('The password of your account was changed');
+
+    expect((await call(`/users/${user.id}`, { method: 'PATCH', json: { email: 'told.new@example.test' } })).status).toBe(200);
+    const moved = latestMailTo(app.config.mail.outboxDir, email)!;
+    expect(moved.text).toContain('was changed on');
+    expect(moved.text).toContain('told.new@example.test');
+    expect(latestMailTo(app.config.mail.outboxDir, 'told.new@example.test')).toBeUndefined();
   });
 
   it('deletes a user as self-service deletion does: gone (404 after), audit rows kept without the address, audited naming the admin', async () => {

@@ -234,6 +234,7 @@ describe('templates', () => {
     'account-locked': { name: hostile, lockedUntil: changedAt, lockedSource: 'the network address 203.0.113.9', unlockLink: LINK, resetLink: LINK },
     'second-factor-locked': { name: hostile, lockedUntil: changedAt, resetLink: LINK },
     'new-sign-in': { name: hostile, signedInAt: changedAt, device: hostile, ip: '203.0.113.9', notMeLink: LINK },
+    'two-factor-reset': { name: hostile, resetAt: changedAt, resetLink: LINK },
   };
 
   it.each(EMAIL_TEMPLATE_NAMES)('%s renders a subject, a text and an HTML part with data escaped', async (name) => {
