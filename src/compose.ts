@@ -270,7 +270,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   });
   const adminConsole = createConsoleRouter({
     ...services, provider, issuer, renderer, csrf, twoFactorPolicy: settings.twoFactor.policy,
-    dashboard: createAdminDashboard({ database }),
+    dashboard: createAdminDashboard({ database }), limiter, perIp: settings.rateLimits.adminConsolePerIp,
   });
 
   const registrationGuard = guardRegistration({

@@ -76,6 +76,8 @@ export const settingsSchema = z.object({
     tokenPerClient: rateLimitSchema,
     // The admin API: every request per IP (before the token is looked up), and per admin account.
     adminApiPerIp: rateLimitSchema,
+    // The admin console's pages, signed in or not, per IP.
+    adminConsolePerIp: rateLimitSchema,
     adminApiPerAccount: rateLimitSchema,
   }).strict(),
   // The admin API (/admin/api): how long its access tokens live (short: they carry an admin's

@@ -17,6 +17,8 @@ import type { TwoFactorPolicy, TwoFactorService } from '../../services/two-facto
 import type { UserAdmin } from '../../services/user-admin.js';
 import type { UserDirectory } from '../../services/user-directory.js';
 import type { UserService } from '../../services/users.js';
+import { RateLimitedError } from '../../errors.js';
+import type { RateLimit, RateLimiter } from '../../services/rate-limiter.js';
 import { createAuditSteps } from './audit.js';
 import { createClientActionSteps } from './client-actions.js';
 import { createClientsSteps } from './clients.js';
@@ -45,6 +47,9 @@ export interface ConsoleRouterDeps {
   dashboard: AdminDashboard;
   logoutDeliveryAdmin: LogoutDeliveryAdmin;
   signingKeys: { list(): Promise<SigningKeySummary[]> };
+  limiter: RateLimiter;
+  /** Console requests from one IP, signed in or not (as the admin API counts its own). */
+  perIp: RateLimit;
 }
 
 export function createConsoleRouter(deps: ConsoleRouterDeps): Router<ConsoleState> {
@@ -69,6 +74,13 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router<ConsoleStat
   // Everything here is about people and secrets: never cached.
   router.use(async function noStore(ctx, next) {
     ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+  router.use(async function limitConsoleRequests(ctx, next) {
+    const decision = await deps.limiter.hit(`admin-console:ip:${ctx.ip}`, deps.perIp);
+    if (!decision.allowed) {
+      throw new RateLimitedError(`Too many requests to the admin console. Try again in ${decision.retryAfterSeconds} seconds.`, decision.retryAfterSeconds);
+    }
     await next();
   });
   router.get(PATHS.signIn, session.startSignIn);
