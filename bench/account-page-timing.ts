@@ -13,9 +13,9 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { startServer } from '../src/main.js';
+import { createBenchDatabase } from './stores.js';
 import { kolmogorovSmirnov, median, shuffled } from './timing-statistics.js';
 
 const { values: args } = parseArgs({
@@ -30,25 +30,6 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-async function freshDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `gh_timing_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.href,
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
 }
 
 /** One browser: the CSRF cookie and the token of a form page, reused for every POST. */
@@ -86,7 +67,7 @@ async function measure(label: string, run: (known: boolean, index: number) => Pr
 }
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gh-timing-'));
-const database = args['database-url'] ? await freshDatabase(args['database-url']) : undefined;
+const database = args['database-url'] ? await createBenchDatabase(args['database-url']) : undefined;
 const settingsFile = path.join(dataDir, 'settings.json');
 const wide = { points: 1_000_000_000, windowSeconds: 60 };
 writeFileSync(settingsFile, JSON.stringify({
