@@ -22,13 +22,26 @@ import type { EmailTemplateName } from './email-templates.js';
 import type { Logger } from '../logger.js';
 import { ACCOUNT_PATHS } from '../paths.js';
 import type { UserDirectory } from './user-directory.js';
-import { emailSchema, parseRoles, type NewUserInput, type User, type UserService } from './users.js';
+import { ADMIN_ROLE, emailSchema, parseRoles, type NewUserInput, type User, type UserService } from './users.js';
 
 /** Who made a change and from where, for the audit rows. */
 export interface AdminActor {
   /** admin:<account id> for the API, admin-cli for the command line. */
   by: string;
   origin?: Partial<RequestOrigin> | undefined;
+  /** The acting admin's own account, when an admin (not the command line) makes the change. */
+  accountId?: string | undefined;
+}
+
+/**
+ * An admin does not disable or delete their own account, nor take their own admin role: the last
+ * admin would lock everyone out. Another admin, or the command line, can.
+ */
+function refuseSelfLockout(id: string, actor: AdminActor, what: 'disable' | 'delete' | 'take away the admin role of'): void {
+  if (actor.accountId !== undefined && actor.accountId === id) {
+    const doing = what === 'take away the admin role of' ? 'take away your own admin role' : `${what} your own account`;
+    throw new ConflictError(`You cannot ${doing} here; ask another admin, or use the gatehouse command.`);
+  }
 }
 
 const optionalName = (max: number) => z.string().trim().max(max).nullable().transform((value) => value || null);
@@ -160,6 +173,7 @@ export function createUserAdmin(deps: {
    * keepGrants, only the sessions end; the grants stay, unusable while the account is disabled.
    */
   async function disable(id: string, actor: AdminActor, options: { keepGrants?: boolean } = {}): Promise<DisableOutcome> {
+    refuseSelfLockout(id, actor, 'disable');
     const user = await directory.require(id);
     await database.transaction(async (tx) => {
       await setUserStatus(tx, user.id, 'disabled');
@@ -187,6 +201,7 @@ export function createUserAdmin(deps: {
 
   /** Deletes the account exactly as the person's own deletion does (account-closure.ts). */
   async function remove(id: string, actor: AdminActor): Promise<void> {
+    refuseSelfLockout(id, actor, 'delete');
     await accountClosure.erase(await directory.require(id), { by: actor.by });
   }
 
@@ -241,6 +256,7 @@ export function createUserAdmin(deps: {
   /** Grants or takes away one role; `changed` is false when the user already had (or lacked) it. */
   async function setRole(id: string, role: string, grant: boolean, actor: AdminActor): Promise<{ roles: string[]; changed: boolean }> {
     const [checked] = parseRoles([role]);
+    if (!grant && checked === ADMIN_ROLE) refuseSelfLockout(id, actor, 'take away the admin role of');
     const user = await directory.require(id);
     const done = await database.transaction(async (tx) => {
       const touched = grant ? await addUserRoles(tx, user.id, [checked!]) : await removeUserRoles(tx, user.id, [checked!]);

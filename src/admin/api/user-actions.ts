@@ -2,9 +2,8 @@
 // there is none) and is audited naming the admin (services/user-admin.ts).
 import type Koa from 'koa';
 import { z } from 'zod';
-import { ConflictError, ValidationError } from '../../errors.js';
-import { ADMIN_ROLE, roleSchema } from '../../services/users.js';
-import { adminCallerOf } from './bearer-auth.js';
+import { ValidationError } from '../../errors.js';
+import { roleSchema } from '../../services/users.js';
 import type { ApiRoutes } from './operations.js';
 import { actorOf, userJson, withPasswordField, type UserRoutesDeps } from './users.js';
 
@@ -17,13 +16,6 @@ const passwordBody = z.object({ password: z.string().min(1).max(1024) }).strict(
 
 function idOf(ctx: Koa.Context): string {
   return String(ctx.params.id ?? '');
-}
-
-/** The id named, unless it is the calling admin's own: an admin cannot lock themselves out by mistake. */
-function otherThanCaller(ctx: Koa.Context, what: string): string {
-  const id = idOf(ctx);
-  if (id === adminCallerOf(ctx).accountId) throw new ConflictError(`an admin cannot ${what} their own account here; ask another admin, or use the gatehouse command`);
-  return id;
 }
 
 function roleOf(ctx: Koa.Context): string {
@@ -43,7 +35,7 @@ export function addUserActionRoutes(routes: ApiRoutes, deps: UserRoutesDeps): vo
     description: 'The account may be compromised, so offline_access grants are revoked too unless keep_grants is set (RFC 9700 §4.14).',
     success: { description: '`{"user": …, "sessions_ended": n, "grants_revoked": n or null}`' }, responses: { 409: 'the account is the calling admin\'s own' },
   }, async (ctx, { body }) => {
-    const outcome = await userAdmin.disable(otherThanCaller(ctx, 'disable'), actorOf(ctx), { keepGrants: body.keep_grants });
+    const outcome = await userAdmin.disable(idOf(ctx), actorOf(ctx), { keepGrants: body.keep_grants });
     return { user: await userJson(users, outcome.user), sessions_ended: outcome.sessions, grants_revoked: outcome.grants ?? null };
   });
 
@@ -54,7 +46,7 @@ export function addUserActionRoutes(routes: ApiRoutes, deps: UserRoutesDeps): vo
     tag: 'users', summary: 'delete a user as their own deletion does: signed out everywhere, audit rows anonymised',
     success: { status: 204, description: 'deleted' }, responses: { 409: 'the account is the calling admin\'s own' },
   }, async (ctx) => {
-    await userAdmin.remove(otherThanCaller(ctx, 'delete'), actorOf(ctx));
+    await userAdmin.remove(idOf(ctx), actorOf(ctx));
   });
 
   routes.post('/users/:id/reset-two-factor', {
@@ -91,6 +83,6 @@ export function addUserActionRoutes(routes: ApiRoutes, deps: UserRoutesDeps): vo
     tag: 'users', summary: 'take a role away from the user', success: { description: '`{"roles": [...], "changed": boolean}`' },
   }, async (ctx) => {
     const role = roleOf(ctx);
-    return userAdmin.setRole(role === ADMIN_ROLE ? otherThanCaller(ctx, 'take the admin role from') : idOf(ctx), role, false, actorOf(ctx));
+    return userAdmin.setRole(idOf(ctx), role, false, actorOf(ctx));
   });
 }

@@ -51,7 +51,7 @@ export function byCaller(ctx: Koa.Context) {
 
 /** The admin and where the request came from, for the audit rows of a change. */
 export function actorOf(ctx: Koa.Context): AdminActor {
-  return { ...byCaller(ctx), origin: requestMeta(ctx) };
+  return { ...byCaller(ctx), origin: requestMeta(ctx), accountId: adminCallerOf(ctx).accountId };
 }
 
 /** A refused password as a field of the body, like every other refused field. */

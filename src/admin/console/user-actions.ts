@@ -9,10 +9,9 @@ import { ADMIN_CONSOLE_PATHS as PATHS } from '../../paths.js';
 import type { SessionService } from '../../services/sessions.js';
 import type { UserAdmin } from '../../services/user-admin.js';
 import type { UserDetail, UserDirectory } from '../../services/user-directory.js';
-import { ADMIN_ROLE } from '../../services/users.js';
 import { actionPath, type UserPageProblem } from './user-detail.js';
 import { actorOf, userPath } from './users.js';
-import { adminOf, byAdmin, paramOf, redirectTo, type ConsoleContext, type ConsolePages, type ConsoleStep } from './state.js';
+import { byAdmin, paramOf, redirectTo, type ConsoleContext, type ConsolePages, type ConsoleStep } from './state.js';
 
 type Fields = Record<string, string>;
 type Outcome = { notice: string } | { redirect: string };
@@ -137,18 +136,6 @@ export function createUserActionSteps(deps: {
     },
   };
 
-  /**
-   * An admin does not disable or delete their own account, nor take their own admin role, from
-   * the console: the last admin would lock everyone out of it. Another admin (or the CLI) can.
-   */
-  function selfLockout(ctx: ConsoleContext, user: UserDetail, fields: Fields): string | undefined {
-    if (user.id !== adminOf(ctx).user.id) return undefined;
-    const name = paramOf(ctx, 'action');
-    if (name === 'disable' || name === 'delete') return `You cannot ${name} your own account here; ask another admin, or use the gatehouse command.`;
-    if (name === 'remove-role' && fields.role === ADMIN_ROLE) return 'You cannot take away your own admin role here; ask another admin, or use the gatehouse command.';
-    return undefined;
-  }
-
   function actionNamed(ctx: ConsoleContext): Action {
     const name = paramOf(ctx, 'action');
     const action = Object.hasOwn(actions, name) ? actions[name] : undefined;
@@ -182,8 +169,6 @@ export function createUserActionSteps(deps: {
         return renderConfirm(ctx, user, action, `Type the address ${user.email} exactly to confirm.`);
       }
     }
-    const refusal = selfLockout(ctx, user, fields);
-    if (refusal) return renderUser(ctx, user, { form: action.form, message: refusal }, 409);
     let outcome: Outcome;
     try {
       outcome = await action.run(ctx, user, fields);

@@ -9,7 +9,7 @@ import { ADMIN_CONSOLE_PATHS as PATHS, adminConsolePath } from '../../paths.js';
 import { WeakPasswordError } from '../../services/password-policy.js';
 import type { UserAdmin } from '../../services/user-admin.js';
 import { USER_STATUSES, type UserDirectory } from '../../services/user-directory.js';
-import { byAdmin, queryText, redirectTo, type ConsoleContext, type ConsolePages, type ConsoleStep } from './state.js';
+import { adminOf, byAdmin, queryText, redirectTo, type ConsoleContext, type ConsolePages, type ConsoleStep } from './state.js';
 
 const PAGE_SIZE = 50;
 const NEW_USER_FIELDS = ['email', 'name', 'password', 'roles', 'mode'] as const;
@@ -23,7 +23,7 @@ const NOTICES: Record<string, string> = {
 
 /** What a console change is audited with: the admin, and where the request came from. */
 export function actorOf(ctx: ConsoleContext) {
-  return { ...byAdmin(ctx), origin: requestMeta(ctx) };
+  return { ...byAdmin(ctx), origin: requestMeta(ctx), accountId: adminOf(ctx).user.id };
 }
 
 export function userPath(id: string): string {
