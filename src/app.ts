@@ -10,7 +10,7 @@ import { acceptAuthorizationPost } from './http/authorization-post.js';
 import { answersJson, createErrorHandler } from './http/error-handler.js';
 import { createHealthRouter } from './http/health.js';
 import { noStoreOn } from './http/no-store.js';
-import { refuseNulInQuery } from './http/query-nul.js';
+import { refuseNulInUrl } from './http/query-nul.js';
 import type { Renderer } from './http/render.js';
 import { trackRequestOrigin } from './http/request-context.js';
 import { answerWithinBudget } from './http/request-budget.js';
@@ -73,7 +73,7 @@ export function createHttpApp(parts: HttpParts): App {
   const jsonPathPrefixes = [ADMIN_API_PATH, ...protocolApiPaths(provider)];
   provider.use(createErrorHandler({ logger, renderer, jsonPathPrefixes }));
   provider.use(answerWithinBudget({ budgetMs: config.settings.requestBudgetMs, logger, renderer, wantsJson: answersJson(jsonPathPrefixes) }));
-  provider.use(refuseNulInQuery());
+  provider.use(refuseNulInUrl());
   provider.use(acceptAuthorizationPost(provider.pathFor('authorization')));
   provider.use(parts.registrationGuard);
   provider.use(limitTokenRequestsPerClient({ limiter: parts.limiter, rule: config.settings.rateLimits.tokenPerClient }));
