@@ -2,13 +2,13 @@
 //
 // PGlite admits one process, so exactly one Gatehouse process owns a data directory (guarded by
 // a pid lock file) and serves the database on a Unix socket inside it. The owner itself and any
-// CLI run talk to the database through that socket with an ordinary pg Pool; pglite-socket's
-// multiplexer keeps each connection's transaction whole.
+// CLI run talk to the database through that socket with an ordinary pg Pool; the socket server
+// (pglite-socket-server.ts) keeps each connection's exchange and transaction whole.
 import { chmodSync, existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { createPoolDatabase, type Database } from './db.js';
+import { servePGliteOnSocket, type PGliteSocketServer } from './pglite-socket-server.js';
 
 const SOCKET_PORT = 5432;
 const MAX_UNIX_SOCKET_PATH = 103;
@@ -91,15 +91,14 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   chmodSync(socketDir, 0o700);
   const releaseLock = acquireLock(options.dataDir);
   let pglite: PGlite | undefined;
-  let server: PGLiteSocketServer | undefined;
+  let server: PGliteSocketServer | undefined;
   try {
     if (existsSync(socketPath)) unlinkSync(socketPath);
     pglite = await PGlite.create({
       dataDir: options.inMemory ? undefined : path.join(options.dataDir, 'pgdata'),
       loadDataDir: options.loadDataDir,
     });
-    server = new PGLiteSocketServer({ db: pglite, path: socketPath, maxConnections: options.poolSize + 8 });
-    await server.start();
+    server = await servePGliteOnSocket(pglite, socketPath, options.poolSize + 8);
   } catch (error) {
     await server?.stop().catch(() => undefined);
     await pglite?.close().catch(() => undefined);
