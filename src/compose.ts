@@ -73,6 +73,7 @@ import { createTwoFactorService } from './services/two-factor.js';
 import { createUserAdmin } from './services/user-admin.js';
 import { createUserDirectory } from './services/user-directory.js';
 import { createUserService } from './services/users.js';
+import { createRolesAndGroups } from './services/roles-and-groups.js';
 import type { Database } from './storage/db.js';
 import { createRateLimitStore } from './storage/rate-limit-store.js';
 import { openRedisChannel } from './storage/redis-channel.js';
@@ -109,7 +110,7 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   const audit = createAuditLog({ database, logger });
   const passwords = createPasswordService(settings.argon2, settings.passwordHashing);
   const passwordPolicy = createPasswordPolicy({ ...settings.passwordPolicy, commonPasswords: loadCommonPasswords });
-  const users = createUserService({ database, passwords, passwordPolicy, reactivation: settings.accounts.reactivation });
+  const users = createUserService({ database, passwords, passwordPolicy, reactivation: settings.accounts.reactivation, defaultRoles: settings.accounts.defaultRoles });
   const mailer = createMailer(mailerOptions(config, logger));
   // Mail whose address must not show in the answer's timing goes out after it (ASVS 5.0 V6.3.8).
   const mailQueue = createAccountMailQueue(database);
@@ -172,6 +173,7 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
     database, reauthenticate, revokeAccountTokens, mailer, audit, logger, reactivation: settings.accounts.reactivation,
   });
   const userDirectory = createUserDirectory({ database, users });
+  const rolesAndGroups = createRolesAndGroups({ database, users, audit });
   const userAdmin = createUserAdmin({
     database, users, directory: userDirectory, audit, sessions, revokeAccountTokens, accountClosure, twoFactor, loginGuard, invitations,
     mailQueue, passwords, passwordPolicy, registrationPolicy: settings.registration.policy, mailer, logger, issuer,
@@ -184,7 +186,7 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
     config, logger, database, redis, adapters, secretBox, limiter, sessionEvents, logoutOutbox,
     audit, passwords, passwordPolicy, users, mailer, mailQueue, loginGuard, signIn, reauthenticate, signingKeys, logoutDeliveryAdmin, clients, revokeClientTokens, initialAccessTokens, emailVerification, invitations,
     registration, twoFactor, trustedDevices, upstreams, federatedAccounts, sessions, revokeAccountTokens, passwordReset, passwordChange,
-    emailChange, accountClosure, signInAlerts, userDirectory, userAdmin,
+    emailChange, accountClosure, signInAlerts, userDirectory, userAdmin, rolesAndGroups,
     /** Flushes the audit batch and closes the event channel (the stores are the caller's). */
     async close(): Promise<void> {
       await sessionEvents.close();
@@ -213,6 +215,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     signingKeys: await services.signingKeys.loadPrivateJwks(),
     pages: createProviderPages(renderer),
     idpOfSession: federatedAccounts.idpOfSession,
+    accessOf: services.rolesAndGroups.effectiveAccessOf,
     acceptsClientSecret: services.clients.acceptsSecret,
   });
   auditProviderEvents(provider, audit, logger);

@@ -155,9 +155,11 @@ export const settingsSchema = z.object({
   }).strict(),
   // The signed-in account pages: who may undo a deactivation (the person by signing in again, or
   // only an admin), and how often the password may be asked again per account (a stolen session
-  // must not become a password-guessing oracle).
+  // must not become a password-guessing oracle). defaultRoles: the roles every new account starts
+  // with, however it is created (registration, an admin, the CLI, a first federated sign-in).
   accounts: z.object({
     reactivation: z.enum(['sign-in', 'admin']),
+    defaultRoles: z.array(z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'must be a role name: a lowercase letter, then up to 39 lowercase letters, digits, "_" or "-"')).max(20),
     reauthenticationLimit: rateLimitSchema,
   }).strict(),
   // Two-factor sign-in: the issuer shown in authenticator apps (a colon would split the otpauth

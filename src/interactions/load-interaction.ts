@@ -52,7 +52,7 @@ export function clientIdOf(ctx: { state: InteractionState }): string | null {
   return typeof clientId === 'string' ? clientId : null;
 }
 
-export function expectPrompt(name: 'login' | 'consent'): InteractionStep {
+export function expectPrompt(name: 'login' | 'consent' | 'app_access'): InteractionStep {
   return async function expectPromptName(ctx, next) {
     // A form from an earlier step posted again (back button, second tab): the flow has moved on.
     if (interactionOf(ctx).prompt.name !== name) throw new InteractionExpiredError();

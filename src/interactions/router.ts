@@ -16,6 +16,8 @@ import type { TwoFactorService, TwoFactorSettings } from '../services/two-factor
 import type { RateLimit, RateLimiter } from '../services/rate-limiter.js';
 import type { SignInService } from '../services/sign-in.js';
 import type { UserService } from '../services/users.js';
+import { APP_ACCESS_PROMPT } from '../oidc/app-access.js';
+import { createAppAccessSteps } from './app-access.js';
 import { createConsentSteps } from './consent.js';
 import { createDeviceIdReader } from './device-cookie.js';
 import { createFederatedSteps, createIdentityLinker } from './federated.js';
@@ -58,6 +60,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router<Int
   const { showLogin, handleLogin } = createLoginSteps({ ...deps, readDeviceId, afterPassword: secondFactor.afterPassword });
   const showLoginPrompt = federated.showLinkOr(secondFactor.showLoginPrompt(showLogin));
   const { showConsent, handleConsent } = createConsentSteps(deps);
+  const { showNoAccess, returnWithoutAccess } = createAppAccessSteps(deps);
   const load = loadInteraction(provider);
   const readForm = parseForm();
 
@@ -65,6 +68,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router<Int
     const { name } = interactionOf(ctx).prompt;
     if (name === 'login') return showLoginPrompt(ctx, next);
     if (name === 'consent') return showConsent(ctx, next);
+    if (name === APP_ACCESS_PROMPT) return showNoAccess(ctx, next);
     throw new AppError('This sign-in step is not supported.', { status: 400, code: 'unsupported_prompt' });
   };
 
@@ -80,6 +84,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router<Int
   router.post('/interaction/:uid/login', readForm, csrf.verify, load, expectPrompt('login'), handleLogin);
   router.post('/interaction/:uid/second-factor', readForm, csrf.verify, load, expectPrompt('login'), secondFactor.handleSecondFactor);
   router.post('/interaction/:uid/confirm', readForm, csrf.verify, load, expectPrompt('consent'), handleConsent);
+  router.post('/interaction/:uid/no-access', readForm, csrf.verify, load, expectPrompt(APP_ACCESS_PROMPT), returnWithoutAccess);
   router.post('/interaction/:uid/abort', readForm, csrf.verify, load, abortInteraction);
   router.post('/interaction/:uid/federated', readForm, csrf.verify, load, expectPrompt('login'), federated.startFederatedLogin);
   router.get('/interaction/:uid/federated', load, expectPrompt('login'), federated.continueFederatedLogin);

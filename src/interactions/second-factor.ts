@@ -87,7 +87,7 @@ export function createSecondFactorSteps(deps: SecondFactorDeps) {
 
   /** Whether the policy (mode, requiredForClients, requiredForRoles with the account's roles) demands a second factor here. */
   function policyRequires(ctx: StepContext, accountId: string): Promise<boolean> {
-    return isTwoFactorRequiredFor(settings.policy, { accountId, clientId: clientIdOf(ctx) ?? undefined }, users.rolesOf);
+    return isTwoFactorRequiredFor(settings.policy, { accountId, clientId: clientIdOf(ctx) ?? undefined }, users.effectiveRolesOf);
   }
 
   /**

@@ -9,6 +9,8 @@ const SCOPE_WORDS: Record<string, string> = {
   profile: 'See your name and basic profile details',
   email: 'See your email address and whether it is verified',
   offline_access: "Stay signed in: keep access when you're away",
+  roles: 'See the roles you hold',
+  groups: 'See the groups you belong to',
 };
 
 const CLAIM_WORDS: Record<string, string> = {
@@ -18,6 +20,8 @@ const CLAIM_WORDS: Record<string, string> = {
   updated_at: 'When your profile was last updated',
   email: 'Your email address',
   email_verified: 'Whether your email address is verified',
+  roles: 'The roles you hold',
+  groups: 'The groups you belong to',
 };
 
 export interface Described {
@@ -64,6 +68,8 @@ export interface InteractionPaths {
   secondFactor: string;
   confirm: string;
   abort: string;
+  /** Back to the app with access_denied, from the page saying the person may not use it. */
+  noAccess: string;
   /** Sign-in through an upstream: start (POST), continue after its callback (GET), link, cancel a link. */
   federated: string;
   federatedLink: string;
@@ -75,5 +81,6 @@ export function interactionPaths(uid: string): InteractionPaths {
   return {
     prompt: base, login: `${base}/login`, secondFactor: `${base}/second-factor`, confirm: `${base}/confirm`, abort: `${base}/abort`,
     federated: `${base}/federated`, federatedLink: `${base}/federated/link`, federatedCancel: `${base}/federated/cancel`,
+    noAccess: `${base}/no-access`,
   };
 }

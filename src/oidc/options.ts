@@ -5,6 +5,7 @@ import type { JWK } from 'jose';
 import type { ResourceServerSettings, Settings } from '../config.js';
 import { CLIENT_TTL_BOUNDS } from '../services/client-input.js';
 import { ACCOUNT_CLIENT_ID, ADMIN_CLIENT_ID, accountCallbackUrl, adminCallbackUrl } from '../paths.js';
+import { APP_ACCESS_METADATA, appAccessPrompt, authorizationClaims, validateAppAccessMetadata, type AccessOf } from './app-access.js';
 import { providerCookies } from './provider-cookies.js';
 import { registrationFeatures, type InitialAccessTokens, type RegistrationMode } from './registration.js';
 import { supportedScopes } from './scopes.js';
@@ -23,6 +24,9 @@ export const STANDARD_CLAIMS = {
   openid: ['sub', 'amr', 'acr', 'idp'],
   profile: ['name', 'given_name', 'family_name', 'updated_at'],
   email: ['email', 'email_verified'],
+  // Effective roles (own and through groups) and group names: app-access.ts.
+  roles: ['roles'],
+  groups: ['groups'],
 };
 
 export interface ProviderOptionsInput {
@@ -40,6 +44,8 @@ export interface ProviderOptionsInput {
   twoFactorClients: readonly string[];
   /** Set when twoFactor.policy.mode is 'required' or requiredForRoles names roles: whether this account must still enrol a second factor. */
   lacksRequiredSecondFactor?: (accountId: string) => Promise<boolean>;
+  /** An account's effective roles and groups: claims, JWT access tokens, introspection and per-app access. */
+  accessOf: AccessOf;
   pages: {
     renderError: NonNullable<Configuration['renderError']>;
     logoutSource: (ctx: KoaContextWithOIDC, form: string) => Promise<void>;
@@ -122,6 +128,12 @@ export const loadExistingGrant: NonNullable<Configuration['loadExistingGrant']> 
   return grant;
 };
 
+/** The app_access prompt right after login: nothing is consented to for an app the person may not use. */
+function withAppAccess(policy: ReturnType<typeof buildInteractionPolicy>, accessOf: AccessOf) {
+  policy.add(appAccessPrompt(accessOf), policy.findIndex((prompt) => prompt.name === 'login') + 1);
+  return policy;
+}
+
 export function buildProviderOptions(input: ProviderOptionsInput): Configuration {
   const { ttlSeconds } = input;
   return {
@@ -160,9 +172,10 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
       require_auth_time: true,
     },
     extraClientMetadata: {
-      properties: [REQUIRE_PKCE, ...CLIENT_TTL_METADATA],
+      properties: [REQUIRE_PKCE, ...CLIENT_TTL_METADATA, ...APP_ACCESS_METADATA],
       validator(_ctx, key, value, metadata) {
         if (value === undefined) return;
+        validateAppAccessMetadata(key, value);
         // The client service's bounds, for clients registered dynamically too (RFC 7591); a
         // refresh lifetime past ttlSeconds.refreshToken (which may be lowered later) is capped when used.
         if ((CLIENT_TTL_METADATA as readonly string[]).includes(key)) {
@@ -184,6 +197,14 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
     // offline_access it outlives the sign-in (OIDC Core §11); without, it is bound to the browser
     // session and dies with sign-out, like the access tokens issued beside it.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    // The roles and groups claims in JWT access tokens, and at introspection of opaque ones: read
+    // when the token is issued, so a role change reaches the next token (the next refresh).
+    extraTokenClaims: async (ctx, token) => {
+      const { accountId, scope } = token as { accountId?: string; scope?: string };
+      if (!accountId) return undefined;
+      const claims = await authorizationClaims(input.accessOf, ctx.oidc.client, accountId, scope);
+      return Object.keys(claims).length > 0 ? claims : undefined;
+    },
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -208,7 +229,7 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
       },
     },
     interactions: {
-      policy: buildInteractionPolicy(input.twoFactorClients, input.lacksRequiredSecondFactor),
+      policy: withAppAccess(buildInteractionPolicy(input.twoFactorClients, input.lacksRequiredSecondFactor), input.accessOf),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     renderError: input.pages.renderError,

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import { isTwoFactorRequiredFor, type TwoFactorPolicy, type TwoFactorService } from '../services/two-factor.js';
 import type { UserService } from '../services/users.js';
 import { createFindAccount, type IdpOfSession } from './account.js';
+import type { AccessOf } from './app-access.js';
 import { acceptStoredClientSecrets, type AcceptsClientSecret } from './client-secrets.js';
 import { createConsumeLast } from './consume-last.js';
 import { buildProviderOptions, type ProviderOptionsInput } from './options.js';
@@ -24,6 +25,8 @@ export interface ProviderDeps {
   pages: ProviderOptionsInput['pages'];
   /** Counts the uses of initial access tokens minted with a limit (dynamic registration). */
   initialAccessTokens: Pick<InitialAccessTokens, 'spendUse'>;
+  /** An account's effective roles and groups (services/roles-and-groups.ts). */
+  accessOf: AccessOf;
   /** The upstream of a federated session, for the ID token's `idp` claim. */
   idpOfSession?: IdpOfSession;
   /** The stored secrets of a client, the previous one during its rotation overlap included. */
@@ -36,10 +39,10 @@ export interface ProviderDeps {
  * not asked here: two-factor-policy.ts treats those clients as a step-up. Undefined when the
  * policy can demand enrolment of no account.
  */
-function lacksSecondFactor(policy: TwoFactorPolicy, users: Pick<UserService, 'rolesOf'>, twoFactor: Pick<TwoFactorService, 'isEnrolled'>) {
+function lacksSecondFactor(policy: TwoFactorPolicy, users: Pick<UserService, 'effectiveRolesOf'>, twoFactor: Pick<TwoFactorService, 'isEnrolled'>) {
   if (policy.mode !== 'required' && policy.requiredForRoles.length === 0) return undefined;
   return async function lacksRequiredSecondFactor(accountId: string): Promise<boolean> {
-    if (!(await isTwoFactorRequiredFor(policy, { accountId }, users.rolesOf))) return false;
+    if (!(await isTwoFactorRequiredFor(policy, { accountId }, users.effectiveRolesOf))) return false;
     return !(await twoFactor.isEnrolled(accountId));
   };
 }
@@ -50,7 +53,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   const options = buildProviderOptions({
     issuer: deps.config.issuer,
     adapter: consumeLast.wrapAdapter(deps.adapter),
-    findAccount: createFindAccount(deps.users, deps.idpOfSession),
+    findAccount: createFindAccount(deps.users, deps.accessOf, deps.idpOfSession),
+    accessOf: deps.accessOf,
     signingKeys: deps.signingKeys,
     cookieSecrets: deps.config.cookieSecrets,
     ttlSeconds: deps.config.settings.ttlSeconds,

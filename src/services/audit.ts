@@ -19,6 +19,7 @@ export const AUDIT_EVENT_TYPES = [
   'two_factor.enrolled', 'two_factor.disabled', 'two_factor.reset', 'two_factor.backup_codes_regenerated', 'trusted_device.revoked',
   'consent.granted', 'consent.revoked', 'token.issued', 'token.revoked', 'logout', 'session.ended',
   'account.deactivated', 'account.reactivated', 'account.deleted', 'admin.user_changed', 'admin.client_changed', 'admin.api_refused',
+  'admin.role_changed', 'admin.group_changed', 'access.denied',
   'federation.linked', 'federation.unlinked',
   'client.registered', 'client.updated', 'client.deleted', 'client.initial_access_issued',
 ] as const;

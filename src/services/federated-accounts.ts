@@ -45,7 +45,7 @@ export function createFederatedAccounts(deps: {
     try {
       return await database.transaction(async (tx) => {
         const row = await insertUser(tx, {
-          email, emailVerified: true, passwordHash: null,
+          email, emailVerified: true, passwordHash: null, roles: users.defaultRoles,
           name: identity.name ?? undefined, givenName: identity.givenName ?? undefined, familyName: identity.familyName ?? undefined,
         });
         await insertFederatedIdentity(tx, { userId: row.id, providerId: identity.providerId, issuer: identity.issuer, subject: identity.subject, email });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { isUuid } from '../uuid.js';
 import { isUniqueViolation, type Database, type Queryable } from '../storage/db.js';
+import { findEffectiveAccess } from '../storage/repositories/roles-and-groups.js';
 import { addUserRoles, listUserRoles, removeUserRoles } from '../storage/repositories/user-roles.js';
 import {
   findUserByEmail, findUserById, insertUser, insertUserUnlessEmailTaken, setUserStatus, updatePasswordHash, updateProfile, type SignInRow, type UserRow,
@@ -114,8 +115,11 @@ export function createUserService(deps: {
   passwords: PasswordService;
   passwordPolicy: PasswordPolicy;
   reactivation?: ReactivationPolicy | undefined;
+  /** accounts.defaultRoles: every new account starts with these, however it was created. */
+  defaultRoles?: readonly string[] | undefined;
 }) {
   const { database, passwords, passwordPolicy } = deps;
+  const defaultRoles = [...new Set(deps.defaultRoles ?? [])];
   const reactivation = deps.reactivation ?? 'sign-in';
 
   /**
@@ -130,23 +134,18 @@ export function createUserService(deps: {
     }
     const problem = passwordPolicy.check(parsed.data.password, parsed.data);
     if (problem) throw new WeakPasswordError(problem);
-    const { password, ...fields } = parsed.data;
-    return { ...fields, passwordHash: await passwords.hash(password) };
+    const { password, roles, ...fields } = parsed.data;
+    const startingRoles = [...new Set([...defaultRoles, ...(roles ?? [])])];
+    return { ...fields, ...(startingRoles.length > 0 ? { roles: startingRoles } : {}), passwordHash: await passwords.hash(password) };
   }
 
   /**
-   * Inserts a prepared account and its roles through `db` (a caller's transaction, if any, else
-   * one of its own when there are roles); ConflictError when the address is taken.
+   * Inserts a prepared account and its roles (one statement) through `db`, a caller's transaction
+   * if given; ConflictError when the address is taken.
    */
   async function insertPrepared(prepared: PreparedUser, db?: Queryable): Promise<User> {
-    const roles = prepared.roles ?? [];
-    async function write(tx: Queryable): Promise<User> {
-      const row = await insertUser(tx, prepared);
-      await addUserRoles(tx, row.id, roles);
-      return toUser(row);
-    }
     try {
-      return await (db ? write(db) : roles.length > 0 ? database.transaction(write) : write(database));
+      return toUser(await insertUser(db ?? database, prepared));
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError(`a user with email ${prepared.email} already exists`);
       throw error;
@@ -154,7 +153,7 @@ export function createUserService(deps: {
   }
 
   /**
-   * Inserts a prepared account without roles through `db`, or finds the account that has the
+   * Inserts a prepared account and its roles through `db`, or finds the account that has the
    * address: the same statement and no error either way, so self-service registration does the
    * same work for a taken address as for a new one (ASVS 5.0 V6.3.8).
    */
@@ -164,6 +163,7 @@ export function createUserService(deps: {
   }
 
   return {
+    defaultRoles,
     prepare: prepareUser,
     insert: insertPrepared,
     insertUnlessTaken,
@@ -172,9 +172,14 @@ export function createUserService(deps: {
       return insertPrepared(await prepareUser(input));
     },
 
-    /** The account's roles, sorted; none for an unknown id. */
+    /** The account's own roles, sorted; none for an unknown id. */
     async rolesOf(id: string): Promise<string[]> {
       return isUuid(id) ? listUserRoles(database, id) : [];
+    },
+
+    /** The roles the account holds itself or through its groups, sorted: what admission and policies ask. */
+    async effectiveRolesOf(id: string): Promise<string[]> {
+      return isUuid(id) ? (await findEffectiveAccess(database, id)).roles : [];
     },
 
     /**

@@ -48,7 +48,7 @@ export function createAdminAuthentication(deps: { provider: Provider; users: Use
 
   /** The account, when it is active and holds the admin role now. */
   async function activeAdmin(accountId: string): Promise<{ user: User | undefined; isAdmin: boolean }> {
-    const [user, roles] = await Promise.all([users.findById(accountId), users.rolesOf(accountId)]);
+    const [user, roles] = await Promise.all([users.findById(accountId), users.effectiveRolesOf(accountId)]);
     return { user, isAdmin: user?.status === 'active' && roles.includes(ADMIN_ROLE) };
   }
 

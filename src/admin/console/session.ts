@@ -106,7 +106,7 @@ export function createConsoleSession(deps: ConsoleSessionDeps) {
       sendToSignIn(ctx);
       return;
     }
-    const roles = await users.rolesOf(user.id);
+    const roles = await users.effectiveRolesOf(user.id);
     if (!roles.includes(ADMIN_ROLE)) return refuse(ctx, 'not_admin', user.email, user.id);
     const needsSecondFactor = await isTwoFactorRequiredFor(twoFactorPolicy, { accountId: user.id, clientId: ADMIN_CLIENT_ID }, async () => roles);
     if (needsSecondFactor && !(await twoFactor.isEnrolled(user.id))) return refuse(ctx, 'two_factor_required', user.email, user.id);

@@ -21,13 +21,30 @@ export interface NewUser {
   givenName?: string | undefined;
   familyName?: string | undefined;
   passwordHash: string | null;
+  /** Roles the new account starts with (accounts.defaultRoles and any given), granted in the same statement. */
+  roles?: readonly string[] | undefined;
 }
+
+function userValues(user: NewUser): unknown[] {
+  return [user.email, user.emailVerified, user.name ?? null, user.givenName ?? null, user.familyName ?? null, user.passwordHash];
+}
+
+/**
+ * CTEs after `inserted` that grant the roles in $7 to the new row, defining any role the catalogue
+ * lacks (see user-roles.ts): the account never exists without the roles it starts with.
+ */
+const GRANT_ROLES = `,
+     defined AS (INSERT INTO roles (name) SELECT unnest($7::text[]) ON CONFLICT (name) DO NOTHING),
+     granted AS (INSERT INTO user_roles (user_id, role) SELECT inserted.id, role FROM inserted, unnest($7::text[]) AS role
+       ON CONFLICT (user_id, role) DO NOTHING)`;
 
 export async function insertUser(db: Queryable, user: NewUser): Promise<UserRow> {
   const result = await db.query<UserRow>(
-    `INSERT INTO users (email, email_verified, name, given_name, family_name, password_hash)
-     VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-    [user.email, user.emailVerified, user.name ?? null, user.givenName ?? null, user.familyName ?? null, user.passwordHash],
+    `WITH inserted AS (
+       INSERT INTO users (email, email_verified, name, given_name, family_name, password_hash)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *)${GRANT_ROLES}
+     SELECT * FROM inserted`,
+    [...userValues(user), [...new Set(user.roles ?? [])]],
   );
   return result.rows[0]!;
 }
@@ -44,11 +61,11 @@ export async function insertUserUnlessEmailTaken(db: Queryable, user: NewUser): 
   const result = await db.query<UserRow & { created: boolean }>(
     `WITH inserted AS (
        INSERT INTO users (email, email_verified, name, given_name, family_name, password_hash)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT ((lower(email))) DO NOTHING RETURNING *)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT ((lower(email))) DO NOTHING RETURNING *)${GRANT_ROLES}
      SELECT true AS created, * FROM inserted
      UNION ALL
      SELECT false AS created, * FROM users WHERE lower(email) = lower($1) AND NOT EXISTS (SELECT 1 FROM inserted)`,
-    [user.email, user.emailVerified, user.name ?? null, user.givenName ?? null, user.familyName ?? null, user.passwordHash],
+    [...userValues(user), [...new Set(user.roles ?? [])]],
   );
   const found = result.rows[0];
   if (!found) return { created: false, row: await findUserByEmail(db, user.email) };
