@@ -6,6 +6,7 @@ import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSettingsFiles } from '../helpers/accounts.js';
+import { ADMIN_TEST_PASSWORD, adminConsoleClient, adminToken, callAdminApi } from '../helpers/admin.js';
 import { Browser } from '../helpers/browser.js';
 import { storageKinds } from '../helpers/database.js';
 import { discoverIssuer, exchangeCode, RP_REDIRECT_URI, signIn } from '../helpers/relying-party.js';
@@ -142,5 +143,16 @@ describe.each(storageKinds)('roles and groups in tokens on %s', (kind) => {
       ['admin.group_changed', 'created', 'admin-cli'],
       ['admin.group_changed', 'member_added', 'admin-cli'],
     ]));
+  });
+
+  it('admits to the admin API a person who is an admin through a group, and no longer once out of it', async () => {
+    const email = nextEmail('ops');
+    await app.context.users.create({ email, password: ADMIN_TEST_PASSWORD, emailVerified: true });
+    await app.context.rolesAndGroups.defineGroup({ name: 'operators', roles: ['admin'] }, CLI);
+    await app.context.rolesAndGroups.setMember('operators', email, true, CLI);
+    const { token } = await adminToken(app, await adminConsoleClient(app), email);
+    expect((await callAdminApi(app, '/users?limit=1', token)).status).toBe(200);
+    await app.context.rolesAndGroups.setMember('operators', email, false, CLI);
+    expect((await callAdminApi(app, '/users?limit=1', token)).status).toBe(403);
   });
 });
