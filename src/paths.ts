@@ -43,6 +43,8 @@ export const ACCOUNT_PATHS = {
   endOtherSessions: '/account/sessions/end-others',
   events: '/account/events',
   signInMethods: '/account/sign-in-methods',
+  /** The link of an invitation into an organisation. */
+  joinOrganisation: '/account/organisations/join',
   linkProvider: '/account/sign-in-methods/link',
   unlinkProvider: '/account/sign-in-methods/unlink',
 } as const;
