@@ -79,6 +79,9 @@ export const ADMIN_CONSOLE_PATHS = {
   deliveries: '/admin/deliveries',
   retryDelivery: '/admin/deliveries/:id/retry',
   keys: '/admin/keys',
+  organisations: '/admin/organisations',
+  organisation: '/admin/organisations/:id',
+  organisationAction: '/admin/organisations/:id/:action',
 } as const;
 
 /** A console path with its `:id` (and `:action`) filled in, each segment URL-encoded. */
