@@ -45,7 +45,8 @@ export function createConsentSteps(deps: {
         ...describeScopes(stringList(details.missingOIDCScope)),
         ...describeResourceScopes(resourceScopesOf(details.missingResourceScopes)),
       ],
-      claims: describeClaims(stringList(details.missingOIDCClaims)),
+      // A claim named like a scope asked for here (organizations) is said once, by the scope.
+      claims: describeClaims(stringList(details.missingOIDCClaims).filter((claim) => !stringList(details.missingOIDCScope).includes(claim))),
       organisationName: await organisationName(interaction),
       extendsEarlierConsent: Boolean(interaction.grantId),
       paths: interactionPaths(interaction.uid),

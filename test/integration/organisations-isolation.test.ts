@@ -83,6 +83,8 @@ describe.each(storageKinds)('organisations in tokens on %s', (kind) => {
     const { result } = await signInFor({ organization: acme.id });
     const consent = result.pages.find((page) => page.body.includes('Allow access?'))!;
     expect(textOf(consent)).toMatch(/You are signing in for the organisation Acme Corporation ?\./);
+    // The organizations scope and its claim are one line, not two.
+    expect(textOf(consent).match(/organisations you belong to/gi)).toHaveLength(1);
     const tokens = await exchangeCode(rp, result);
     const claims = tokens.claims()!;
     expect(claims).toMatchObject({ org_id: acme.id, org_roles: ['admin', 'billing'] });
