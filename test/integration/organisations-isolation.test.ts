@@ -128,6 +128,17 @@ describe.each(storageKinds)('organisations in tokens on %s', (kind) => {
     expect(refusal(unknown.callbackUrl).error).toBe('access_denied');
   });
 
+  it('applies the same rules to a pushed authorization request (PAR)', async () => {
+    const { browser } = await signInFor({ organization: acme.id });
+    for (const [organization, expected] of [[globex.id, 'access_denied'], [acme.id, null]] as const) {
+      const url = await oidc.buildAuthorizationUrlWithPAR(rp, {
+        redirect_uri: RP_REDIRECT_URI, scope: 'openid', prompt: 'none', organization, state: 'par', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256',
+      });
+      const page = await browser.get(url.href, { followOrigins: [url.origin] });
+      expect(refusal(new URL(page.location!)).error, organization).toBe(expected);
+    }
+  });
+
   it('refuses under prompt=none at once, from a live session', async () => {
     const { browser } = await signInFor({ organization: acme.id });
     const request = await buildAuthorizationRequest(rp, { scope: 'openid', extraParams: { prompt: 'none', organization: globex.id } });
