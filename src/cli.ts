@@ -16,11 +16,12 @@ import { usersSetPasswordCommand } from './cli/user-password.js';
 import { usersActivateCommand, usersDeleteCommand, usersDisableCommand, usersEnableCommand } from './cli/user-status.js';
 import { usersAddCommand, usersInviteCommand, usersRolesCommand, usersUnlockCommand } from './cli/users.js';
 import { usersListCommand } from './cli/users-list.js';
+import { ORGS_COMMANDS } from './cli/orgs.js';
 
 const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersListCommand, usersInviteCommand, usersDisableCommand, usersEnableCommand,
   usersActivateCommand, usersDeleteCommand, usersSetPasswordCommand, usersUnlockCommand, usersRolesCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand,
   clientsShowCommand, clientsUpdateCommand, clientsDeleteCommand, clientsRotateSecretCommand, clientsRegistrationTokenCommand, keysListCommand, auditCommand,
-  sessionsListCommand, sessionsRevokeCommand, logoutDeliveriesCommand, logoutDeliveriesListCommand, logoutDeliveriesRetryCommand];
+  sessionsListCommand, sessionsRevokeCommand, logoutDeliveriesCommand, logoutDeliveriesListCommand, logoutDeliveriesRetryCommand, ...ORGS_COMMANDS];
 
 // Wide enough for the longest command name, so that a summary never runs into it.
 const NAME_WIDTH = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

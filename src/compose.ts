@@ -74,6 +74,8 @@ import { createUserAdmin } from './services/user-admin.js';
 import { createUserDirectory } from './services/user-directory.js';
 import { createUserService } from './services/users.js';
 import { createRolesAndGroups } from './services/roles-and-groups.js';
+import { createOrganisations } from './services/organisations.js';
+import { createOrganisationInvitations } from './services/organisation-invitations.js';
 import type { Database } from './storage/db.js';
 import { createRateLimitStore } from './storage/rate-limit-store.js';
 import { openRedisChannel } from './storage/redis-channel.js';
@@ -174,6 +176,8 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   });
   const userDirectory = createUserDirectory({ database, users });
   const rolesAndGroups = createRolesAndGroups({ database, users, audit });
+  const organisations = createOrganisations({ database, users, audit });
+  const organisationInvitations = createOrganisationInvitations({ database, mailer, audit, issuer, ttlSeconds: settings.registration.invitationTtlSeconds });
   const userAdmin = createUserAdmin({
     database, users, directory: userDirectory, audit, sessions, revokeAccountTokens, accountClosure, twoFactor, loginGuard, invitations,
     mailQueue, passwords, passwordPolicy, registrationPolicy: settings.registration.policy, mailer, logger, issuer,
@@ -186,7 +190,7 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
     config, logger, database, redis, adapters, secretBox, limiter, sessionEvents, logoutOutbox,
     audit, passwords, passwordPolicy, users, mailer, mailQueue, loginGuard, signIn, reauthenticate, signingKeys, logoutDeliveryAdmin, clients, revokeClientTokens, initialAccessTokens, emailVerification, invitations,
     registration, twoFactor, trustedDevices, upstreams, federatedAccounts, sessions, revokeAccountTokens, passwordReset, passwordChange,
-    emailChange, accountClosure, signInAlerts, userDirectory, userAdmin, rolesAndGroups,
+    emailChange, accountClosure, signInAlerts, userDirectory, userAdmin, rolesAndGroups, organisations, organisationInvitations,
     /** Flushes the audit batch and closes the event channel (the stores are the caller's). */
     async close(): Promise<void> {
       await sessionEvents.close();
@@ -216,6 +220,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     pages: createProviderPages(renderer),
     idpOfSession: federatedAccounts.idpOfSession,
     accessOf: services.rolesAndGroups.effectiveAccessOf,
+    organisations: services.organisations,
     acceptsClientSecret: services.clients.acceptsSecret,
   });
   auditProviderEvents(provider, audit, logger);
@@ -253,7 +258,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     provider, users, audit, signIn: services.signIn, renderer, csrf,
     twoFactor: services.twoFactor, trustedDevices: services.trustedDevices, twoFactorSettings: settings.twoFactor,
     secureCookies, limiter, secondFactorPerIp: settings.rateLimits.secondFactorPerIp,
-    upstreams, federatedAccounts, federationCookies,
+    upstreams, federatedAccounts, federationCookies, organisations: services.organisations,
     async onSignedIn(ctx, accountId) {
       const origin = requestMeta(ctx);
       await services.signInAlerts.recordSignIn(accountId, deviceIdOf(ctx), deviceLabel(origin.userAgent), origin);
@@ -264,7 +269,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     provider, issuer, users, audit, limiter, sessions, revokeAccountTokens: services.revokeAccountTokens, events: services.sessionEvents,
     logoutDeliveryAdmin: services.logoutDeliveryAdmin, signingKeys: services.signingKeys,
     userDirectory: services.userDirectory, userAdmin: services.userAdmin, rolesAndGroups: services.rolesAndGroups,
-    clients: services.clients,
+    clients: services.clients, organisations: services.organisations, organisationInvitations: services.organisationInvitations,
     limits: { perIp: settings.rateLimits.adminApiPerIp, perAccount: settings.rateLimits.adminApiPerAccount },
     expiryWarningSeconds, expiryScanSeconds: settings.adminApi.expiryScanSeconds,
   });

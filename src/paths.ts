@@ -43,6 +43,8 @@ export const ACCOUNT_PATHS = {
   endOtherSessions: '/account/sessions/end-others',
   events: '/account/events',
   signInMethods: '/account/sign-in-methods',
+  /** The link of an invitation into an organisation. */
+  joinOrganisation: '/account/organisations/join',
   linkProvider: '/account/sign-in-methods/link',
   unlinkProvider: '/account/sign-in-methods/unlink',
 } as const;
@@ -77,6 +79,9 @@ export const ADMIN_CONSOLE_PATHS = {
   deliveries: '/admin/deliveries',
   retryDelivery: '/admin/deliveries/:id/retry',
   keys: '/admin/keys',
+  organisations: '/admin/organisations',
+  organisation: '/admin/organisations/:id',
+  organisationAction: '/admin/organisations/:id/:action',
 } as const;
 
 /** A console path with its `:id` (and `:action`) filled in, each segment URL-encoded. */

@@ -41,6 +41,8 @@ import { createTwoFactorSteps } from './two-factor.js';
 import { createNotMeSteps } from './not-me.js';
 import { createUnlockSteps } from './unlock.js';
 import { createVerifyEmailSteps } from './verify-email.js';
+import { createJoinOrganisationSteps } from './join-organisation.js';
+import type { OrganisationInvitations } from '../services/organisation-invitations.js';
 
 export interface AccountRouterDeps {
   registration: RegistrationService;
@@ -68,6 +70,8 @@ export interface AccountRouterDeps {
   upstreams: readonly Upstream[];
   federatedAccounts: FederatedAccounts;
   federationCookies: FederationCookies;
+  /** Invitations into organisations: the mailed link's page. */
+  organisationInvitations: OrganisationInvitations;
 }
 
 export function createAccountRouter(deps: AccountRouterDeps): Router<AccountState> {
@@ -87,6 +91,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router<AccountStat
   const unlock = createUnlockSteps(deps);
   const notMe = createNotMeSteps(deps);
   const signInMethods = createSignInMethodsSteps(deps);
+  const join = createJoinOrganisationSteps(deps);
   const readForm = parseForm();
   const signedIn = session.requireSignedIn;
 
@@ -121,6 +126,8 @@ export function createAccountRouter(deps: AccountRouterDeps): Router<AccountStat
   router.get(ACCOUNT_PATHS.notMeDone, notMe.showNotMeDone);
 
   router.get(ACCOUNT_PATHS.signIn, session.startSignIn);
+  router.get(ACCOUNT_PATHS.joinOrganisation, join.keepToken, signedIn, join.showInvitation);
+  router.post(ACCOUNT_PATHS.joinOrganisation, readForm, csrf.verify, signedIn, join.acceptInvitation);
   router.get(ACCOUNT_PATHS.signedIn, session.finishSignIn);
   router.get(ACCOUNT_PATHS.home, signedIn, home.showHome);
   router.post(ACCOUNT_PATHS.profile, readForm, csrf.verify, signedIn, home.handleProfile);

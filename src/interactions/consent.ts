@@ -7,6 +7,7 @@ import { requestMeta } from '../http/request-meta.js';
 import { allowFormTarget } from '../http/security-headers.js';
 import type { AuditLog } from '../services/audit.js';
 import type { UserService } from '../services/users.js';
+import type { Organisations } from '../services/organisations.js';
 import { finishInteraction } from './finish.js';
 import { InteractionExpiredError, interactionOf, type InteractionStep } from './load-interaction.js';
 import {
@@ -18,8 +19,17 @@ function resourceScopesOf(value: unknown): Record<string, string[]> {
   return Object.fromEntries(Object.entries(value).map(([resource, scopes]) => [resource, stringList(scopes)]));
 }
 
-export function createConsentSteps(deps: { provider: Provider; users: UserService; audit: AuditLog; renderer: Renderer; csrf: Csrf }) {
-  const { provider, users, audit, renderer, csrf } = deps;
+export function createConsentSteps(deps: {
+  provider: Provider; users: UserService; audit: AuditLog; renderer: Renderer; csrf: Csrf; organisations: Pick<Organisations, 'find'>;
+}) {
+  const { provider, users, audit, renderer, csrf, organisations } = deps;
+
+  /** The organisation the app asks to sign the person in for (checked for membership before consent). */
+  async function organisationName(interaction: { params: Record<string, unknown> }): Promise<string | null> {
+    const id = interaction.params.organization;
+    if (typeof id !== 'string') return null;
+    return (await organisations.find(id))?.organisation.name ?? null;
+  }
 
   const showConsent: InteractionStep = async function showConsent(ctx) {
     const interaction = interactionOf(ctx);
@@ -35,7 +45,9 @@ export function createConsentSteps(deps: { provider: Provider; users: UserServic
         ...describeScopes(stringList(details.missingOIDCScope)),
         ...describeResourceScopes(resourceScopesOf(details.missingResourceScopes)),
       ],
-      claims: describeClaims(stringList(details.missingOIDCClaims)),
+      // A claim named like a scope asked for here (organizations) is said once, by the scope.
+      claims: describeClaims(stringList(details.missingOIDCClaims).filter((claim) => !stringList(details.missingOIDCScope).includes(claim))),
+      organisationName: await organisationName(interaction),
       extendsEarlierConsent: Boolean(interaction.grantId),
       paths: interactionPaths(interaction.uid),
       csrfToken: csrf.issue(ctx),

@@ -16,6 +16,7 @@ import type { TwoFactorService, TwoFactorSettings } from '../services/two-factor
 import type { RateLimit, RateLimiter } from '../services/rate-limiter.js';
 import type { SignInService } from '../services/sign-in.js';
 import type { UserService } from '../services/users.js';
+import type { Organisations } from '../services/organisations.js';
 import { APP_ACCESS_PROMPT } from '../oidc/app-access.js';
 import { createAppAccessSteps } from './app-access.js';
 import { createConsentSteps } from './consent.js';
@@ -48,6 +49,8 @@ export interface InteractionRouterDeps {
   upstreams: readonly Upstream[];
   federatedAccounts: FederatedAccounts;
   federationCookies: FederationCookies;
+  /** The organisation an app asks for, named on the consent page. */
+  organisations: Pick<Organisations, 'find'>;
 }
 
 export function createInteractionRouter(deps: InteractionRouterDeps): Router<InteractionState> {

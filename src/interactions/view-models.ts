@@ -11,6 +11,7 @@ const SCOPE_WORDS: Record<string, string> = {
   offline_access: "Stay signed in: keep access when you're away",
   roles: 'See the roles you hold',
   groups: 'See the groups you belong to',
+  organizations: 'See which organisations you belong to',
 };
 
 const CLAIM_WORDS: Record<string, string> = {
@@ -22,6 +23,9 @@ const CLAIM_WORDS: Record<string, string> = {
   email_verified: 'Whether your email address is verified',
   roles: 'The roles you hold',
   groups: 'The groups you belong to',
+  organizations: 'Which organisations you belong to',
+  org_id: 'The organisation you are signing in for',
+  org_roles: 'Your roles in that organisation',
 };
 
 export interface Described {

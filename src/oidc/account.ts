@@ -2,6 +2,7 @@
 import type { Account, FindAccount } from 'oidc-provider';
 import type { User, UserService } from '../services/users.js';
 import { authorizationClaims, refuseWithoutAccess, type AccessOf } from './app-access.js';
+import { organisationClaims, refuseOutsideOrganisation, type OrganisationMembership } from './organisations.js';
 
 export function userClaims(user: User): Record<string, unknown> {
   return {
@@ -32,18 +33,20 @@ async function idpOf(idpOfSession: IdpOfSession, ctx: FindAccountArgs[0], token:
   return typeof sessionUid === 'string' ? idpOfSession(sessionUid) : undefined;
 }
 
-export function createFindAccount(users: UserService, accessOf: AccessOf, idpOfSession?: IdpOfSession): FindAccount {
+export function createFindAccount(users: UserService, accessOf: AccessOf, organisations: OrganisationMembership, idpOfSession?: IdpOfSession): FindAccount {
   return async (ctx, sub, token): Promise<Account | undefined> => {
     const user = await users.findById(sub);
     // A disabled account's existing tokens stop yielding claims at once.
     if (!user || user.status !== 'active') return undefined;
     await refuseWithoutAccess(ctx, user.id, accessOf);
+    await refuseOutsideOrganisation(ctx, user.id, token, organisations);
     return {
       accountId: user.id,
       async claims(use, scope, requested) {
         const idp = use === 'id_token' && idpOfSession ? await idpOf(idpOfSession, ctx, token) : undefined;
         const authorization = await authorizationClaims(accessOf, ctx.oidc?.client, user.id, scope, requested);
-        return { ...userClaims(user), ...authorization, ...(idp ? { idp } : {}) } as Awaited<ReturnType<Account['claims']>>;
+        const organisation = await organisationClaims(organisations, user.id, scope, requested);
+        return { ...userClaims(user), ...authorization, ...organisation, ...(idp ? { idp } : {}) } as Awaited<ReturnType<Account['claims']>>;
       },
     };
   };

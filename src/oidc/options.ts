@@ -6,6 +6,10 @@ import type { ResourceServerSettings, Settings } from '../config.js';
 import { CLIENT_TTL_BOUNDS } from '../services/client-input.js';
 import { ACCOUNT_CLIENT_ID, ADMIN_CLIENT_ID, accountCallbackUrl, adminCallbackUrl } from '../paths.js';
 import { APP_ACCESS_METADATA, appAccessPrompt, authorizationClaims, validateAppAccessMetadata, type AccessOf } from './app-access.js';
+import {
+  ORGANISATION_CLAIMS, ORGANIZATION_PARAM, acceptOrganizationParam, claimsRequestOfAccessToken, noteOrganizationScope, organisationClaims, organisationPrompt,
+  type OrganisationMembership,
+} from './organisations.js';
 import { providerCookies } from './provider-cookies.js';
 import { registrationFeatures, type InitialAccessTokens, type RegistrationMode } from './registration.js';
 import { supportedScopes } from './scopes.js';
@@ -48,6 +52,8 @@ export interface ProviderOptionsInput {
   lacksRequiredSecondFactor?: (accountId: string) => Promise<boolean>;
   /** An account's effective roles and groups: claims, JWT access tokens, introspection and per-app access. */
   accessOf: AccessOf;
+  /** Organisation memberships: the organizations, org_id and org_roles claims, and who may ask for which organisation. */
+  organisations: OrganisationMembership;
   pages: {
     renderError: NonNullable<Configuration['renderError']>;
     logoutSource: (ctx: KoaContextWithOIDC, form: string) => Promise<void>;
@@ -136,6 +142,12 @@ function withAppAccess(policy: ReturnType<typeof buildInteractionPolicy>, access
   return policy;
 }
 
+/** Then the organisation check: a person is refused an organisation they are not in before any consent. */
+function withOrganisations(policy: ReturnType<typeof buildInteractionPolicy>, organisations: OrganisationMembership) {
+  policy.add(organisationPrompt(organisations), policy.findIndex((prompt) => prompt.name === 'login') + 1);
+  return policy;
+}
+
 export function buildProviderOptions(input: ProviderOptionsInput): Configuration {
   const { ttlSeconds } = input;
   return {
@@ -163,7 +175,9 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
     responseTypes: ['code'],
     pkce: { required: (_ctx, client) => isPkceRequired(client as unknown as ClientLike) },
     scopes: supportedScopes(input.resourceServers),
-    claims: STANDARD_CLAIMS,
+    claims: { ...STANDARD_CLAIMS, ...ORGANISATION_CLAIMS },
+    // The organisation an app signs the person in for (organisations.ts); also `organization:<id>` as a scope.
+    extraParams: { [ORGANIZATION_PARAM]: acceptOrganizationParam },
     acrValues: [...ACR_VALUES],
     clientDefaults: {
       grant_types: ['authorization_code'],
@@ -209,7 +223,10 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
       const { AuthorizationCode, RefreshToken } = ctx.oidc.entities;
       const requested = token.resourceServer ? (AuthorizationCode ?? RefreshToken)?.scope : undefined;
       const scopes = [scope, requested].filter(Boolean).join(' ');
-      const claims = await authorizationClaims(input.accessOf, ctx.oidc.client, accountId, scopes);
+      const claims = {
+        ...await authorizationClaims(input.accessOf, ctx.oidc.client, accountId, scopes),
+        ...await organisationClaims(input.organisations, accountId, scope, claimsRequestOfAccessToken(ctx, token)),
+      };
       return Object.keys(claims).length > 0 ? claims : undefined;
     },
     features: {
@@ -223,6 +240,11 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
         enabled: true,
         // A token request without `resource` gets the one granted at authorization, if any.
         useGrantedResource: () => true,
+        // oidc-provider's default answer (none, or the one given), after keeping the organization:<id> scope.
+        defaultResource: (ctx, _client, oneOf) => {
+          noteOrganizationScope(ctx);
+          return oneOf;
+        },
         getResourceServerInfo: (_ctx, resource) => resourceServerInfo(input.resourceServers, resource),
       },
       // OpenID Back-Channel Logout 1.0: clients may register backchannel_logout_uri; every
@@ -236,7 +258,7 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
       },
     },
     interactions: {
-      policy: withAppAccess(buildInteractionPolicy(input.twoFactorClients, input.lacksRequiredSecondFactor), input.accessOf),
+      policy: withOrganisations(withAppAccess(buildInteractionPolicy(input.twoFactorClients, input.lacksRequiredSecondFactor), input.accessOf), input.organisations),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     renderError: input.pages.renderError,

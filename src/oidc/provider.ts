@@ -7,6 +7,7 @@ import { isTwoFactorRequiredFor, type TwoFactorPolicy, type TwoFactorService } f
 import type { UserService } from '../services/users.js';
 import { createFindAccount, type IdpOfSession } from './account.js';
 import type { AccessOf } from './app-access.js';
+import type { OrganisationMembership } from './organisations.js';
 import { acceptStoredClientSecrets, type AcceptsClientSecret } from './client-secrets.js';
 import { createConsumeLast } from './consume-last.js';
 import { buildProviderOptions, type ProviderOptionsInput } from './options.js';
@@ -27,6 +28,8 @@ export interface ProviderDeps {
   initialAccessTokens: Pick<InitialAccessTokens, 'spendUse'>;
   /** An account's effective roles and groups (services/roles-and-groups.ts). */
   accessOf: AccessOf;
+  /** Organisation memberships and org roles (services/organisations.ts). */
+  organisations: OrganisationMembership;
   /** The upstream of a federated session, for the ID token's `idp` claim. */
   idpOfSession?: IdpOfSession;
   /** The stored secrets of a client, the previous one during its rotation overlap included. */
@@ -53,8 +56,9 @@ export function createProvider(deps: ProviderDeps): Provider {
   const options = buildProviderOptions({
     issuer: deps.config.issuer,
     adapter: consumeLast.wrapAdapter(deps.adapter),
-    findAccount: createFindAccount(deps.users, deps.accessOf, deps.idpOfSession),
+    findAccount: createFindAccount(deps.users, deps.accessOf, deps.organisations, deps.idpOfSession),
     accessOf: deps.accessOf,
+    organisations: deps.organisations,
     signingKeys: deps.signingKeys,
     cookieSecrets: deps.config.cookieSecrets,
     ttlSeconds: deps.config.settings.ttlSeconds,

@@ -2,8 +2,8 @@
 // list (the CLI through the composition root) does not load oidc-provider.
 import type { ResourceServerSettings } from '../config.js';
 
-/** `roles` and `groups` ask for the person's effective roles and their groups (roles-and-groups.ts). */
-export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'roles', 'groups'] as const;
+/** `roles` and `groups` ask for the person's effective roles and their groups (roles-and-groups.ts); `organizations` for the ids of their organisations. */
+export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'roles', 'groups', 'organizations'] as const;
 
 /** Every scope a client may be registered for: the OIDC ones and each configured API's. */
 export function supportedScopes(resourceServers: Record<string, ResourceServerSettings>): string[] {

@@ -21,6 +21,7 @@ export const AUDIT_EVENT_TYPES = [
   'account.deactivated', 'account.reactivated', 'account.deleted', 'admin.user_changed', 'admin.client_changed', 'admin.api_refused',
   'admin.role_changed', 'admin.group_changed', 'access.denied',
   'federation.linked', 'federation.unlinked',
+  'admin.organisation_changed', 'organisation.invitation_accepted',
   'client.registered', 'client.updated', 'client.deleted', 'client.initial_access_issued',
 ] as const;
 

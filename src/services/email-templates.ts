@@ -14,6 +14,7 @@ export interface EmailTemplateData {
   'email-change-attempt': { name?: string; resetLink: string };
   'account-closed': { name?: string; action: 'deactivated' | 'deleted'; closedAt: Date; reactivation: string };
   invitation: { link: string; expiresInDays: number; invitedBy?: string };
+  'organisation-invitation': { link: string; organisation: string; expiresInDays: number };
   'account-locked': { name?: string; lockedUntil: Date; lockedSource: string; unlockLink: string; resetLink: string };
   'second-factor-locked': { name?: string; lockedUntil: Date; resetLink: string };
   'new-sign-in': { name?: string; signedInAt: Date; device: string; ip: string; notMeLink: string };
@@ -25,7 +26,7 @@ export type EmailTemplateName = keyof EmailTemplateData;
 export const EMAIL_TEMPLATE_NAMES: readonly EmailTemplateName[] = [
   'verify-email', 'password-reset', 'password-changed', 'registration-attempt', 'email-changed',
   'confirm-email-change', 'email-change-attempt', 'account-closed', 'invitation', 'account-locked', 'new-sign-in',
-  'second-factor-locked', 'two-factor-reset',
+  'second-factor-locked', 'two-factor-reset', 'organisation-invitation',
 ];
 
 export interface RenderedEmail {

@@ -235,6 +235,7 @@ describe('templates', () => {
     'second-factor-locked': { name: hostile, lockedUntil: changedAt, resetLink: LINK },
     'new-sign-in': { name: hostile, signedInAt: changedAt, device: hostile, ip: '203.0.113.9', notMeLink: LINK },
     'two-factor-reset': { name: hostile, resetAt: changedAt, resetLink: LINK },
+    'organisation-invitation': { organisation: hostile, link: LINK, expiresInDays: 7 },
   };
 
   it.each(EMAIL_TEMPLATE_NAMES)('%s renders a subject, a text and an HTML part with data escaped', async (name) => {

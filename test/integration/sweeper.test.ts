@@ -119,7 +119,7 @@ describe.each(storageKinds)('sweeper on %s', (kind) => {
     }
   });
 
-  it('deletes expired session index entries, invitations, unlock and "this wasn\'t me" links, and forgotten source locks, keeping live ones', async () => {
+  it('deletes expired session index entries, invitations (to register and into organisations), unlock and "this wasn\'t me" links, and forgotten source locks, keeping live ones', async () => {
     const user = await db.database.query<{ id: string }>("INSERT INTO users (email) VALUES ('sweep2@example.test') RETURNING id");
     const userId = user.rows[0]!.id;
     const past = "now() - interval '1 minute'";
@@ -133,11 +133,15 @@ describe.each(storageKinds)('sweeper on %s', (kind) => {
     }
     await db.database.query(`INSERT INTO source_lockouts (user_id, source_id, expires_at) VALUES
       ($1, 'ip:203.0.113.1', ${past}), ($1, 'ip:203.0.113.2', ${future})`, [userId]);
+    const organisation = await db.database.query<{ id: string }>("INSERT INTO organisations (slug, name) VALUES ('sweep', 'Sweep') RETURNING id");
+    await db.database.query(`INSERT INTO organisation_invitations (organisation_id, email, token_hash, expires_at) VALUES
+      ($1, 'a@example.test', 'old-org-invitation', ${past}), ($1, 'b@example.test', 'live-org-invitation', ${future})`, [organisation.rows[0]!.id]);
     const sweeper = startSweeper({ database: db.database, intervalSeconds: 3600, batchSize: 10, onError: () => undefined });
     try {
       await sweeper.sweepOnce();
       expect((await db.database.query('SELECT session_id FROM account_sessions')).rows).toEqual([{ session_id: 'live-session' }]);
       expect((await db.database.query('SELECT token_hash FROM invitations')).rows).toEqual([{ token_hash: 'live-invitation' }]);
+      expect((await db.database.query('SELECT token_hash FROM organisation_invitations')).rows).toEqual([{ token_hash: 'live-org-invitation' }]);
       for (const table of ['unlock_tokens', 'sign_in_alert_tokens']) {
         expect((await db.database.query(`SELECT token_hash FROM ${table}`)).rows).toEqual([{ token_hash: 'live' }]);
       }

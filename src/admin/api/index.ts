@@ -19,6 +19,7 @@ import { addAuditRoutes, type AuditRoutesDeps } from './audit.js';
 import { addRoleAndGroupRoutes, type RoleAndGroupRoutesDeps } from './roles-and-groups.js';
 import { addUserActionRoutes } from './user-actions.js';
 import { addUserRoutes, type UserRoutesDeps } from './users.js';
+import { addOrganisationRoutes, type OrganisationRoutesDeps } from './organisations.js';
 
 export const OPENAPI_PATH = `${ADMIN_API_PATH}/openapi.json`;
 const API_VERSION = '1';
@@ -31,7 +32,7 @@ function chain(steps: Koa.Middleware[]): (ctx: Koa.Context) => Promise<void> {
   return (ctx) => run(ctx, 0);
 }
 
-export interface AdminApiDeps extends UserRoutesDeps, AuditRoutesDeps, ClientRoutesDeps, RoleAndGroupRoutesDeps {
+export interface AdminApiDeps extends UserRoutesDeps, AuditRoutesDeps, ClientRoutesDeps, RoleAndGroupRoutesDeps, OrganisationRoutesDeps {
   provider: Provider;
   issuer: string;
   limiter: RateLimiter;
@@ -65,6 +66,7 @@ export function createAdminApi(deps: AdminApiDeps) {
   addUserActionRoutes(routes, deps);
   addClientRoutes(routes, deps);
   addRoleAndGroupRoutes(routes, deps);
+  addOrganisationRoutes(routes, deps);
   routes.router.prefix(ADMIN_API_PATH);
 
   const document = buildOpenApiDocument(deps.issuer, routes.operations, API_VERSION);

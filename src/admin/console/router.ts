@@ -30,6 +30,9 @@ import { createConsolePages, type ConsoleState } from './state.js';
 import { createUserActionSteps } from './user-actions.js';
 import { createUserDetailSteps } from './user-detail.js';
 import { createUsersSteps } from './users.js';
+import { createOrganisationSteps } from './organisations.js';
+import type { Organisations } from '../../services/organisations.js';
+import type { OrganisationInvitations } from '../../services/organisation-invitations.js';
 
 export interface ConsoleRouterDeps {
   provider: Provider;
@@ -50,12 +53,14 @@ export interface ConsoleRouterDeps {
   limiter: RateLimiter;
   /** Console requests from one IP, signed in or not (as the admin API counts its own). */
   perIp: RateLimit;
+  organisations: Organisations;
+  organisationInvitations: OrganisationInvitations;
 }
 
 export function createConsoleRouter(deps: ConsoleRouterDeps): Router<ConsoleState> {
   const { csrf } = deps;
   const pages = createConsolePages(deps);
-  const session = createConsoleSession({ ...deps, pages });
+  const session = createConsoleSession({ ...deps, pages, organisationsAdministeredBy: deps.organisations.administeredBy });
   const dashboard = createDashboardSteps({ ...deps, pages });
   const clients = createClientsSteps({ ...deps, pages });
   const clientActions = createClientActionSteps({ ...deps, pages, renderClient: clients.renderClient });
@@ -65,6 +70,7 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router<ConsoleStat
   const audit = createAuditSteps({ ...deps, pages });
   const deliveries = createDeliveriesSteps({ ...deps, pages });
   const keys = createKeysSteps({ ...deps, pages });
+  const organisations = createOrganisationSteps({ ...deps, pages });
   const readForm = parseForm();
   const admin = session.requireAdmin;
   // Forms are read and their CSRF token checked before the admin check, which may answer a page.
@@ -109,5 +115,11 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router<ConsoleStat
   router.get(PATHS.deliveries, admin, deliveries.showDeliveries);
   router.post(PATHS.retryDelivery, ...form, deliveries.retryDelivery);
   router.get(PATHS.keys, admin, keys.showKeys);
+
+  // Organisation admins (not global admins) reach these pages only, limited to their organisations.
+  const orgAdmin = session.requireOrganisationAdmin;
+  router.get(PATHS.organisations, orgAdmin, organisations.listOrganisations);
+  router.get(PATHS.organisation, orgAdmin, organisations.showOrganisation);
+  router.post(PATHS.organisationAction, readForm, csrf.verify, orgAdmin, organisations.runAction);
   return router;
 }

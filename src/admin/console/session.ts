@@ -37,6 +37,8 @@ export interface ConsoleSessionDeps {
   twoFactorPolicy: TwoFactorPolicy;
   audit: AuditLog;
   pages: ConsolePages;
+  /** The organisations in which an account holds the org role `admin` (services/organisations.ts). */
+  organisationsAdministeredBy: (accountId: string) => Promise<string[]>;
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -94,26 +96,42 @@ export function createConsoleSession(deps: ConsoleSessionDeps) {
     }, 403);
   }
 
-  /** The admin behind this request, checked now; otherwise a sign-in or a 403 page. */
-  const requireAdmin: ConsoleStep = async function requireAdmin(ctx, next) {
-    const now = nowSeconds();
-    const cookie = readCookie(ctx);
-    const session = cookie && isCurrent(cookie, now) ? await provider.Session.get(ctx) : undefined;
-    const user = session && session.accountId === cookie!.a && session.uid === cookie!.s ? await users.findById(cookie!.a) : undefined;
-    if (!cookie || !user || user.status !== 'active') {
-      // Expired, signed out of Gatehouse, or an account disabled since: signed out here too.
-      if (cookie) clearCookie(ctx);
-      sendToSignIn(ctx);
-      return;
-    }
-    const roles = await users.effectiveRolesOf(user.id);
-    if (!roles.includes(ADMIN_ROLE)) return refuse(ctx, 'not_admin', user.email, user.id);
-    const needsSecondFactor = await isTwoFactorRequiredFor(twoFactorPolicy, { accountId: user.id, clientId: ADMIN_CLIENT_ID }, async () => roles);
-    if (needsSecondFactor && !(await twoFactor.isEnrolled(user.id))) return refuse(ctx, 'two_factor_required', user.email, user.id);
-    if (now - cookie.l >= REFRESH_AFTER_SECONDS) writeCookie(ctx, { ...cookie, l: now });
-    ctx.state.admin = { user };
-    await next();
-  };
+  /**
+   * Who may enter this page, checked now: the global admin, or (when `organisationAdmins` is set)
+   * an organisation admin, who is let in limited to their organisations. Anyone else gets a
+   * sign-in or a 403 page.
+   */
+  function requireConsoleAccess(organisationAdmins: boolean): ConsoleStep {
+    return async function requireAdmin(ctx, next) {
+      const now = nowSeconds();
+      const cookie = readCookie(ctx);
+      const session = cookie && isCurrent(cookie, now) ? await provider.Session.get(ctx) : undefined;
+      const user = session && session.accountId === cookie!.a && session.uid === cookie!.s ? await users.findById(cookie!.a) : undefined;
+      if (!cookie || !user || user.status !== 'active') {
+        // Expired, signed out of Gatehouse, or an account disabled since: signed out here too.
+        if (cookie) clearCookie(ctx);
+        sendToSignIn(ctx);
+        return;
+      }
+      const roles = await users.effectiveRolesOf(user.id);
+      const isAdmin = roles.includes(ADMIN_ROLE);
+      // An organisation admin opening the console's home is sent to the one section they may use.
+      const administered = isAdmin ? [] : await deps.organisationsAdministeredBy(user.id);
+      if (!isAdmin && administered.length > 0 && !organisationAdmins && ctx.method === 'GET' && ctx.path === ADMIN_CONSOLE_PATHS.home) {
+        return redirectTo(ctx, ADMIN_CONSOLE_PATHS.organisations);
+      }
+      if (!isAdmin && (!organisationAdmins || administered.length === 0)) return refuse(ctx, 'not_admin', user.email, user.id);
+      const needsSecondFactor = await isTwoFactorRequiredFor(twoFactorPolicy, { accountId: user.id, clientId: ADMIN_CLIENT_ID }, async () => roles);
+      if (needsSecondFactor && !(await twoFactor.isEnrolled(user.id))) return refuse(ctx, 'two_factor_required', user.email, user.id);
+      if (now - cookie.l >= REFRESH_AFTER_SECONDS) writeCookie(ctx, { ...cookie, l: now });
+      ctx.state.admin = isAdmin ? { user } : { user, organisations: administered };
+      await next();
+    };
+  }
+
+  const requireAdmin = requireConsoleAccess(false);
+  /** For the organisation pages: global admins, and organisation admins limited to their own. */
+  const requireOrganisationAdmin = requireConsoleAccess(true);
 
   const startSignIn: ConsoleStep = async function startSignIn(ctx) {
     signIn.start(ctx, ctx.query.return);
@@ -137,5 +155,5 @@ export function createConsoleSession(deps: ConsoleSessionDeps) {
     redirectTo(ctx, '/session/end');
   };
 
-  return { requireAdmin, startSignIn, finishSignIn, signOut };
+  return { requireAdmin, requireOrganisationAdmin, startSignIn, finishSignIn, signOut };
 }

@@ -9,6 +9,8 @@ import type { User } from '../../services/users.js';
 
 export interface ConsoleAdmin {
   user: User;
+  /** Set for an organisation admin who is not a global admin: the only organisations they may see and manage. */
+  organisations?: readonly string[];
 }
 
 export interface ConsoleState extends FormState {
@@ -19,7 +21,7 @@ export interface ConsoleState extends FormState {
 export type ConsoleStep = RouterMiddleware<ConsoleState>;
 export type ConsoleContext = Parameters<ConsoleStep>[0];
 
-export type Section = 'dashboard' | 'clients' | 'users' | 'audit' | 'deliveries' | 'keys';
+export type Section = 'dashboard' | 'clients' | 'users' | 'audit' | 'deliveries' | 'keys' | 'organisations';
 
 /** The signed-in admin; only for steps that run after requireAdmin. */
 export function adminOf(ctx: ConsoleContext): ConsoleAdmin {
@@ -63,7 +65,7 @@ export function createConsolePages(deps: { renderer: Renderer; csrf: Csrf }): Co
       await renderer.render(ctx, `admin/${view}`, {
         ...model,
         layout: 'admin',
-        nav: { section, email: admin?.user.email, paths: ADMIN_CONSOLE_PATHS },
+        nav: { section, email: admin?.user.email, paths: ADMIN_CONSOLE_PATHS, organisationsOnly: Boolean(admin?.organisations) },
         csrfToken: csrf.issue(ctx),
       }, status);
     },

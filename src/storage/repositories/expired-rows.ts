@@ -7,6 +7,7 @@ const EXPIRING_TABLES = {
   email_verification_tokens: 'id',
   federated_sessions: 'session_uid',
   invitations: 'id',
+  organisation_invitations: 'id',
   password_reset_tokens: 'id',
   trusted_devices: 'id',
   unlock_tokens: 'id',
