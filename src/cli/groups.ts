@@ -58,7 +58,7 @@ Options:
       return;
     }
     printGroup(io, found.group);
-    io.stdout(`members: ${members.length === 0 ? '(none)' : ''}\n`);
+    io.stdout(members.length === 0 ? 'members: (none)\n' : 'members:\n');
     for (const member of members) io.stdout(`  ${member.email}  ${member.id}\n`);
   },
 };
