@@ -176,9 +176,12 @@ export function createGroupsSteps(deps: { rolesAndGroups: RolesAndGroups; pages:
     try {
       outcome = await action.run(ctx, found.group, fields);
     } catch (error) {
-      // An address with no account is the admin's typing, shown on the form, not a missing page.
-      if (!(error instanceof ValidationError) && !(error instanceof NotFoundError && action.form === 'members')) throw error;
-      return renderGroup(ctx, found, { form: action.form, message: error.message }, error instanceof NotFoundError ? 404 : 400);
+      // An address with no account is the admin's typing, shown on the form, not a missing page; a
+      // change that would take the admin's own admin role away is refused there too.
+      const shown = error instanceof ValidationError || error instanceof ConflictError || (error instanceof NotFoundError && action.form === 'members');
+      if (!shown) throw error;
+      const status = error instanceof NotFoundError ? 404 : error instanceof ConflictError ? 409 : 400;
+      return renderGroup(ctx, found, { form: action.form, message: (error as Error).message }, status);
     }
     redirectTo(ctx, 'redirect' in outcome ? outcome.redirect : `${groupPath(found.group.name)}?notice=${outcome.notice}`);
   };

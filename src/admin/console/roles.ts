@@ -48,7 +48,8 @@ export function createRolesSteps(deps: { rolesAndGroups: RolesAndGroups; pages: 
     const fields = formFields(formOf(ctx));
     const typed = { name: (fields.name ?? '').trim().slice(0, 100), description: (fields.description ?? '').slice(0, 1000) };
     try {
-      const { created } = await rolesAndGroups.defineRole({ name: typed.name, description: typed.description }, actorOf(ctx));
+      // An empty description leaves an existing role's as it was.
+      const { created } = await rolesAndGroups.defineRole({ name: typed.name, description: typed.description.trim() || undefined }, actorOf(ctx));
       redirectTo(ctx, `${PATHS.roles}?notice=${created ? 'defined' : 'described'}`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
