@@ -6,8 +6,13 @@ import { clientsDeleteCommand, clientsRotateSecretCommand, clientsShowCommand, c
 import { clientsAddCommand, clientsListCommand } from './cli/clients.js';
 import { clientsRegistrationTokenCommand } from './cli/client-registration-token.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpRequested, toOneLine, UsageError, type CliIo, type Command } from './cli/args.js';
+import {
+  groupsAddCommand, groupsAddMemberCommand, groupsAddRoleCommand, groupsDeleteCommand, groupsListCommand, groupsRemoveMemberCommand,
+  groupsRemoveRoleCommand, groupsShowCommand,
+} from './cli/groups.js';
 import { keysListCommand } from './cli/keys.js';
 import { migrateCommand } from './cli/migrate.js';
+import { rolesAddCommand, rolesDeleteCommand, rolesListCommand } from './cli/roles.js';
 import { serveCommand } from './cli/serve.js';
 import { logoutDeliveriesCommand, logoutDeliveriesListCommand, logoutDeliveriesRetryCommand } from './cli/logout-deliveries.js';
 import { sessionsListCommand, sessionsRevokeCommand } from './cli/sessions.js';
@@ -19,7 +24,9 @@ import { usersListCommand } from './cli/users-list.js';
 import { ORGS_COMMANDS } from './cli/orgs.js';
 
 const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersListCommand, usersInviteCommand, usersDisableCommand, usersEnableCommand,
-  usersActivateCommand, usersDeleteCommand, usersSetPasswordCommand, usersUnlockCommand, usersRolesCommand, usersResetTwoFactorCommand, clientsAddCommand, clientsListCommand,
+  usersActivateCommand, usersDeleteCommand, usersSetPasswordCommand, usersUnlockCommand, usersRolesCommand, usersResetTwoFactorCommand,
+  rolesListCommand, rolesAddCommand, rolesDeleteCommand, groupsListCommand, groupsShowCommand, groupsAddCommand, groupsDeleteCommand,
+  groupsAddMemberCommand, groupsRemoveMemberCommand, groupsAddRoleCommand, groupsRemoveRoleCommand, clientsAddCommand, clientsListCommand,
   clientsShowCommand, clientsUpdateCommand, clientsDeleteCommand, clientsRotateSecretCommand, clientsRegistrationTokenCommand, keysListCommand, auditCommand,
   sessionsListCommand, sessionsRevokeCommand, logoutDeliveriesCommand, logoutDeliveriesListCommand, logoutDeliveriesRetryCommand, ...ORGS_COMMANDS];
 

@@ -66,15 +66,32 @@ function attachDashValues(options: Options, argv: string[]): string[] {
  * flag wrong can still ask for help on the same line.
  */
 export function parseFlags<O extends Options>(command: Command, options: O, argv: string[]) {
+  return parseCommandLine(command, options, argv, false).values;
+}
+
+function parseCommandLine<O extends Options>(command: Command, options: O, argv: string[], allowPositionals: boolean) {
   const terminator = argv.indexOf('--');
   const beforeTerminator = terminator === -1 ? argv : argv.slice(0, terminator);
   if (beforeTerminator.includes('--help') || beforeTerminator.includes('-h')) throw new HelpRequested(command.help);
   try {
-    return parseArgs({ args: attachDashValues({ ...options, ...HELP_OPTION }, argv), options: { ...options, ...HELP_OPTION }, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: attachDashValues({ ...options, ...HELP_OPTION }, argv), options: { ...options, ...HELP_OPTION }, strict: true, allowPositionals });
   } catch (error) {
     const message = (error as Error).message.split('\n')[0]!.replace(/\. This command does not take positional arguments$/, '').replace(/\.$/, '');
     throw new UsageError(`${command.name}: ${message} (see \`gatehouse ${command.name} --help\`)`);
   }
+}
+
+/**
+ * Flags, and exactly the arguments named (`<group> <email>`), in order: a usage error names the
+ * first one missing, or the first one too many.
+ */
+export function parseArguments<O extends Options>(command: Command, options: O, argv: string[], names: readonly string[]) {
+  const { values, positionals } = parseCommandLine(command, options, argv, true);
+  if (positionals.length < names.length) {
+    throw new UsageError(`${command.name}: missing <${names[positionals.length]}> (see \`gatehouse ${command.name} --help\`)`);
+  }
+  if (positionals.length > names.length) throw new UsageError(`${command.name}: unexpected argument "${positionals[names.length]}"`);
+  return { values, args: positionals };
 }
 
 export function requireFlag<T>(command: Command, value: T | undefined, flag: string): T {

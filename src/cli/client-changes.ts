@@ -3,7 +3,7 @@
 // (their client cache); a rotated secret works everywhere at once.
 import type { ClientPatch, ClientSummary } from '../services/clients.js';
 import { parseFlags, readFirstLine, requireFlag, UsageError, type CliIo, type Command } from './args.js';
-import { CLI_ACTOR, secondsFlag } from './clients.js';
+import { accessHelp, accessInput, ACCESS_OPTIONS, CLI_ACTOR, secondsFlag } from './clients.js';
 
 const CLIENT_FLAG = { client: { type: 'string' } } as const;
 
@@ -75,6 +75,7 @@ const updateOptions = {
   'access-token-ttl': { type: 'string' },
   'id-token-ttl': { type: 'string' },
   'refresh-token-ttl': { type: 'string' },
+  ...ACCESS_OPTIONS,
   json: { type: 'boolean' },
 } as const;
 
@@ -114,6 +115,7 @@ Options:
   --access-token-ttl S             access token lifetime, 60 to 86400 seconds, or "default"
   --id-token-ttl S                 ID token lifetime, 60 to 86400 seconds, or "default"
   --refresh-token-ttl S            refresh token lifetime, from 60 seconds up to ttlSeconds.refreshToken, or "default"
+${accessHelp(35)}
   --json                           print the changed client as JSON`,
   async run(argv, io) {
     const flags = parseFlags(this, updateOptions, argv);
@@ -136,6 +138,7 @@ Options:
       scope: flags.scope,
       backchannelLogoutUri: flags['no-backchannel-logout-uri'] ? null : flags['backchannel-logout-uri'],
       ...ttls,
+      ...(await accessInput(this, flags)),
     };
     const changes = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as ClientPatch;
     const adding = flags['add-redirect-uri'] ?? [];

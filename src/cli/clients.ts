@@ -5,6 +5,33 @@ import { checkInput, parseFlags, requireFlag, UsageError, type Command } from '.
 /** Who the audit trail names for a change made with this command. */
 export const CLI_ACTOR = { by: 'admin-cli' } as const;
 
+/** Who may use an app and which roles it sees: comma-separated names, '' for no limit. */
+export const ACCESS_OPTIONS = {
+  'visible-roles': { type: 'string' },
+  'required-roles': { type: 'string' },
+  'required-groups': { type: 'string' },
+} as const;
+
+/** The access flags' help, its descriptions starting at `column` as the command's others do. */
+export function accessHelp(column: number): string {
+  const entries: Array<[string, string[]]> = [
+    ['--visible-roles a,b', ['the roles claim this app sees holds only these roles']],
+    ['--required-roles a,b', ['only people holding one of these roles (or in one of', '--required-groups) may use the app']],
+    ['--required-groups a,b', ['only members of one of these groups (or holders of one of', "--required-roles) may use the app; '' for any of the three", 'removes the limit']],
+  ];
+  return entries.map(([flag, lines]) => lines.map((line, index) => `${(index === 0 ? `  ${flag}` : '').padEnd(column)}${line}`).join('\n')).join('\n');
+}
+
+/** The access flags as client input, each name checked; undefined for a flag not given. */
+export async function accessInput(command: Command, flags: { 'visible-roles'?: string | undefined; 'required-roles'?: string | undefined; 'required-groups'?: string | undefined }) {
+  const { checkNameList } = await import('./role-names.js');
+  return {
+    visibleRoles: await checkNameList(command, 'role', flags['visible-roles']),
+    requiredRoles: await checkNameList(command, 'role', flags['required-roles']),
+    requiredGroups: await checkNameList(command, 'group', flags['required-groups']),
+  };
+}
+
 const addOptions = {
   name: { type: 'string' },
   'redirect-uri': { type: 'string', multiple: true },
@@ -18,6 +45,7 @@ const addOptions = {
   'access-token-ttl': { type: 'string' },
   'id-token-ttl': { type: 'string' },
   'refresh-token-ttl': { type: 'string' },
+  ...ACCESS_OPTIONS,
   json: { type: 'boolean' },
 } as const;
 
@@ -64,6 +92,7 @@ Options:
   --id-token-ttl S               this client's ID token lifetime, 60 to 86400 seconds
   --refresh-token-ttl S          this client's refresh token lifetime, from 60 seconds up to
                                  ttlSeconds.refreshToken
+${accessHelp(33)}
   --json                         print one JSON object (RFC 7591 style) instead of text`,
   async run(argv, io) {
     const flags = parseFlags(this, addOptions, argv);
@@ -81,6 +110,7 @@ Options:
       accessTokenTtl: secondsFlag(this, '--access-token-ttl', flags['access-token-ttl']),
       idTokenTtl: secondsFlag(this, '--id-token-ttl', flags['id-token-ttl']),
       refreshTokenTtl: secondsFlag(this, '--refresh-token-ttl', flags['refresh-token-ttl']),
+      ...(await accessInput(this, flags)),
     };
     // Everything is checked before the database is opened, so a refused client leaves no trace.
     await checkInput(this, () => parseClientInput(input));

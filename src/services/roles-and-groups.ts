@@ -80,6 +80,17 @@ export function createRolesAndGroups(deps: { database: Database; users: UserServ
     return user;
   }
 
+  /**
+   * Run after a change that may take roles away, inside its transaction: an admin (not the command
+   * line) who would no longer hold the admin role themselves or through a group is refused, and the
+   * change rolled back, as userAdmin refuses taking away one's own role.
+   */
+  async function refuseSelfLockout(tx: Queryable, actor: AdminActor): Promise<void> {
+    if (actor.accountId === undefined) return;
+    if ((await findEffectiveAccess(tx, actor.accountId)).roles.includes(ADMIN_ROLE)) return;
+    throw new ConflictError('This would take away your own admin role; ask another admin, or use the gatehouse command.');
+  }
+
   async function requireGroup(tx: Queryable, name: string): Promise<GroupRow> {
     const group = await findGroup(tx, name);
     if (!group) throw new NotFoundError(`no group named ${name}`);
@@ -152,6 +163,7 @@ export function createRolesAndGroups(deps: { database: Database; users: UserServ
       await database.transaction(async (tx) => {
         const group = await requireGroup(tx, checked);
         await deleteGroup(tx, checked);
+        await refuseSelfLockout(tx, actor);
         await record(tx, 'admin.group_changed', actor, { action: 'deleted', group: checked, members: group.members });
       });
     },
@@ -163,6 +175,7 @@ export function createRolesAndGroups(deps: { database: Database; users: UserServ
       return database.transaction(async (tx) => {
         await requireGroup(tx, group);
         const changed = member ? await addGroupMember(tx, group, user.id) : await removeGroupMember(tx, group, user.id);
+        if (changed && !member) await refuseSelfLockout(tx, actor);
         if (changed) await record(tx, 'admin.group_changed', actor, { action: member ? 'member_added' : 'member_removed', group }, user);
         return { user, changed };
       });
@@ -175,6 +188,7 @@ export function createRolesAndGroups(deps: { database: Database; users: UserServ
       return database.transaction(async (tx) => {
         await requireGroup(tx, group);
         const changed = held ? await addGroupRole(tx, group, role) : await removeGroupRole(tx, group, role);
+        if (changed && !held) await refuseSelfLockout(tx, actor);
         if (changed) await record(tx, 'admin.group_changed', actor, { action: held ? 'role_added' : 'role_removed', group, role });
         return { group: toGroup((await findGroup(tx, group))!), changed };
       });

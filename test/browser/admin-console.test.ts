@@ -368,3 +368,115 @@ describe('two-factor policy for admins', () => {
     await context.close();
   });
 });
+
+describe('roles, groups and app access', () => {
+  test('an admin defines and deletes roles, runs a group\'s members and roles, and limits a client to a group; each state passes axe', async () => {
+    const member = await app.context.users.create({ email: 'group-member@example.com', password: ADMIN_TEST_PASSWORD, emailVerified: true, roles: ['reader'] });
+    const client = await app.context.clients.register({ name: 'Team wiki', redirectUris: [RP_REDIRECT_URI] });
+    const { context, page } = await newPerson();
+    // Many steps: a missing element should fail its own step, not the whole test's time.
+    page.setDefaultTimeout(10_000);
+    await signInToConsole(page, ADMIN_EMAIL);
+
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Roles' }).click();
+    expect(await heading(page)).toBe('Roles');
+    // The admin role can be described but never deleted from here.
+    expect(await page.getByRole('link', { name: 'Delete the role admin' }).count()).toBe(0);
+    await page.getByLabel('Name', { exact: true }).fill('Editors');
+    await page.getByRole('button', { name: 'Save the role' }).click();
+    expect(await page.locator('.error-summary').innerText()).toContain('is not a role name');
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('Editors');
+    await expectNoAxeViolations(page);
+    await page.getByLabel('Name', { exact: true }).fill('editor');
+    await page.getByLabel('Description').fill('Edits the wiki');
+    await page.getByRole('button', { name: 'Save the role' }).click();
+    expect(await page.getByRole('status').innerText()).toBe('The role was defined.');
+    expect(await page.getByRole('row', { name: /editor/ }).innerText()).toMatch(/editor\s+Edits the wiki\s+0\s+0/);
+    await expectNoAxeViolations(page);
+
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Groups' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('wiki-team');
+    await page.getByLabel('Roles it holds').fill('editor, publisher');
+    await page.getByRole('button', { name: 'Create the group' }).click();
+    expect(await heading(page)).toBe('Group wiki-team');
+    expect(await page.getByRole('status').innerText()).toBe('The group was created.');
+    await page.getByLabel('Add a person by email address').fill('nobody-here@example.com');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    expect(await page.locator('.error-summary').innerText()).toContain('no user nobody-here@example.com');
+    await expectNoAxeViolations(page);
+    await page.getByLabel('Add a person by email address').fill('Group-Member@example.com');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    expect(await page.getByRole('status').innerText()).toBe('The person was added to the group.');
+    await page.getByRole('button', { name: 'Take away the role publisher from the group' }).click();
+    expect(await page.getByRole('status').innerText()).toBe('The role was taken away from the group.');
+    expect(await page.locator('main').innerText()).toMatch(/group-member@example\.com/);
+    await expectNoAxeViolations(page);
+
+    // The person's page shows the group and the roles apps see.
+    await page.getByRole('link', { name: 'group-member@example.com' }).click();
+    const facts = await page.locator('main').innerText();
+    expect(facts).toMatch(/Groups\s+wiki-team/);
+    expect(facts).toMatch(/Effective roles\s+editor, reader/);
+    await expectNoAxeViolations(page);
+
+    // The client admits only the group; a bad name comes back beside its field.
+    await page.goto(`${app.issuer}/admin/clients/${client.clientId}`);
+    await page.getByLabel('Required groups (any one)').fill('Wiki Team');
+    await page.getByRole('button', { name: 'Save the settings' }).click();
+    expect(await page.locator('#requiredGroups-error').innerText()).toContain('is not a group name');
+    await expectNoAxeViolations(page);
+    await page.getByLabel('Required groups (any one)').fill('wiki-team');
+    await page.getByLabel('Roles the app may see').fill('editor');
+    await page.getByRole('button', { name: 'Save the settings' }).click();
+    expect(await page.getByRole('status').innerText()).toContain('The settings were saved.');
+    expect((await app.context.clients.show(client.clientId)).metadata).toMatchObject({ required_groups: ['wiki-team'], visible_roles: ['editor'] });
+    expect(await page.getByLabel('Required groups (any one)').inputValue()).toBe('wiki-team');
+
+    // Deleting the role asks first; the member then holds only their own role.
+    await page.goto(`${app.issuer}/admin/roles`);
+    await page.getByRole('link', { name: 'Delete the role editor' }).click();
+    expect(await heading(page)).toBe('Delete this role?');
+    await expectNoAxeViolations(page);
+    await page.getByRole('button', { name: 'Delete the role' }).click();
+    expect(await page.getByRole('status').innerText()).toContain('The role was deleted');
+    expect((await app.context.rolesAndGroups.effectiveAccessOf(member.id)).roles).toEqual(['reader']);
+
+    // Deleting the group asks for its name.
+    await page.goto(`${app.issuer}/admin/groups/wiki-team`);
+    await page.getByRole('link', { name: 'Delete this group' }).click();
+    await page.getByLabel('Type wiki-team to confirm').fill('wiki');
+    await page.getByRole('button', { name: 'Delete the group for good' }).click();
+    expect(await page.locator('.error-summary').innerText()).toContain('Type the group\'s name, wiki-team, exactly');
+    await page.getByLabel('Type wiki-team to confirm').fill('wiki-team');
+    await page.getByRole('button', { name: 'Delete the group for good' }).click();
+    expect(await page.getByRole('status').innerText()).toBe('The group was deleted.');
+    expect(await app.context.rolesAndGroups.findGroup('wiki-team')).toBeUndefined();
+
+    await app.context.audit.flush();
+    const admin = (await app.context.users.findByEmail(ADMIN_EMAIL))!;
+    const rows = await app.context.database.query<{ type: string; detail: Record<string, unknown> }>(
+      `SELECT type, detail FROM audit_events WHERE type IN ('admin.role_changed', 'admin.group_changed') AND detail->>'by' = $1 ORDER BY occurred_at, id`,
+      [`admin:${admin.id}`],
+    );
+    expect(rows.rows.map((row) => `${row.type}:${String(row.detail.action)}`)).toEqual([
+      'admin.role_changed:defined', 'admin.group_changed:created', 'admin.group_changed:member_added', 'admin.group_changed:role_removed',
+      'admin.role_changed:deleted', 'admin.group_changed:deleted',
+    ]);
+    await context.close();
+  });
+
+  test('without JavaScript the group forms still work: create a group, add a member, give a role', async () => {
+    await app.context.users.create({ email: 'plain-member@example.com', password: ADMIN_TEST_PASSWORD, emailVerified: true });
+    const { context, page } = await newPerson({ javaScriptEnabled: false });
+    await signInToConsole(page, ADMIN_EMAIL, '/admin/groups');
+    await page.getByLabel('Name', { exact: true }).fill('plain');
+    await page.getByRole('button', { name: 'Create the group' }).click();
+    await page.getByLabel('Add a person by email address').fill('plain-member@example.com');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByLabel('Give the group a role').fill('plain-role');
+    await page.getByRole('button', { name: 'Give', exact: true }).click();
+    expect(await page.getByRole('status').innerText()).toBe('The group now holds the role.');
+    expect(await app.context.rolesAndGroups.findGroup('plain')).toMatchObject({ group: { roles: ['plain-role'], members: 1 } });
+    await context.close();
+  });
+});

@@ -3,8 +3,8 @@
 // roles, and deleted; a user's detail shows their groups and effective roles; a client's
 // visible_roles, required_roles and required_groups are set, shown and cleared, and reach sign-in:
 // a person outside the required group is stopped, and once added through the API signs in with the
-// group in its userinfo. Bad names are 400s naming the field, unknown ones 404s, and every change
-// is audited naming the admin.
+// group in its userinfo. An admin cannot take the admin role from themselves through a group. Bad
+// names are 400s naming the field, unknown ones 404s, and every change is audited naming the admin.
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueEmail } from '../helpers/accounts.js';
@@ -150,6 +150,27 @@ describe.each(storageKinds)('roles, groups and app access through the admin API 
     expect((await json(badRole)).fields).toEqual({ role: expect.stringContaining('is not a role name') });
     expect((await call('/groups/qa/members/nobody@example.test', { method: 'PUT' })).status).toBe(404);
     expect((await call('/groups/qa/members/00000000-0000-4000-8000-000000000000', { method: 'PUT' })).status).toBe(404);
+  });
+
+  it('an admin through a group cannot take the admin role from themselves; another admin can', async () => {
+    const email = uniqueEmail('group-admin');
+    const self = await app.context.users.create({ email, password: ADMIN_TEST_PASSWORD, emailVerified: true });
+    const cli = { by: 'admin-cli' };
+    await app.context.rolesAndGroups.defineGroup({ name: 'root-admins', roles: ['admin'] }, cli);
+    await app.context.rolesAndGroups.setMember('root-admins', self.id, true, cli);
+    const { token: own } = await adminToken(app, await adminConsoleClient(app), email);
+    const asSelf = (path: string, method: string) => callAdminApi(app, path, own, { method });
+
+    for (const [path, method] of [[`/groups/root-admins/members/${self.id}`, 'DELETE'], ['/groups/root-admins/roles/admin', 'DELETE'], ['/groups/root-admins', 'DELETE']] as const) {
+      const refused = await asSelf(path, method);
+      expect(refused.status, `${method} ${path}`).toBe(409);
+      expect(await json(refused)).toMatchObject({ error_description: expect.stringContaining('your own admin role') });
+    }
+    expect(await json(await call('/groups/root-admins'))).toMatchObject({ roles: ['admin'], member_count: 1 });
+    expect((await asSelf('/roles', 'GET')).status).toBe(200);
+
+    expect(await json(await call(`/groups/root-admins/members/${self.id}`, { method: 'DELETE' }))).toMatchObject({ changed: true });
+    expect((await asSelf('/roles', 'GET')).status).toBe(403);
   });
 
   it('sets, shows and clears a client\'s access lists; the required group decides who may sign in', async () => {

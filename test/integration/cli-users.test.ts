@@ -5,24 +5,12 @@ import argon2 from 'argon2';
 import { describe, expect, it } from 'vitest';
 import { cliFixture } from '../helpers/cli-fixture.js';
 import { storageKinds } from '../helpers/database.js';
+import { expectOk, expectRefused } from '../helpers/cli-expect.js';
 import { runCli, type CliResult } from '../helpers/gatehouse-process.js';
 
 const PASSWORD = 'a long and memorable passphrase';
 const NEW_PASSWORD = 'another entirely different passphrase';
 const MANY_RUNS_MS = 300_000;
-
-function expectOk(result: CliResult): CliResult {
-  expect(result.stderr, result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  return result;
-}
-
-function expectRefused(result: CliResult, code: number, reason: string | RegExp): void {
-  expect(result.code, result.stderr).toBe(code);
-  expect(result.stderr).toMatch(/^gatehouse: [^\n]+\n$/);
-  expect(result.stderr).toMatch(reason);
-  expect(result.stdout).toBe('');
-}
 
 function jsonLines(result: CliResult): Array<Record<string, unknown>> {
   return result.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);

@@ -7,6 +7,7 @@ import { CLIENT_GRANTS, DEFAULT_CLIENT_SCOPE, type ClientInput } from '../../ser
 
 export const CLIENT_FIELDS = [
   'name', 'kind', 'redirectUris', 'postLogoutRedirectUris', 'grants', 'scope', 'requirePkce', 'backchannelLogoutUri', 'backchannelLogoutSessionRequired',
+  'visibleRoles', 'requiredRoles', 'requiredGroups',
 ] as const;
 export type ClientField = (typeof CLIENT_FIELDS)[number];
 
@@ -21,6 +22,10 @@ export interface ClientFormValues {
   requirePkce: boolean;
   backchannelLogoutUri: string;
   backchannelLogoutSessionRequired: boolean;
+  /** Role or group names, separated by commas or spaces; empty for no limit. */
+  visibleRoles: string;
+  requiredRoles: string;
+  requiredGroups: string;
 }
 
 // The service names fields as RFC 7591 does; the form's ids differ.
@@ -28,6 +33,7 @@ const FIELD_OF_SERVICE_NAME: Record<string, ClientField> = {
   client_name: 'name', redirect_uris: 'redirectUris', post_logout_redirect_uris: 'postLogoutRedirectUris', grant_types: 'grants',
   scope: 'scope', public: 'kind', require_pkce: 'requirePkce', backchannel_logout_uri: 'backchannelLogoutUri',
   backchannel_logout_session_required: 'backchannelLogoutSessionRequired',
+  visible_roles: 'visibleRoles', required_roles: 'requiredRoles', required_groups: 'requiredGroups',
 };
 
 const MAX_TEXT = 20_000;
@@ -35,10 +41,15 @@ const MAX_TEXT = 20_000;
 export const EMPTY_CLIENT_FORM: ClientFormValues = {
   name: '', kind: 'confidential', redirectUris: '', postLogoutRedirectUris: '', grants: ['authorization_code', 'refresh_token'],
   scope: DEFAULT_CLIENT_SCOPE, requirePkce: true, backchannelLogoutUri: '', backchannelLogoutSessionRequired: false,
+  visibleRoles: '', requiredRoles: '', requiredGroups: '',
 };
 
 function lines(text: string): string[] {
   return text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+}
+
+function names(text: string): string[] {
+  return text.split(/[\s,]+/).filter(Boolean);
 }
 
 /** The submitted form's values, each bounded (the service checks them properly). */
@@ -54,6 +65,9 @@ export function clientFormValuesOf(form: URLSearchParams): ClientFormValues {
     requirePkce: form.get('requirePkce') === 'yes',
     backchannelLogoutUri: text('backchannelLogoutUri').trim(),
     backchannelLogoutSessionRequired: form.get('backchannelLogoutSessionRequired') === 'yes',
+    visibleRoles: text('visibleRoles'),
+    requiredRoles: text('requiredRoles'),
+    requiredGroups: text('requiredGroups'),
   };
 }
 
@@ -69,6 +83,10 @@ export function clientInputOf(values: ClientFormValues): ClientInput {
     requirePkce: values.requirePkce,
     ...(values.backchannelLogoutUri ? { backchannelLogoutUri: values.backchannelLogoutUri } : {}),
     backchannelLogoutSessionRequired: values.backchannelLogoutSessionRequired,
+    // An emptied list is no limit (and clears the client's own on an update).
+    visibleRoles: names(values.visibleRoles),
+    requiredRoles: names(values.requiredRoles),
+    requiredGroups: names(values.requiredGroups),
   };
 }
 
@@ -85,6 +103,9 @@ export function clientFormValuesFromMetadata(metadata: Record<string, unknown>):
     requirePkce: metadata.require_pkce !== false,
     backchannelLogoutUri: typeof metadata.backchannel_logout_uri === 'string' ? metadata.backchannel_logout_uri : '',
     backchannelLogoutSessionRequired: metadata.backchannel_logout_session_required === true,
+    visibleRoles: list(metadata.visible_roles).join(', '),
+    requiredRoles: list(metadata.required_roles).join(', '),
+    requiredGroups: list(metadata.required_groups).join(', '),
   };
 }
 

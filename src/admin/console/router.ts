@@ -11,6 +11,7 @@ import type { AdminDashboard } from '../../services/admin-dashboard.js';
 import type { AuditLog } from '../../services/audit.js';
 import type { ClientService } from '../../services/clients.js';
 import type { LogoutDeliveryAdmin } from '../../services/logout-delivery-admin.js';
+import type { RolesAndGroups } from '../../services/roles-and-groups.js';
 import type { SessionService } from '../../services/sessions.js';
 import type { SigningKeySummary } from '../../services/signing-keys.js';
 import type { TwoFactorPolicy, TwoFactorService } from '../../services/two-factor.js';
@@ -24,7 +25,9 @@ import { createClientActionSteps } from './client-actions.js';
 import { createClientsSteps } from './clients.js';
 import { createDashboardSteps } from './dashboard.js';
 import { createDeliveriesSteps } from './deliveries.js';
+import { createGroupsSteps } from './groups.js';
 import { createKeysSteps } from './keys.js';
+import { createRolesSteps } from './roles.js';
 import { createConsoleSession } from './session.js';
 import { createConsolePages, type ConsoleState } from './state.js';
 import { createUserActionSteps } from './user-actions.js';
@@ -42,6 +45,7 @@ export interface ConsoleRouterDeps {
   users: UserService;
   userDirectory: UserDirectory;
   userAdmin: UserAdmin;
+  rolesAndGroups: RolesAndGroups;
   sessions: SessionService;
   twoFactor: TwoFactorService;
   twoFactorPolicy: TwoFactorPolicy;
@@ -67,6 +71,8 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router<ConsoleStat
   const users = createUsersSteps({ ...deps, pages });
   const userDetail = createUserDetailSteps({ ...deps, pages });
   const userActions = createUserActionSteps({ ...deps, pages, renderUser: userDetail.renderUser });
+  const roles = createRolesSteps({ ...deps, pages });
+  const groups = createGroupsSteps({ ...deps, pages });
   const audit = createAuditSteps({ ...deps, pages });
   const deliveries = createDeliveriesSteps({ ...deps, pages });
   const keys = createKeysSteps({ ...deps, pages });
@@ -110,6 +116,17 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router<ConsoleStat
   router.get(PATHS.user, admin, userDetail.showUser);
   router.get(PATHS.userAction, admin, userActions.confirmAction);
   router.post(PATHS.userAction, ...form, userActions.runAction);
+
+  router.get(PATHS.roles, admin, roles.listRoles);
+  router.post(PATHS.roles, ...form, roles.defineRole);
+  router.get(PATHS.deleteRole, admin, roles.confirmDeleteRole);
+  router.post(PATHS.deleteRole, ...form, roles.deleteRole);
+
+  router.get(PATHS.groups, admin, groups.listGroups);
+  router.post(PATHS.groups, ...form, groups.createGroup);
+  router.get(PATHS.group, admin, groups.showGroup);
+  router.get(PATHS.groupAction, admin, groups.confirmGroupAction);
+  router.post(PATHS.groupAction, ...form, groups.runGroupAction);
 
   router.get(PATHS.audit, admin, audit.showAudit);
   router.get(PATHS.deliveries, admin, deliveries.showDeliveries);

@@ -21,7 +21,7 @@ export interface ConsoleState extends FormState {
 export type ConsoleStep = RouterMiddleware<ConsoleState>;
 export type ConsoleContext = Parameters<ConsoleStep>[0];
 
-export type Section = 'dashboard' | 'clients' | 'users' | 'audit' | 'deliveries' | 'keys' | 'organisations';
+export type Section = 'dashboard' | 'clients' | 'users' | 'roles' | 'groups' | 'organisations' | 'audit' | 'deliveries' | 'keys';
 
 /** The signed-in admin; only for steps that run after requireAdmin. */
 export function adminOf(ctx: ConsoleContext): ConsoleAdmin {

@@ -3,6 +3,7 @@
 import { ADMIN_CONSOLE_PATHS as PATHS, adminConsolePath } from '../../paths.js';
 import { deviceLabel } from '../../http/device-label.js';
 import type { AuditLog } from '../../services/audit.js';
+import type { RolesAndGroups } from '../../services/roles-and-groups.js';
 import type { SessionService } from '../../services/sessions.js';
 import type { UserDetail, UserDirectory } from '../../services/user-directory.js';
 import { auditRowsOf } from './audit.js';
@@ -43,19 +44,25 @@ export function actionPath(id: string, action: string): string {
   return adminConsolePath(PATHS.userAction, { id, action });
 }
 
-export function createUserDetailSteps(deps: { userDirectory: UserDirectory; sessions: SessionService; audit: AuditLog; pages: ConsolePages }) {
-  const { userDirectory, sessions, audit, pages } = deps;
+export function createUserDetailSteps(deps: {
+  userDirectory: UserDirectory; sessions: SessionService; audit: AuditLog; rolesAndGroups: RolesAndGroups; pages: ConsolePages;
+}) {
+  const { userDirectory, sessions, audit, rolesAndGroups, pages } = deps;
 
   async function renderUser(ctx: ConsoleContext, user: UserDetail, problem?: UserPageProblem, status = 200): Promise<void> {
-    const [liveSessions, recent] = await Promise.all([
+    const [liveSessions, recent, access] = await Promise.all([
       sessions.list(user.id),
       audit.query({ accountId: user.id, since: new Date(Date.now() - RECENT_DAYS_MS), limit: RECENT_EVENTS }),
+      rolesAndGroups.effectiveAccessOf(user.id),
     ]);
     const notice = queryText(ctx, 'notice', 32);
     const action = (name: string) => actionPath(user.id, name);
     await pages.render(ctx, 'user', 'users', {
       title: user.email,
       user: { ...user, createdAt: user.createdAt.toISOString(), lockedUntil: user.lockout.lockedUntil?.toISOString() ?? null },
+      // What apps see: the account's own roles and those of its groups.
+      groups: access.groups.map((name) => ({ name, path: adminConsolePath(PATHS.group, { name }) })),
+      effectiveRoles: access.roles,
       profile: problem?.profile ?? { name: user.name ?? '', givenName: user.givenName ?? '', familyName: user.familyName ?? '', email: user.email },
       problem,
       notice: !problem && Object.hasOwn(USER_NOTICES, notice) ? USER_NOTICES[notice] : undefined,
