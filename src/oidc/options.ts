@@ -9,6 +9,7 @@ import { APP_ACCESS_METADATA, appAccessPrompt, authorizationClaims, validateAppA
 import { providerCookies } from './provider-cookies.js';
 import { registrationFeatures, type InitialAccessTokens, type RegistrationMode } from './registration.js';
 import { supportedScopes } from './scopes.js';
+import { SERVICE_ROLES, serviceAccountClaims, validateServiceRoles } from './service-accounts.js';
 import { ACR_VALUES, buildInteractionPolicy } from './two-factor-policy.js';
 
 /** Custom client metadata: `require_pkce: false` opts a legacy confidential client out of PKCE. */
@@ -172,10 +173,11 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
       require_auth_time: true,
     },
     extraClientMetadata: {
-      properties: [REQUIRE_PKCE, ...CLIENT_TTL_METADATA, ...APP_ACCESS_METADATA],
+      properties: [REQUIRE_PKCE, ...CLIENT_TTL_METADATA, ...APP_ACCESS_METADATA, SERVICE_ROLES],
       validator(_ctx, key, value, metadata) {
         if (value === undefined) return;
         validateAppAccessMetadata(key, value);
+        validateServiceRoles(key, value);
         // The client service's bounds, for clients registered dynamically too (RFC 7591); a
         // refresh lifetime past ttlSeconds.refreshToken (which may be lowered later) is capped when used.
         if ((CLIENT_TTL_METADATA as readonly string[]).includes(key)) {
@@ -198,10 +200,11 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
     // session and dies with sign-out, like the access tokens issued beside it.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     // The roles and groups claims in JWT access tokens, and at introspection of opaque ones: read
-    // when the token is issued, so a role change reaches the next token (the next refresh).
+    // when the token is issued, so a role change reaches the next token (the next refresh). A
+    // client_credentials token has no person: a service account's own roles (service-accounts.ts).
     extraTokenClaims: async (ctx, token) => {
-      const { accountId, scope } = token as { accountId?: string; scope?: string };
-      if (!accountId) return undefined;
+      const { accountId, scope, kind } = token as { accountId?: string; scope?: string; kind?: string };
+      if (!accountId) return kind === 'ClientCredentials' ? serviceAccountClaims(ctx.oidc.client) : undefined;
       const claims = await authorizationClaims(input.accessOf, ctx.oidc.client, accountId, scope);
       return Object.keys(claims).length > 0 ? claims : undefined;
     },

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import type { ClientMetadata } from '../storage/repositories/clients.js';
 import { isPrivateUse, LOOPBACK_HOSTS, MAX_REDIRECT_URIS, parseUrl, quoteUri, redirectUriProblem } from './redirect-uris.js';
+import { roleSchema } from './users.js';
 
 export const CLIENT_GRANTS = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 export const DEFAULT_CLIENT_SCOPE = 'openid offline_access profile email';
@@ -32,6 +33,8 @@ const clientInputSchema = z.object({
   idTokenTtl: ttl(CLIENT_TTL_BOUNDS.maxAccessSeconds).optional(),
   // Bounded again by ttlSeconds.refreshToken, by the service and when a token is issued.
   refreshTokenTtl: ttl(366 * 86_400).optional(),
+  // A service account: the roles its client_credentials tokens carry (oidc/service-accounts.ts).
+  serviceRoles: z.array(roleSchema).max(100, 'at most 100 roles').optional(),
 }).strict();
 
 export type ClientInput = z.input<typeof clientInputSchema>;
@@ -48,6 +51,7 @@ export const CLIENT_FIELD_NAMES = {
   grants: 'grant_types', scope: 'scope', public: 'public', requirePkce: 'require_pkce',
   backchannelLogoutUri: 'backchannel_logout_uri', backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
   accessTokenTtl: 'access_token_ttl', idTokenTtl: 'id_token_ttl', refreshTokenTtl: 'refresh_token_ttl',
+  serviceRoles: 'service_roles',
 } as const satisfies Record<keyof ClientInput, string>;
 
 /** Every metadata name parseClientInput writes: an update replaces exactly these. */
@@ -111,6 +115,7 @@ function ruleProblem(input: z.output<typeof clientInputSchema>, grants: string[]
   if (badScope !== undefined) return ['scope', `"${badScope}" is not a valid scope token`];
   if (input.refreshTokenTtl !== undefined && !grants.includes('refresh_token')) return ['refresh_token_ttl', 'applies only with the refresh_token grant'];
   if (input.idTokenTtl !== undefined && !code) return ['id_token_ttl', 'ID tokens are issued only with the authorization_code grant'];
+  if (input.serviceRoles?.length && !grants.includes('client_credentials')) return ['service_roles', 'apply only with the client_credentials grant'];
   return undefined;
 }
 
@@ -146,6 +151,7 @@ export function parseClientInput(input: ClientInput): ClientRegistration {
     ...(data.accessTokenTtl !== undefined ? { access_token_ttl: data.accessTokenTtl } : {}),
     ...(data.idTokenTtl !== undefined ? { id_token_ttl: data.idTokenTtl } : {}),
     ...(data.refreshTokenTtl !== undefined ? { refresh_token_ttl: data.refreshTokenTtl } : {}),
+    ...(data.serviceRoles?.length ? { service_roles: [...new Set(data.serviceRoles)] } : {}),
   };
   return { confidential: !data.public, metadata };
 }
@@ -168,5 +174,6 @@ export function inputFromMetadata(metadata: ClientMetadata): ClientInput {
     accessTokenTtl: optionalNumber(metadata.access_token_ttl),
     idTokenTtl: optionalNumber(metadata.id_token_ttl),
     refreshTokenTtl: optionalNumber(metadata.refresh_token_ttl),
+    ...(Array.isArray(metadata.service_roles) ? { serviceRoles: strings(metadata.service_roles) } : {}),
   };
 }

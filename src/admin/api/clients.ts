@@ -31,6 +31,7 @@ const optionalFields = {
   access_token_ttl: seconds.describe('access token lifetime, 60 to 86400 seconds'),
   id_token_ttl: seconds.describe('ID token lifetime, 60 to 86400 seconds'),
   refresh_token_ttl: seconds.describe('refresh token lifetime, 60 seconds up to ttlSeconds.refreshToken'),
+  service_roles: z.array(z.string()).describe('a service account\'s roles: its client_credentials tokens carry them (needs the client_credentials grant)'),
 };
 
 const createBody = z.object({
@@ -56,6 +57,7 @@ function inputOf(body: Partial<z.output<typeof createBody>> | UpdateBody): Clien
     grants: body.grant_types, scope: body.scope, requirePkce: body.require_pkce,
     backchannelLogoutUri: body.backchannel_logout_uri, backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
     accessTokenTtl: body.access_token_ttl, idTokenTtl: body.id_token_ttl, refreshTokenTtl: body.refresh_token_ttl,
+    serviceRoles: body.service_roles,
   };
   return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as ClientPatch;
 }
