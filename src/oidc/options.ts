@@ -4,7 +4,7 @@ import { errors, type Configuration, type KoaContextWithOIDC, type ResourceServe
 import type { JWK } from 'jose';
 import type { ResourceServerSettings, Settings } from '../config.js';
 import { CLIENT_TTL_BOUNDS } from '../services/client-input.js';
-import { ACCOUNT_CLIENT_ID, ADMIN_CLIENT_ID, accountCallbackUrl, adminCallbackUrl } from '../paths.js';
+import { ACCOUNT_CLIENT_ID, ADMIN_CLIENT_ID, PERSONAL_TOKENS_CLIENT_ID, accountCallbackUrl, adminCallbackUrl } from '../paths.js';
 import { APP_ACCESS_METADATA, appAccessPrompt, authorizationClaims, validateAppAccessMetadata, type AccessOf } from './app-access.js';
 import { providerCookies } from './provider-cookies.js';
 import { registrationFeatures, type InitialAccessTokens, type RegistrationMode } from './registration.js';
@@ -153,6 +153,14 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
       redirect_uris: [adminCallbackUrl(input.issuer)],
       grant_types: ['authorization_code'],
       response_types: ['code'],
+    }, {
+      // No grant: its tokens are personal access tokens, made on the account pages (personal-access-tokens.ts).
+      client_id: PERSONAL_TOKENS_CLIENT_ID,
+      client_name: 'personal access tokens',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: [],
+      grant_types: [],
+      response_types: [],
     }],
     loadExistingGrant,
     findAccount: input.findAccount,

@@ -20,7 +20,7 @@ export const AUDIT_EVENT_TYPES = [
   'consent.granted', 'consent.revoked', 'token.issued', 'token.revoked', 'logout', 'session.ended',
   'account.deactivated', 'account.reactivated', 'account.deleted', 'admin.user_changed', 'admin.client_changed', 'admin.api_refused',
   'admin.role_changed', 'admin.group_changed', 'access.denied',
-  'federation.linked', 'federation.unlinked',
+  'federation.linked', 'federation.unlinked', 'personal_token.created', 'personal_token.revoked',
   'client.registered', 'client.updated', 'client.deleted', 'client.initial_access_issued',
 ] as const;
 

@@ -8,22 +8,15 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSettingsFiles, storageVariants } from '../helpers/accounts.js';
 import { adminConsoleClient, adminToken, callAdminApi, createAdmin } from '../helpers/admin.js';
+import { introspect as introspectAt, type ConfidentialClient } from '../helpers/introspection.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 
 const API = 'https://reports.example.test';
 const settings = createSettingsFiles('gh-service-accounts-');
 afterAll(() => settings.remove());
 
-const basic = (clientId: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-
-async function introspect(app: TestApp, caller: { id: string; secret: string }, token: string): Promise<Record<string, unknown>> {
-  const response = await fetch(`${app.issuer}/token/introspection`, {
-    method: 'POST',
-    headers: { authorization: basic(caller.id, caller.secret), 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token }),
-  });
-  expect(response.status).toBe(200);
-  return response.json() as Promise<Record<string, unknown>>;
+async function introspect(app: TestApp, caller: ConfidentialClient, token: string): Promise<Record<string, unknown>> {
+  return introspectAt(app.issuer, caller, token);
 }
 
 describe.each(storageVariants)('service accounts on $name', ({ options }) => {
