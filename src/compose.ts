@@ -165,7 +165,13 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
       revokesOfflineGrants: (clientId) => offlinePolicy.clients[clientId] ?? offlinePolicy.default,
     }),
   });
-  const revokeAccountTokens = createAccountRevoker({ adapters: guardedAdapters, database, sessions });
+  const personalTokens = createPersonalAccessTokens({
+    database, audit, hash: createKeyedHash(config.encryptionKey, 'gatehouse/personal-access-tokens'),
+    scopes: personalTokenScopes(settings.resourceServers),
+  });
+  const revokeAccountTokens = createAccountRevoker({
+    adapters: guardedAdapters, database, sessions, revokePersonalTokens: (accountId, by) => personalTokens.revokeAll(accountId, by),
+  });
   const passwordReset = createPasswordResetService({
     database, mailer, mailQueue, limiter, passwords, passwordPolicy, revokeAccountTokens, audit, logger, issuer, settings: settings.passwordReset,
   });
@@ -178,10 +184,6 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   });
   const userDirectory = createUserDirectory({ database, users });
   const rolesAndGroups = createRolesAndGroups({ database, users, audit });
-  const personalTokens = createPersonalAccessTokens({
-    database, audit, hash: createKeyedHash(config.encryptionKey, 'gatehouse/personal-access-tokens'),
-    scopes: personalTokenScopes(settings.resourceServers),
-  });
   const userAdmin = createUserAdmin({
     database, users, directory: userDirectory, audit, sessions, revokeAccountTokens, accountClosure, twoFactor, loginGuard, invitations,
     mailQueue, passwords, passwordPolicy, registrationPolicy: settings.registration.policy, mailer, logger, issuer,

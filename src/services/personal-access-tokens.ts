@@ -11,7 +11,7 @@ import type { KeyedHash } from '../crypto/keyed-hash.js';
 import { ValidationError } from '../errors.js';
 import type { Database } from '../storage/db.js';
 import {
-  insertPersonalAccessToken, listPersonalAccessTokens, revokePersonalAccessToken, useLivePersonalAccessToken,
+  insertPersonalAccessToken, listPersonalAccessTokens, revokeAllPersonalAccessTokens, revokePersonalAccessToken, useLivePersonalAccessToken,
   type PersonalAccessTokenRow,
 } from '../storage/repositories/personal-access-tokens.js';
 import type { AuditDetail, AuditLog, RequestOrigin } from './audit.js';
@@ -120,6 +120,17 @@ export function createPersonalAccessTokens(deps: {
       const revoked = await revokePersonalAccessToken(database, { userId: owner.id, id: tokenId });
       if (revoked) await record('personal_token.revoked', owner, origin, { id: revoked.id, name: revoked.name, by });
       return revoked !== undefined;
+    },
+
+    /**
+     * Revokes every live token of the account, when it is signed out everywhere (a password reset,
+     * "this wasn't me", an admin's sign-out, closing the account): a token made by whoever got in
+     * must not outlast the clean-up (OWASP ASVS 5.0 V7.4.3).
+     */
+    async revokeAll(accountId: string, by: string): Promise<number> {
+      const count = await revokeAllPersonalAccessTokens(database, accountId);
+      if (count > 0) await record('personal_token.revoked', { id: accountId }, {}, { count, by });
+      return count;
     },
 
     /** Revokes the live token with this value (RFC 7009 revocation by its holder). */

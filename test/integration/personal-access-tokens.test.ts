@@ -155,11 +155,32 @@ describe.each(storageVariants)('personal access tokens on $name', ({ options }) 
     expect(revocation.status).toBe(200);
     expect(await introspect(revocable)).toEqual({ active: false });
 
+    // Disabled keeping its grants: unusable while disabled, working again once enabled.
     expect((await introspect(held)).active).toBe(true);
-    await app.context.userAdmin.disable(eve.id, ADMIN_ACTOR);
+    await app.context.userAdmin.disable(eve.id, ADMIN_ACTOR, { keepGrants: true });
     expect(await introspect(held)).toEqual({ active: false });
     await app.context.userAdmin.enable(eve.id, ADMIN_ACTOR);
     expect((await introspect(held)).active).toBe(true);
+    // Disabled outright (it may be compromised): revoked with every other token, for good.
+    await app.context.userAdmin.disable(eve.id, ADMIN_ACTOR);
+    await app.context.userAdmin.enable(eve.id, ADMIN_ACTOR);
+    expect(await introspect(held)).toEqual({ active: false });
+    await app.context.audit.flush();
+    const audit = await app.context.database.query<{ detail: Record<string, unknown> }>(
+      "SELECT detail FROM audit_events WHERE account_id = $1 AND type = 'personal_token.revoked' ORDER BY occurred_at", [eve.id],
+    );
+    expect(audit.rows.map((row) => row.detail)).toEqual([
+      expect.objectContaining({ name: 'revocable', by: 'token_revocation' }), expect.objectContaining({ count: 1, by: 'admin-cli' }),
+    ]);
+  });
+
+  it('outlives a password change, which the person makes signed in, but not a sign-out everywhere', async () => {
+    const gus = await person('gus');
+    const value = TOKEN.exec((await makeToken(app, gus.browser, gus.page, { name: 'kept', scopes: ['email'], days: '30' })).body)![0];
+    await app.context.revokeAccountTokens(gus.id, { exceptSessionId: 'the-session-kept', reason: 'password-changed' });
+    expect((await introspect(value)).active).toBe(true);
+    await app.context.revokeAccountTokens(gus.id, { reason: 'password-reset' });
+    expect(await introspect(value)).toEqual({ active: false });
   });
 
   it('refuses a bad form with the reason beside the field, keeping what was typed', async () => {

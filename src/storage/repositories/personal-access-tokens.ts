@@ -58,6 +58,12 @@ export async function revokePersonalAccessToken(
   return result.rows[0];
 }
 
+/** Revokes every live token of the user; how many. */
+export async function revokeAllPersonalAccessTokens(db: Queryable, userId: string): Promise<number> {
+  const result = await db.query(`UPDATE personal_access_tokens t SET revoked_at = now() WHERE t.user_id = $1 AND ${LIVE}`, [userId]);
+  return result.rowCount;
+}
+
 /**
  * The live token with this hash, of an account that is active, noting its use; undefined
  * otherwise. A disabled, deactivated or deleted account's tokens stop working at once.
