@@ -2,12 +2,14 @@
 // its JWT access tokens, verified with the published keys, carry them as `roles`, and so does the
 // introspection of its opaque tokens. A client without service roles gets no roles claim, a role
 // list on a client without client_credentials is refused naming the field, and dynamic
-// registration cannot give a client roles.
+// registration cannot give a client roles. The same from the command line.
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSettingsFiles, storageVariants } from '../helpers/accounts.js';
 import { adminConsoleClient, adminToken, callAdminApi, createAdmin } from '../helpers/admin.js';
+import { cliFixture } from '../helpers/cli-fixture.js';
+import { runCli } from '../helpers/gatehouse-process.js';
 import { introspect as introspectAt, type ConfidentialClient } from '../helpers/introspection.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 
@@ -104,5 +106,26 @@ describe.each(storageVariants)('service accounts on $name', ({ options }) => {
     } finally {
       await open.close();
     }
+  });
+});
+
+describe('gatehouse clients --service-roles', () => {
+  const fixture = cliFixture('pglite', 'gh-cli-service-roles-');
+  const cli = (args: string[]) => runCli(args, fixture.env);
+
+  it('makes a service account, replaces and removes its roles, and refuses them without client_credentials', { timeout: 120_000 }, async () => {
+    const added = await cli(['clients', 'add', '--name', 'Nightly reports', '--grant', 'client_credentials', '--scope', 'roles', '--service-roles', 'reporter, auditor', '--json']);
+    expect(added.code, added.stderr).toBe(0);
+    const client = JSON.parse(added.stdout) as { client_id: string; service_roles: string[] };
+    expect(client.service_roles).toEqual(['reporter', 'auditor']);
+
+    const replaced = await cli(['clients', 'update', '--client', client.client_id, '--service-roles', 'reporter', '--json']);
+    expect(JSON.parse(replaced.stdout).service_roles).toEqual(['reporter']);
+    const removed = await cli(['clients', 'update', '--client', client.client_id, '--no-service-roles', '--json']);
+    expect(JSON.parse(removed.stdout)).not.toHaveProperty('service_roles');
+
+    const refused = await cli(['clients', 'add', '--name', 'Web', '--redirect-uri', 'https://app.example.test/cb', '--service-roles', 'reporter']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^gatehouse: .*service_roles: apply only with the client_credentials grant\n$/);
   });
 });
