@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageVariants, uniqueEmail } from '../helpers/accounts.js';
-import { callAdminApi } from '../helpers/admin.js';
+import { adminConsoleClient, adminToken, callAdminApi, createAdmin } from '../helpers/admin.js';
 import { Browser, parseForms, type Page } from '../helpers/browser.js';
 import { introspect as introspectAt, type ConfidentialClient } from '../helpers/introspection.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
@@ -181,6 +181,32 @@ describe.each(storageVariants)('personal access tokens on $name', ({ options }) 
     expect((await introspect(value)).active).toBe(true);
     await app.context.revokeAccountTokens(gus.id, { reason: 'password-reset' });
     expect(await introspect(value)).toEqual({ active: false });
+  });
+
+  it('lets an admin list a person\'s tokens (never their values) and revoke one, audited naming the admin', async () => {
+    const adminEmail = uniqueEmail('admin');
+    const adminId = await createAdmin(app, adminEmail);
+    const { token: bearer } = await adminToken(app, await adminConsoleClient(app), adminEmail);
+    const hal = await person('hal');
+    const value = TOKEN.exec((await makeToken(app, hal.browser, hal.page, { name: 'ci job', scopes: ['roles'], days: '30' })).body)![0];
+
+    const listed = await callAdminApi(app, `/users/${hal.id}/personal-tokens`, bearer);
+    expect(listed.status).toBe(200);
+    const body = await listed.json() as { personal_tokens: { id: string; name: string; scope: string; revoked_at: string | null }[] };
+    expect(body.personal_tokens).toEqual([expect.objectContaining({ name: 'ci job', scope: 'roles', revoked_at: null, last_used_at: null })]);
+    expect(JSON.stringify(body)).not.toContain(value);
+
+    const tokenId = body.personal_tokens[0]!.id;
+    expect((await callAdminApi(app, `/users/${hal.id}/personal-tokens/${tokenId}`, bearer, { method: 'DELETE' })).status).toBe(204);
+    expect(await introspect(value)).toEqual({ active: false });
+    expect((await callAdminApi(app, `/users/${hal.id}/personal-tokens/${tokenId}`, bearer, { method: 'DELETE' })).status).toBe(404);
+    expect((await callAdminApi(app, `/users/${hal.id}/personal-tokens/not-a-uuid`, bearer, { method: 'DELETE' })).status).toBe(404);
+    expect((await callAdminApi(app, '/users/00000000-0000-4000-8000-000000000000/personal-tokens', bearer)).status).toBe(404);
+    await app.context.audit.flush();
+    const audit = await app.context.database.query<{ detail: Record<string, unknown> }>(
+      "SELECT detail FROM audit_events WHERE account_id = $1 AND type = 'personal_token.revoked'", [hal.id],
+    );
+    expect(audit.rows.map((row) => row.detail)).toEqual([expect.objectContaining({ name: 'ci job', by: `admin:${adminId}` })]);
   });
 
   it('refuses a bad form with the reason beside the field, keeping what was typed', async () => {

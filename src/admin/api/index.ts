@@ -16,6 +16,7 @@ import { addClientRoutes, type ClientRoutesDeps } from './clients.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createApiRoutes } from './operations.js';
 import { addAuditRoutes, type AuditRoutesDeps } from './audit.js';
+import { addPersonalTokenRoutes, type PersonalTokenRoutesDeps } from './personal-tokens.js';
 import { addUserActionRoutes } from './user-actions.js';
 import { addUserRoutes, type UserRoutesDeps } from './users.js';
 
@@ -30,7 +31,7 @@ function chain(steps: Koa.Middleware[]): (ctx: Koa.Context) => Promise<void> {
   return (ctx) => run(ctx, 0);
 }
 
-export interface AdminApiDeps extends UserRoutesDeps, AuditRoutesDeps, ClientRoutesDeps {
+export interface AdminApiDeps extends UserRoutesDeps, AuditRoutesDeps, ClientRoutesDeps, PersonalTokenRoutesDeps {
   provider: Provider;
   issuer: string;
   limiter: RateLimiter;
@@ -63,6 +64,7 @@ export function createAdminApi(deps: AdminApiDeps) {
   addAuditRoutes(routes, deps);
   addUserActionRoutes(routes, deps);
   addClientRoutes(routes, deps);
+  addPersonalTokenRoutes(routes, deps);
   routes.router.prefix(ADMIN_API_PATH);
 
   const document = buildOpenApiDocument(deps.issuer, routes.operations, API_VERSION);
