@@ -11,8 +11,8 @@ import type { KeyedHash } from '../crypto/keyed-hash.js';
 import { ValidationError } from '../errors.js';
 import type { Database } from '../storage/db.js';
 import {
-  insertPersonalAccessToken, listPersonalAccessTokens, revokeAllPersonalAccessTokens, revokePersonalAccessToken, useLivePersonalAccessToken,
-  type PersonalAccessTokenRow,
+  findLivePersonalAccessToken, insertPersonalAccessToken, listPersonalAccessTokens, revokeAllPersonalAccessTokens, revokePersonalAccessToken, useLivePersonalAccessToken,
+  type LivePersonalAccessToken, type PersonalAccessTokenRow,
 } from '../storage/repositories/personal-access-tokens.js';
 import type { AuditDetail, AuditLog, RequestOrigin } from './audit.js';
 
@@ -53,6 +53,10 @@ export interface PersonalTokenOwner {
 /** Whether a bearer value has the shape of a personal access token; nothing else is looked up. */
 export function isPersonalToken(value: unknown): value is string {
   return typeof value === 'string' && value.startsWith(PERSONAL_TOKEN_PREFIX);
+}
+
+function resolved(found: LivePersonalAccessToken | undefined): ResolvedPersonalToken | undefined {
+  return found && { id: found.id, accountId: found.user_id, scope: found.scope, createdAt: found.created_at, expiresAt: found.expires_at };
 }
 
 function toToken(row: PersonalAccessTokenRow): PersonalAccessToken {
@@ -143,8 +147,13 @@ export function createPersonalAccessTokens(deps: {
     /** The live token with this value, of an active account, noting its use; undefined otherwise. */
     async resolve(value: string): Promise<ResolvedPersonalToken | undefined> {
       if (!PERSONAL_TOKEN_FORMAT.test(value)) return undefined;
-      const found = await useLivePersonalAccessToken(database, hash(value));
-      return found && { id: found.id, accountId: found.user_id, scope: found.scope, createdAt: found.created_at, expiresAt: found.expires_at };
+      return resolved(await useLivePersonalAccessToken(database, hash(value)));
+    },
+
+    /** The live token with this id, of an active account; undefined otherwise. */
+    async resolveById(tokenId: string): Promise<ResolvedPersonalToken | undefined> {
+      if (!z.uuid().safeParse(tokenId).success) return undefined;
+      return resolved(await findLivePersonalAccessToken(database, tokenId));
     },
   };
 }

@@ -62,7 +62,7 @@ test.each([true, false])('makes, shows once, lists and revokes a token (JavaScri
   expect(value).toMatch(/^gatehouse_pat_[A-Za-z0-9_-]{43}$/);
   expect(await page.getByRole('button', { name: 'Copy' }).isVisible()).toBe(javaScriptEnabled);
   await checkAccessibility();
-  expect(await introspect(app.issuer, api, value)).toMatchObject({ active: true, scope: 'email roles' });
+  expect(await introspect(app.issuer, api, value)).toMatchObject({ active: true, scope: 'openid email roles' });
 
   // Shown once: the list has its name, never its value.
   await page.goto(`${app.issuer}/account/tokens`);

@@ -70,7 +70,7 @@ describe.each(storageVariants)('personal access tokens on $name', ({ options }) 
 
     const answer = await introspect(value);
     expect(answer).toMatchObject({
-      active: true, sub: ada.id, scope: 'email roles groups', client_id: 'gatehouse-personal-tokens', token_type: 'Bearer',
+      active: true, sub: ada.id, scope: 'openid email roles groups', client_id: 'gatehouse-personal-tokens', token_type: 'Bearer',
       roles: ['reporter'], groups: ['finance'], iss: app.issuer,
     });
     const thirtyDays = Math.floor(Date.now() / 1000) + 30 * 86_400;
@@ -79,6 +79,11 @@ describe.each(storageVariants)('personal access tokens on $name', ({ options }) 
 
     // Its last use shows on the page.
     expect((await ada.browser.get(`${app.issuer}/account/tokens`)).body).not.toMatch(/<td>never<\/td>/);
+
+    // Userinfo answers it with the claims of its scopes, as for a token from a sign-in.
+    const userinfo = await fetch(`${app.issuer}/me`, { headers: { authorization: `Bearer ${value}` } });
+    expect(userinfo.status).toBe(200);
+    expect(await userinfo.json()).toEqual({ sub: ada.id, email: ada.email, email_verified: true, roles: ['reporter'], groups: ['finance'] });
   });
 
   it('carries only the claims its scopes name, and no admin API access', async () => {
@@ -87,7 +92,7 @@ describe.each(storageVariants)('personal access tokens on $name', ({ options }) 
     const made = await makeToken(app, bob.browser, bob.page, { name: 'profile only', scopes: ['profile'], days: '7' });
     const value = TOKEN.exec(made.body)![0];
     const answer = await introspect(value);
-    expect(answer).toMatchObject({ active: true, scope: 'profile' });
+    expect(answer).toMatchObject({ active: true, scope: 'openid profile' });
     expect(answer).not.toHaveProperty('roles');
     const refused = await callAdminApi(app, '/users', value);
     expect(refused.status).toBe(401);
@@ -130,6 +135,7 @@ describe.each(storageVariants)('personal access tokens on $name', ({ options }) 
     expect(revoked.body).toContain('The token was revoked.');
     expect(revoked.body).toContain('Revoked');
     expect(await introspect(value)).toEqual({ active: false });
+    expect((await fetch(`${app.issuer}/me`, { headers: { authorization: `Bearer ${value}` } })).status).toBe(401);
     await app.context.audit.flush();
     const audit = await app.context.database.query<{ detail: Record<string, unknown> }>(
       "SELECT detail FROM audit_events WHERE account_id = $1 AND type = 'personal_token.revoked'", [dee.id],

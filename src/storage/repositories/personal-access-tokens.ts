@@ -64,6 +64,17 @@ export async function revokeAllPersonalAccessTokens(db: Queryable, userId: strin
   return result.rowCount;
 }
 
+/** The live token with this id, of an active account (the grant a token's userinfo call reads); undefined otherwise. */
+export async function findLivePersonalAccessToken(db: Queryable, id: string): Promise<LivePersonalAccessToken | undefined> {
+  const result = await db.query<LivePersonalAccessToken>(
+    `SELECT t.id, t.user_id, t.scope, t.created_at, t.expires_at
+     FROM personal_access_tokens t JOIN users u ON u.id = t.user_id
+     WHERE t.id = $1 AND ${LIVE} AND u.status = 'active'`,
+    [id],
+  );
+  return result.rows[0];
+}
+
 /**
  * The live token with this hash, of an account that is active, noting its use; undefined
  * otherwise. A disabled, deactivated or deleted account's tokens stop working at once.
