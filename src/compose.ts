@@ -277,7 +277,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   const adminApi = createAdminApi({
     provider, issuer, users, audit, limiter, sessions, revokeAccountTokens: services.revokeAccountTokens, events: services.sessionEvents,
     logoutDeliveryAdmin: services.logoutDeliveryAdmin, signingKeys: services.signingKeys,
-    userDirectory: services.userDirectory, userAdmin: services.userAdmin,
+    userDirectory: services.userDirectory, userAdmin: services.userAdmin, rolesAndGroups: services.rolesAndGroups,
     clients: services.clients, personalTokens: services.personalTokens,
     limits: { perIp: settings.rateLimits.adminApiPerIp, perAccount: settings.rateLimits.adminApiPerAccount },
     expiryWarningSeconds, expiryScanSeconds: settings.adminApi.expiryScanSeconds,

@@ -22,7 +22,6 @@ export function createAppAccessSteps(deps: { provider: Provider; users: UserServ
     const user = accountId ? await users.findById(accountId) : undefined;
     const client = await provider.Client.find(String(interaction.params.client_id ?? ''));
     allowFormTarget(ctx, interaction.params.redirect_uri as string | undefined);
-    ctx.status = 403;
     await renderer.render(ctx, 'interaction/no-access', {
       title: 'No access to this application',
       clientName: await clientDisplayName(provider, interaction),
@@ -31,7 +30,7 @@ export function createAppAccessSteps(deps: { provider: Provider; users: UserServ
       contacts: stringList(client?.contacts).slice(0, 3),
       paths: interactionPaths(interaction.uid),
       csrfToken: csrf.issue(ctx),
-    });
+    }, 403);
   };
 
   const returnWithoutAccess: InteractionStep = async function returnWithoutAccess(ctx) {

@@ -80,7 +80,8 @@ export async function authorizationClaims(
 export async function refuseWithoutAccess(ctx: KoaContextWithOIDC, accountId: string, accessOf: AccessOf): Promise<void> {
   const client = ctx.oidc.client;
   if (ctx.oidc.route !== 'token' || !limitsAccess(client)) return;
-  if (!admits(client, await accessOf(accountId))) throw new errors.InvalidGrant(NO_ACCESS_DESCRIPTION);
+  // invalid_grant, but with our description: InvalidGrant's own is fixed ("grant request is invalid").
+  if (!admits(client, await accessOf(accountId))) throw new errors.CustomOIDCProviderError('invalid_grant', NO_ACCESS_DESCRIPTION);
 }
 
 /**

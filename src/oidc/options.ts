@@ -21,8 +21,10 @@ type ClientTtlName = (typeof CLIENT_TTL_METADATA)[number];
 
 export const STANDARD_CLAIMS = {
   // amr and acr ride on openid so every ID token says how the person signed in (OIDC Core §2);
-  // idp names the upstream of a federated sign-in (amr 'fed', RFC 8176).
-  openid: ['sub', 'amr', 'acr', 'idp'],
+  // idp names the upstream of a federated sign-in (amr 'fed', RFC 8176). roles and groups ride on it
+  // too, so a code flow's ID token carries them (oidc-provider keeps other scopes' claims to userinfo
+  // there); findAccount gives them only when their own scope was granted (app-access.ts).
+  openid: ['sub', 'amr', 'acr', 'idp', 'roles', 'groups'],
   profile: ['name', 'given_name', 'family_name', 'updated_at'],
   email: ['email', 'email_verified'],
   // Effective roles (own and through groups) and group names: app-access.ts.
@@ -208,12 +210,17 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
     // session and dies with sign-out, like the access tokens issued beside it.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     // The roles and groups claims in JWT access tokens, and at introspection of opaque ones: read
-    // when the token is issued, so a role change reaches the next token (the next refresh). A
+    // when the token is issued, so a role change reaches the next token (the next refresh).
+    // An API's access token (RFC 8707) carries only the API's scopes, so the code or refresh token
+    // it comes from says whether the person allowed the app their roles and groups. A
     // client_credentials token has no person: a service account's own roles (service-accounts.ts).
     extraTokenClaims: async (ctx, token) => {
       const { accountId, scope, kind } = token as { accountId?: string; scope?: string; kind?: string };
       if (!accountId) return kind === 'ClientCredentials' ? serviceAccountClaims(ctx.oidc.client) : undefined;
-      const claims = await authorizationClaims(input.accessOf, ctx.oidc.client, accountId, scope);
+      const { AuthorizationCode, RefreshToken } = ctx.oidc.entities;
+      const requested = token.resourceServer ? (AuthorizationCode ?? RefreshToken)?.scope : undefined;
+      const scopes = [scope, requested].filter(Boolean).join(' ');
+      const claims = await authorizationClaims(input.accessOf, ctx.oidc.client, accountId, scopes);
       return Object.keys(claims).length > 0 ? claims : undefined;
     },
     features: {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import type { ClientMetadata } from '../storage/repositories/clients.js';
 import { isPrivateUse, LOOPBACK_HOSTS, MAX_REDIRECT_URIS, parseUrl, quoteUri, redirectUriProblem } from './redirect-uris.js';
+import { groupNameSchema } from './roles-and-groups.js';
 import { roleSchema } from './users.js';
 
 export const CLIENT_GRANTS = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
@@ -17,6 +18,10 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 export const CLIENT_TTL_BOUNDS = { minSeconds: 60, maxAccessSeconds: 86_400 } as const;
 const ttl = (max: number) => z.number().int('must be a whole number of seconds')
   .min(CLIENT_TTL_BOUNDS.minSeconds, `at least ${CLIENT_TTL_BOUNDS.minSeconds} seconds`).max(max, `at most ${max} seconds`);
+
+// As many names as oidc/app-access.ts accepts in a client's metadata.
+export const MAX_ACCESS_NAMES = 100;
+const accessNames = (name: z.ZodString) => z.array(name).max(MAX_ACCESS_NAMES, `at most ${MAX_ACCESS_NAMES} names`);
 
 const clientInputSchema = z.object({
   name: z.string().trim().min(1).max(100),
@@ -33,8 +38,12 @@ const clientInputSchema = z.object({
   idTokenTtl: ttl(CLIENT_TTL_BOUNDS.maxAccessSeconds).optional(),
   // Bounded again by ttlSeconds.refreshToken, by the service and when a token is issued.
   refreshTokenTtl: ttl(366 * 86_400).optional(),
+  // Who may use the app and which roles it sees (oidc/app-access.ts); an empty list is no limit.
+  visibleRoles: accessNames(roleSchema).optional(),
+  requiredRoles: accessNames(roleSchema).optional(),
+  requiredGroups: accessNames(groupNameSchema).optional(),
   // A service account: the roles its client_credentials tokens carry (oidc/service-accounts.ts).
-  serviceRoles: z.array(roleSchema).max(100, 'at most 100 roles').optional(),
+  serviceRoles: accessNames(roleSchema).optional(),
 }).strict();
 
 export type ClientInput = z.input<typeof clientInputSchema>;
@@ -51,7 +60,7 @@ export const CLIENT_FIELD_NAMES = {
   grants: 'grant_types', scope: 'scope', public: 'public', requirePkce: 'require_pkce',
   backchannelLogoutUri: 'backchannel_logout_uri', backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
   accessTokenTtl: 'access_token_ttl', idTokenTtl: 'id_token_ttl', refreshTokenTtl: 'refresh_token_ttl',
-  serviceRoles: 'service_roles',
+  visibleRoles: 'visible_roles', requiredRoles: 'required_roles', requiredGroups: 'required_groups', serviceRoles: 'service_roles',
 } as const satisfies Record<keyof ClientInput, string>;
 
 /** Every metadata name parseClientInput writes: an update replaces exactly these. */
@@ -151,9 +160,17 @@ export function parseClientInput(input: ClientInput): ClientRegistration {
     ...(data.accessTokenTtl !== undefined ? { access_token_ttl: data.accessTokenTtl } : {}),
     ...(data.idTokenTtl !== undefined ? { id_token_ttl: data.idTokenTtl } : {}),
     ...(data.refreshTokenTtl !== undefined ? { refresh_token_ttl: data.refreshTokenTtl } : {}),
-    ...(data.serviceRoles?.length ? { service_roles: [...new Set(data.serviceRoles)] } : {}),
+    ...namesMetadata('visible_roles', data.visibleRoles),
+    ...namesMetadata('required_roles', data.requiredRoles),
+    ...namesMetadata('required_groups', data.requiredGroups),
+    ...namesMetadata('service_roles', data.serviceRoles),
   };
   return { confidential: !data.public, metadata };
+}
+
+/** A list of role or group names as metadata, each once; nothing for an empty list (no limit). */
+function namesMetadata(key: string, names: string[] | undefined): Record<string, string[]> {
+  return names && names.length > 0 ? { [key]: [...new Set(names)] } : {};
 }
 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
@@ -174,6 +191,9 @@ export function inputFromMetadata(metadata: ClientMetadata): ClientInput {
     accessTokenTtl: optionalNumber(metadata.access_token_ttl),
     idTokenTtl: optionalNumber(metadata.id_token_ttl),
     refreshTokenTtl: optionalNumber(metadata.refresh_token_ttl),
+    ...(Array.isArray(metadata.visible_roles) ? { visibleRoles: strings(metadata.visible_roles) } : {}),
+    ...(Array.isArray(metadata.required_roles) ? { requiredRoles: strings(metadata.required_roles) } : {}),
+    ...(Array.isArray(metadata.required_groups) ? { requiredGroups: strings(metadata.required_groups) } : {}),
     ...(Array.isArray(metadata.service_roles) ? { serviceRoles: strings(metadata.service_roles) } : {}),
   };
 }

@@ -25,6 +25,9 @@ const metadataFields = {
   scope: z.string().describe('space-separated scopes the client may ask for'),
   require_pkce: z.boolean().describe('false lets a confidential client skip PKCE (legacy apps only)'),
   backchannel_logout_session_required: z.boolean(),
+  visible_roles: z.array(z.string()).describe('the roles claim this client sees is limited to these role names; [] shows every role'),
+  required_roles: z.array(z.string()).describe('a person needs one of these roles, or one of required_groups, to use the app; [] for no limit'),
+  required_groups: z.array(z.string()).describe('a person in one of these groups (or holding one of required_roles) may use the app; [] for no limit'),
 };
 const optionalFields = {
   backchannel_logout_uri: z.string().describe('where Gatehouse POSTs logout tokens (OpenID Back-Channel Logout 1.0)'),
@@ -57,6 +60,7 @@ function inputOf(body: Partial<z.output<typeof createBody>> | UpdateBody): Clien
     grants: body.grant_types, scope: body.scope, requirePkce: body.require_pkce,
     backchannelLogoutUri: body.backchannel_logout_uri, backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
     accessTokenTtl: body.access_token_ttl, idTokenTtl: body.id_token_ttl, refreshTokenTtl: body.refresh_token_ttl,
+    visibleRoles: body.visible_roles, requiredRoles: body.required_roles, requiredGroups: body.required_groups,
     serviceRoles: body.service_roles,
   };
   return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as ClientPatch;
@@ -68,10 +72,15 @@ function actorOf(ctx: Koa.Context): ClientActor {
 
 const epochIso = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString();
 
-/** A client as the API shows it: its metadata, never a secret. */
+const namesIn = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+
+/** A client as the API shows it: its metadata, never a secret; the access lists always, [] when unlimited. */
 export function clientJson(client: ClientSummary) {
   return {
     ...client.metadata,
+    visible_roles: namesIn(client.metadata.visible_roles),
+    required_roles: namesIn(client.metadata.required_roles),
+    required_groups: namesIn(client.metadata.required_groups),
     client_id: client.clientId,
     has_secret: client.hasSecret,
     ...(client.previousSecretExpiresAt !== undefined ? { previous_secret_expires_at: epochIso(client.previousSecretExpiresAt) } : {}),

@@ -17,6 +17,7 @@ import { buildOpenApiDocument } from './openapi.js';
 import { createApiRoutes } from './operations.js';
 import { addAuditRoutes, type AuditRoutesDeps } from './audit.js';
 import { addPersonalTokenRoutes, type PersonalTokenRoutesDeps } from './personal-tokens.js';
+import { addRoleAndGroupRoutes, type RoleAndGroupRoutesDeps } from './roles-and-groups.js';
 import { addUserActionRoutes } from './user-actions.js';
 import { addUserRoutes, type UserRoutesDeps } from './users.js';
 
@@ -31,7 +32,7 @@ function chain(steps: Koa.Middleware[]): (ctx: Koa.Context) => Promise<void> {
   return (ctx) => run(ctx, 0);
 }
 
-export interface AdminApiDeps extends UserRoutesDeps, AuditRoutesDeps, ClientRoutesDeps, PersonalTokenRoutesDeps {
+export interface AdminApiDeps extends UserRoutesDeps, AuditRoutesDeps, ClientRoutesDeps, RoleAndGroupRoutesDeps, PersonalTokenRoutesDeps {
   provider: Provider;
   issuer: string;
   limiter: RateLimiter;
@@ -64,6 +65,7 @@ export function createAdminApi(deps: AdminApiDeps) {
   addAuditRoutes(routes, deps);
   addUserActionRoutes(routes, deps);
   addClientRoutes(routes, deps);
+  addRoleAndGroupRoutes(routes, deps);
   addPersonalTokenRoutes(routes, deps);
   routes.router.prefix(ADMIN_API_PATH);
 

@@ -7,6 +7,7 @@ import { requestMeta } from '../../http/request-meta.js';
 import { sessionJson } from '../../http/session-json.js';
 import type { RevokeAccountTokens } from '../../services/account-revocation.js';
 import type { AuditLog } from '../../services/audit.js';
+import type { EffectiveAccess, RolesAndGroups } from '../../services/roles-and-groups.js';
 import { WeakPasswordError } from '../../services/password-policy.js';
 import type { EndedSession, SessionService } from '../../services/sessions.js';
 import type { AdminActor, UserAdmin } from '../../services/user-admin.js';
@@ -23,6 +24,8 @@ export interface UserRoutesDeps {
   sessions: SessionService;
   /** Every grant and token of an account, offline ones included (?revoke_grants=true). */
   revokeAccountTokens: RevokeAccountTokens;
+  /** The groups and effective roles a user's detail shows. */
+  rolesAndGroups: RolesAndGroups;
 }
 
 /** A user as the API shows it; `roles` when known, else read. */
@@ -34,10 +37,11 @@ export async function userJson(users: UserService, user: User & { roles?: string
   };
 }
 
-function detailJson(user: UserDetail) {
+/** `roles` are the account's own; `effective_roles` add those of its `groups`, as apps see them. */
+function detailJson(user: UserDetail, access: EffectiveAccess) {
   return {
     id: user.id, email: user.email, email_verified: user.emailVerified, name: user.name, given_name: user.givenName,
-    family_name: user.familyName, status: user.status, roles: user.roles,
+    family_name: user.familyName, status: user.status, roles: user.roles, groups: access.groups, effective_roles: access.roles,
     created_at: user.createdAt.toISOString(), updated_at: user.updatedAt.toISOString(),
     two_factor: { enrolled: user.twoFactor.enrolled, backup_codes_left: user.twoFactor.backupCodesLeft, trusted_devices: user.twoFactor.trustedDevices },
     lockout: { locked: user.lockout.locked, sources: user.lockout.sources, locked_until: user.lockout.lockedUntil?.toISOString() ?? null },
@@ -111,7 +115,7 @@ const profileBody = z.object({
 }).strict();
 
 export function addUserRoutes(routes: ApiRoutes, deps: UserRoutesDeps): void {
-  const { users, userDirectory, userAdmin, audit, sessions, revokeAccountTokens } = deps;
+  const { users, userDirectory, userAdmin, audit, sessions, revokeAccountTokens, rolesAndGroups } = deps;
 
   const userNamedIn = (ctx: Koa.Context): Promise<User> => userDirectory.require(String(ctx.params.id ?? ''));
 
@@ -143,8 +147,11 @@ export function addUserRoutes(routes: ApiRoutes, deps: UserRoutesDeps): void {
   });
 
   routes.get('/users/:id', {
-    tag: 'users', summary: 'show a user: roles, two-factor and lockout state',
-  }, async (ctx) => detailJson(await userDirectory.show(String(ctx.params.id ?? ''))));
+    tag: 'users', summary: 'show a user: own roles, groups and effective roles, two-factor and lockout state',
+  }, async (ctx) => {
+    const user = await userDirectory.show(String(ctx.params.id ?? ''));
+    return detailJson(user, await rolesAndGroups.effectiveAccessOf(user.id));
+  });
 
   routes.patch('/users/:id', {
     tag: 'users', summary: 'change a user\'s names or address (a null name clears it)', body: profileBody,
