@@ -12,6 +12,7 @@ import { createAdminApi } from './admin/api/index.js';
 import { createConsoleRouter } from './admin/console/router.js';
 import { createHttpApp, type App } from './app.js';
 import { PROJECT_ROOT, type Config } from './config.js';
+import { createKeyedHash } from './crypto/keyed-hash.js';
 import { createSecretBox } from './crypto/secret-box.js';
 import { createCsrf } from './http/csrf.js';
 import { deviceLabel } from './http/device-label.js';
@@ -26,16 +27,18 @@ import type { Logger } from './logger.js';
 import { createAccountRevoker } from './oidc/account-revocation.js';
 import { createAdapterFactory } from './oidc/adapters/index.js';
 import { createClientRevoker } from './oidc/client-revocation.js';
+import { answerPersonalTokens } from './oidc/adapters/personal-access-tokens.js';
 import { indexSessions } from './oidc/adapters/session-index.js';
 import { withStorageFaults } from './oidc/adapters/storage-faults.js';
 import { auditProviderEvents } from './oidc/audit-provider-events.js';
 import { createLogoutOutbox, createLogoutTokenMinter, routeProviderLogoutsThroughOutbox } from './oidc/backchannel-logout.js';
 import { createProviderPages } from './oidc/pages.js';
+import { personalTokenLookup } from './oidc/personal-access-tokens.js';
 import { createProvider } from './oidc/provider.js';
 import { auditRegistrationEvents } from './oidc/audit-registration-events.js';
 import { createInitialAccessTokens } from './oidc/registration.js';
 import { guardRegistration } from './oidc/registration-guard.js';
-import { supportedScopes } from './oidc/scopes.js';
+import { personalTokenScopes, supportedScopes } from './oidc/scopes.js';
 import { createSessionEnder } from './oidc/session-ending.js';
 import { federationCallbackUrl } from './paths.js';
 import { createAccountClosureService } from './services/account-closure.js';
@@ -58,6 +61,7 @@ import { createPasswordChangeService } from './services/password-change.js';
 import { createPasswordPolicy } from './services/password-policy.js';
 import { createPasswordResetService } from './services/password-reset.js';
 import { createPasswordService } from './services/passwords.js';
+import { createPersonalAccessTokens } from './services/personal-access-tokens.js';
 import { createRateLimiter } from './services/rate-limiter.js';
 import { createReauthentication } from './services/reauthentication.js';
 import { createRegistrationService } from './services/registration.js';
@@ -163,7 +167,13 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
       revokesOfflineGrants: (clientId) => offlinePolicy.clients[clientId] ?? offlinePolicy.default,
     }),
   });
-  const revokeAccountTokens = createAccountRevoker({ adapters: guardedAdapters, database, sessions });
+  const personalTokens = createPersonalAccessTokens({
+    database, audit, hash: createKeyedHash(config.encryptionKey, 'gatehouse/personal-access-tokens'),
+    scopes: personalTokenScopes(settings.resourceServers),
+  });
+  const revokeAccountTokens = createAccountRevoker({
+    adapters: guardedAdapters, database, sessions, revokePersonalTokens: (accountId, by) => personalTokens.revokeAll(accountId, by),
+  });
   const passwordReset = createPasswordResetService({
     database, mailer, mailQueue, limiter, passwords, passwordPolicy, revokeAccountTokens, audit, logger, issuer, settings: settings.passwordReset,
   });
@@ -190,7 +200,7 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
     config, logger, database, redis, adapters, secretBox, limiter, sessionEvents, logoutOutbox,
     audit, passwords, passwordPolicy, users, mailer, mailQueue, loginGuard, signIn, reauthenticate, signingKeys, logoutDeliveryAdmin, clients, revokeClientTokens, initialAccessTokens, emailVerification, invitations,
     registration, twoFactor, trustedDevices, upstreams, federatedAccounts, sessions, revokeAccountTokens, passwordReset, passwordChange,
-    emailChange, accountClosure, signInAlerts, userDirectory, userAdmin, rolesAndGroups, organisations, organisationInvitations,
+    emailChange, accountClosure, signInAlerts, userDirectory, userAdmin, rolesAndGroups, organisations, organisationInvitations, personalTokens,
     /** Flushes the audit batch and closes the event channel (the stores are the caller's). */
     async close(): Promise<void> {
       await sessionEvents.close();
@@ -215,7 +225,11 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   await services.signingKeys.ensureKeys();
   const provider = createProvider({
     config, logger, users, twoFactor: services.twoFactor, initialAccessTokens: services.initialAccessTokens,
-    adapter: withStorageFaults(indexSessions(adapters, { database, onSignIn: sessions.recordSignIn })),
+    // Personal access tokens are answered as access tokens from their own table.
+    adapter: withStorageFaults(answerPersonalTokens(
+      indexSessions(adapters, { database, onSignIn: sessions.recordSignIn }),
+      personalTokenLookup(services.personalTokens, services.rolesAndGroups.effectiveAccessOf),
+    )),
     signingKeys: await services.signingKeys.loadPrivateJwks(),
     pages: createProviderPages(renderer),
     idpOfSession: federatedAccounts.idpOfSession,
@@ -270,6 +284,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     logoutDeliveryAdmin: services.logoutDeliveryAdmin, signingKeys: services.signingKeys,
     userDirectory: services.userDirectory, userAdmin: services.userAdmin, rolesAndGroups: services.rolesAndGroups,
     clients: services.clients, organisations: services.organisations, organisationInvitations: services.organisationInvitations,
+    personalTokens: services.personalTokens,
     limits: { perIp: settings.rateLimits.adminApiPerIp, perAccount: settings.rateLimits.adminApiPerAccount },
     expiryWarningSeconds, expiryScanSeconds: settings.adminApi.expiryScanSeconds,
   });

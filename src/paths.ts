@@ -47,6 +47,8 @@ export const ACCOUNT_PATHS = {
   joinOrganisation: '/account/organisations/join',
   linkProvider: '/account/sign-in-methods/link',
   unlinkProvider: '/account/sign-in-methods/unlink',
+  personalTokens: '/account/tokens',
+  revokePersonalToken: '/account/tokens/revoke',
 } as const;
 
 /**
@@ -101,8 +103,15 @@ export function adminCallbackUrl(issuer: string): string {
   return `${issuer}${ADMIN_CONSOLE_PATHS.signedIn}`;
 }
 
+/**
+ * The built-in client personal access tokens are issued to: it has no grant and no secret, so
+ * nothing can get a token as it; it only names the tokens people make on their account pages, so
+ * that introspection answers them as access tokens of a known client.
+ */
+export const PERSONAL_TOKENS_CLIENT_ID = 'gatehouse-personal-tokens';
+
 /** Clients that are part of Gatehouse itself: configured in code, never changed or deleted by an admin. */
-export const BUILT_IN_CLIENT_IDS: readonly string[] = [ACCOUNT_CLIENT_ID, ADMIN_CLIENT_ID];
+export const BUILT_IN_CLIENT_IDS: readonly string[] = [ACCOUNT_CLIENT_ID, ADMIN_CLIENT_ID, PERSONAL_TOKENS_CLIENT_ID];
 
 // The admin API. It is a resource server of Gatehouse itself (RFC 8707): an admin's app asks for
 // `resource=<issuer>/admin/api` and the `admin` scope, and gets a short-lived opaque access token

@@ -16,6 +16,7 @@ import type { FederatedAccounts } from '../services/federated-accounts.js';
 import type { Upstream } from '../services/federation.js';
 import type { PasswordChangeService } from '../services/password-change.js';
 import type { PasswordResetService } from '../services/password-reset.js';
+import type { PersonalAccessTokens } from '../services/personal-access-tokens.js';
 import type { Reauthenticate } from '../services/reauthentication.js';
 import type { RegistrationService } from '../services/registration.js';
 import type { TrustedDeviceService } from '../services/trusted-devices.js';
@@ -39,6 +40,7 @@ import { createSignInMethodsSteps } from './sign-in-methods.js';
 import type { AccountState } from './steps.js';
 import { createTwoFactorSteps } from './two-factor.js';
 import { createNotMeSteps } from './not-me.js';
+import { createPersonalTokensSteps } from './personal-tokens.js';
 import { createUnlockSteps } from './unlock.js';
 import { createVerifyEmailSteps } from './verify-email.js';
 import { createJoinOrganisationSteps } from './join-organisation.js';
@@ -72,6 +74,7 @@ export interface AccountRouterDeps {
   federationCookies: FederationCookies;
   /** Invitations into organisations: the mailed link's page. */
   organisationInvitations: OrganisationInvitations;
+  personalTokens: PersonalAccessTokens;
 }
 
 export function createAccountRouter(deps: AccountRouterDeps): Router<AccountState> {
@@ -92,6 +95,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router<AccountStat
   const notMe = createNotMeSteps(deps);
   const signInMethods = createSignInMethodsSteps(deps);
   const join = createJoinOrganisationSteps(deps);
+  const personalTokens = createPersonalTokensSteps(deps);
   const readForm = parseForm();
   const signedIn = session.requireSignedIn;
 
@@ -159,5 +163,8 @@ export function createAccountRouter(deps: AccountRouterDeps): Router<AccountStat
   router.get(ACCOUNT_PATHS.signInMethods, signedIn, signInMethods.showSignInMethods);
   router.post(ACCOUNT_PATHS.linkProvider, readForm, csrf.verify, signedIn, signInMethods.startLink);
   router.post(ACCOUNT_PATHS.unlinkProvider, readForm, csrf.verify, signedIn, signInMethods.unlink);
+  router.get(ACCOUNT_PATHS.personalTokens, signedIn, personalTokens.showTokens);
+  router.post(ACCOUNT_PATHS.personalTokens, readForm, csrf.verify, signedIn, personalTokens.createToken);
+  router.post(ACCOUNT_PATHS.revokePersonalToken, readForm, csrf.verify, signedIn, personalTokens.revokeToken);
   return router;
 }

@@ -3,7 +3,7 @@
 // (their client cache); a rotated secret works everywhere at once.
 import type { ClientPatch, ClientSummary } from '../services/clients.js';
 import { parseFlags, readFirstLine, requireFlag, UsageError, type CliIo, type Command } from './args.js';
-import { accessHelp, accessInput, ACCESS_OPTIONS, CLI_ACTOR, secondsFlag } from './clients.js';
+import { accessHelp, accessInput, ACCESS_OPTIONS, CLI_ACTOR, roleListFlag, secondsFlag } from './clients.js';
 
 const CLIENT_FLAG = { client: { type: 'string' } } as const;
 
@@ -76,6 +76,8 @@ const updateOptions = {
   'id-token-ttl': { type: 'string' },
   'refresh-token-ttl': { type: 'string' },
   ...ACCESS_OPTIONS,
+  'service-roles': { type: 'string' },
+  'no-service-roles': { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
@@ -116,6 +118,8 @@ Options:
   --id-token-ttl S                 ID token lifetime, 60 to 86400 seconds, or "default"
   --refresh-token-ttl S            refresh token lifetime, from 60 seconds up to ttlSeconds.refreshToken, or "default"
 ${accessHelp(35)}
+  --service-roles R1,R2            replace the roles its client_credentials tokens carry
+  --no-service-roles               make it an ordinary client again (no roles)
   --json                           print the changed client as JSON`,
   async run(argv, io) {
     const flags = parseFlags(this, updateOptions, argv);
@@ -124,6 +128,7 @@ ${accessHelp(35)}
     only(this, [['--pkce', flags.pkce === true], ['--no-pkce', flags['no-pkce'] === true]]);
     only(this, [['--backchannel-logout-uri', flags['backchannel-logout-uri'] !== undefined], ['--no-backchannel-logout-uri', flags['no-backchannel-logout-uri'] === true]]);
     only(this, [['--post-logout-redirect-uri', flags['post-logout-redirect-uri'] !== undefined], ['--no-post-logout-redirect-uris', flags['no-post-logout-redirect-uris'] === true]]);
+    only(this, [['--service-roles', flags['service-roles'] !== undefined], ['--no-service-roles', flags['no-service-roles'] === true]]);
     const ttls = {
       accessTokenTtl: lifetime(this, '--access-token-ttl', flags['access-token-ttl']),
       idTokenTtl: lifetime(this, '--id-token-ttl', flags['id-token-ttl']),
@@ -137,6 +142,7 @@ ${accessHelp(35)}
       requirePkce: flags.pkce ? true : flags['no-pkce'] ? false : undefined,
       scope: flags.scope,
       backchannelLogoutUri: flags['no-backchannel-logout-uri'] ? null : flags['backchannel-logout-uri'],
+      serviceRoles: flags['no-service-roles'] ? null : roleListFlag(flags['service-roles']),
       ...ttls,
       ...(await accessInput(this, flags)),
     };

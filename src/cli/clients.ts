@@ -46,8 +46,14 @@ const addOptions = {
   'id-token-ttl': { type: 'string' },
   'refresh-token-ttl': { type: 'string' },
   ...ACCESS_OPTIONS,
+  'service-roles': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
+
+/** A comma-separated list of role names (`--service-roles a,b`); the service checks each name. */
+export function roleListFlag(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : value.split(',').map((role) => role.trim()).filter((role) => role !== '');
+}
 
 /** A lifetime flag's value in whole seconds; the service checks its bounds. */
 export function secondsFlag(command: Command, flag: string, value: string | undefined): number | undefined {
@@ -93,6 +99,9 @@ Options:
   --refresh-token-ttl S          this client's refresh token lifetime, from 60 seconds up to
                                  ttlSeconds.refreshToken
 ${accessHelp(33)}
+  --service-roles R1,R2          make the client a service account: its client_credentials
+                                 tokens carry these roles (the "roles" claim in JWT access tokens
+                                 and at introspection); needs --grant client_credentials
   --json                         print one JSON object (RFC 7591 style) instead of text`,
   async run(argv, io) {
     const flags = parseFlags(this, addOptions, argv);
@@ -111,6 +120,7 @@ ${accessHelp(33)}
       idTokenTtl: secondsFlag(this, '--id-token-ttl', flags['id-token-ttl']),
       refreshTokenTtl: secondsFlag(this, '--refresh-token-ttl', flags['refresh-token-ttl']),
       ...(await accessInput(this, flags)),
+      serviceRoles: roleListFlag(flags['service-roles']),
     };
     // Everything is checked before the database is opened, so a refused client leaves no trace.
     await checkInput(this, () => parseClientInput(input));

@@ -16,7 +16,11 @@ import { revokeGrantIn } from './revoke-grant.js';
  * any written before the index existed, and ended through the sessions service (back-channel
  * logout, audit, live events).
  */
-export function createAccountRevoker(deps: { adapters: AdapterFactory; database: Database; sessions: SessionService }): RevokeAccountTokens {
+export function createAccountRevoker(deps: {
+  adapters: AdapterFactory; database: Database; sessions: SessionService;
+  /** Personal access tokens end with everything else, unless a session is kept (the person is there to see them). */
+  revokePersonalTokens?: (accountId: string, by: string) => Promise<number>;
+}): RevokeAccountTokens {
   const { adapters, database, sessions } = deps;
 
   async function grantsKeptBy(sessionId: string | undefined): Promise<Set<string>> {
@@ -37,6 +41,7 @@ export function createAccountRevoker(deps: { adapters: AdapterFactory; database:
     sessionIds.delete(options.exceptSessionId ?? '');
     // Each session's apps hear of it by back-channel logout; the Session adapter drops the index entry.
     const ended = await sessions.endEach(sessionIds, options.reason ?? 'account-ended', { by: options.by });
+    if (!options.exceptSessionId) await deps.revokePersonalTokens?.(accountId, options.by ?? options.reason ?? 'account-ended');
     return { sessions: ended, grants: grantIds.length };
   };
 }

@@ -18,12 +18,17 @@ export const NO_ACCESS_DESCRIPTION = 'the account has no access to this applicat
 const NAME = /^[a-z][a-z0-9_-]{0,39}$/;
 const MAX_NAMES = 100;
 
+/** A metadata value that must be a list of role or group names (the shape of their CHECK in migration 015). */
+export function assertNameList(key: string, value: unknown, kind: 'role' | 'group'): void {
+  if (!Array.isArray(value) || value.length > MAX_NAMES || !value.every((name) => typeof name === 'string' && NAME.test(name))) {
+    throw new TypeError(`${key} must be a list of at most ${MAX_NAMES} ${kind} names`);
+  }
+}
+
 /** extraClientMetadata's validator for these keys: a list of role or group names. */
 export function validateAppAccessMetadata(key: string, value: unknown): void {
   if (!(APP_ACCESS_METADATA as readonly string[]).includes(key) || value === undefined) return;
-  if (!Array.isArray(value) || value.length > MAX_NAMES || !value.every((name) => typeof name === 'string' && NAME.test(name))) {
-    throw new TypeError(`${key} must be a list of at most ${MAX_NAMES} ${key === 'required_groups' ? 'group' : 'role'} names`);
-  }
+  assertNameList(key, value, key === 'required_groups' ? 'group' : 'role');
 }
 
 function namesOf(client: unknown, key: AppAccessMetadata): string[] | undefined {

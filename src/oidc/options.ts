@@ -4,7 +4,7 @@ import { errors, type Configuration, type KoaContextWithOIDC, type ResourceServe
 import type { JWK } from 'jose';
 import type { ResourceServerSettings, Settings } from '../config.js';
 import { CLIENT_TTL_BOUNDS } from '../services/client-input.js';
-import { ACCOUNT_CLIENT_ID, ADMIN_CLIENT_ID, accountCallbackUrl, adminCallbackUrl } from '../paths.js';
+import { ACCOUNT_CLIENT_ID, ADMIN_CLIENT_ID, PERSONAL_TOKENS_CLIENT_ID, accountCallbackUrl, adminCallbackUrl } from '../paths.js';
 import { APP_ACCESS_METADATA, appAccessPrompt, authorizationClaims, validateAppAccessMetadata, type AccessOf } from './app-access.js';
 import {
   ORGANISATION_CLAIMS, ORGANIZATION_PARAM, acceptOrganizationParam, claimsRequestOfAccessToken, noteOrganizationScope, organisationClaims, organisationPrompt,
@@ -13,6 +13,7 @@ import {
 import { providerCookies } from './provider-cookies.js';
 import { registrationFeatures, type InitialAccessTokens, type RegistrationMode } from './registration.js';
 import { supportedScopes } from './scopes.js';
+import { SERVICE_ROLES, serviceAccountClaims, validateServiceRoles } from './service-accounts.js';
 import { ACR_VALUES, buildInteractionPolicy } from './two-factor-policy.js';
 
 /** Custom client metadata: `require_pkce: false` opts a legacy confidential client out of PKCE. */
@@ -166,6 +167,14 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
       redirect_uris: [adminCallbackUrl(input.issuer)],
       grant_types: ['authorization_code'],
       response_types: ['code'],
+    }, {
+      // No grant: its tokens are personal access tokens, made on the account pages (personal-access-tokens.ts).
+      client_id: PERSONAL_TOKENS_CLIENT_ID,
+      client_name: 'personal access tokens',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: [],
+      grant_types: [],
+      response_types: [],
     }],
     loadExistingGrant,
     findAccount: input.findAccount,
@@ -188,10 +197,11 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
       require_auth_time: true,
     },
     extraClientMetadata: {
-      properties: [REQUIRE_PKCE, ...CLIENT_TTL_METADATA, ...APP_ACCESS_METADATA],
+      properties: [REQUIRE_PKCE, ...CLIENT_TTL_METADATA, ...APP_ACCESS_METADATA, SERVICE_ROLES],
       validator(_ctx, key, value, metadata) {
         if (value === undefined) return;
         validateAppAccessMetadata(key, value);
+        validateServiceRoles(key, value);
         // The client service's bounds, for clients registered dynamically too (RFC 7591); a
         // refresh lifetime past ttlSeconds.refreshToken (which may be lowered later) is capped when used.
         if ((CLIENT_TTL_METADATA as readonly string[]).includes(key)) {
@@ -216,10 +226,11 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
     // The roles and groups claims in JWT access tokens, and at introspection of opaque ones: read
     // when the token is issued, so a role change reaches the next token (the next refresh).
     // An API's access token (RFC 8707) carries only the API's scopes, so the code or refresh token
-    // it comes from says whether the person allowed the app their roles and groups.
+    // it comes from says whether the person allowed the app their roles and groups. A
+    // client_credentials token has no person: a service account's own roles (service-accounts.ts).
     extraTokenClaims: async (ctx, token) => {
-      const { accountId, scope } = token as { accountId?: string; scope?: string };
-      if (!accountId) return undefined;
+      const { accountId, scope, kind } = token as { accountId?: string; scope?: string; kind?: string };
+      if (!accountId) return kind === 'ClientCredentials' ? serviceAccountClaims(ctx.oidc.client) : undefined;
       const { AuthorizationCode, RefreshToken } = ctx.oidc.entities;
       const requested = token.resourceServer ? (AuthorizationCode ?? RefreshToken)?.scope : undefined;
       const scopes = [scope, requested].filter(Boolean).join(' ');

@@ -22,6 +22,7 @@ export const AUDIT_EVENT_TYPES = [
   'admin.role_changed', 'admin.group_changed', 'access.denied',
   'federation.linked', 'federation.unlinked',
   'admin.organisation_changed', 'organisation.invitation_accepted',
+  'personal_token.created', 'personal_token.revoked',
   'client.registered', 'client.updated', 'client.deleted', 'client.initial_access_issued',
 ] as const;
 

@@ -6,7 +6,8 @@
 // Stored as HMAC-SHA-256 under a key derived from ENCRYPTION_KEY and bound to the user: a copy of
 // the table without the key gives nothing to search offline (§3.1.2.2). The hash is
 // deterministic, so it is also the lookup key.
-import { createHmac, hkdfSync, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
+import { createKeyedHash } from '../crypto/keyed-hash.js';
 
 export const BACKUP_CODE_COUNT = 10;
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
@@ -32,7 +33,6 @@ export function canonicalBackupCode(input: string): string | undefined {
 }
 
 export function createBackupCodeHasher(encryptionKey: string): BackupCodeHasher {
-  if (Buffer.byteLength(encryptionKey) < 32) throw new RangeError('encryption key must be at least 32 bytes');
-  const key = Buffer.from(hkdfSync('sha256', encryptionKey, Buffer.alloc(0), 'gatehouse/backup-codes', 32));
-  return (userId, canonicalCode) => createHmac('sha256', key).update(`${userId}:${canonicalCode}`, 'utf8').digest('hex');
+  const hash = createKeyedHash(encryptionKey, 'gatehouse/backup-codes');
+  return (userId, canonicalCode) => hash(`${userId}:${canonicalCode}`);
 }

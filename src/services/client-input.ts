@@ -42,6 +42,8 @@ const clientInputSchema = z.object({
   visibleRoles: accessNames(roleSchema).optional(),
   requiredRoles: accessNames(roleSchema).optional(),
   requiredGroups: accessNames(groupNameSchema).optional(),
+  // A service account: the roles its client_credentials tokens carry (oidc/service-accounts.ts).
+  serviceRoles: accessNames(roleSchema).optional(),
 }).strict();
 
 export type ClientInput = z.input<typeof clientInputSchema>;
@@ -58,7 +60,7 @@ export const CLIENT_FIELD_NAMES = {
   grants: 'grant_types', scope: 'scope', public: 'public', requirePkce: 'require_pkce',
   backchannelLogoutUri: 'backchannel_logout_uri', backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
   accessTokenTtl: 'access_token_ttl', idTokenTtl: 'id_token_ttl', refreshTokenTtl: 'refresh_token_ttl',
-  visibleRoles: 'visible_roles', requiredRoles: 'required_roles', requiredGroups: 'required_groups',
+  visibleRoles: 'visible_roles', requiredRoles: 'required_roles', requiredGroups: 'required_groups', serviceRoles: 'service_roles',
 } as const satisfies Record<keyof ClientInput, string>;
 
 /** Every metadata name parseClientInput writes: an update replaces exactly these. */
@@ -122,6 +124,7 @@ function ruleProblem(input: z.output<typeof clientInputSchema>, grants: string[]
   if (badScope !== undefined) return ['scope', `"${badScope}" is not a valid scope token`];
   if (input.refreshTokenTtl !== undefined && !grants.includes('refresh_token')) return ['refresh_token_ttl', 'applies only with the refresh_token grant'];
   if (input.idTokenTtl !== undefined && !code) return ['id_token_ttl', 'ID tokens are issued only with the authorization_code grant'];
+  if (input.serviceRoles?.length && !grants.includes('client_credentials')) return ['service_roles', 'apply only with the client_credentials grant'];
   return undefined;
 }
 
@@ -160,6 +163,7 @@ export function parseClientInput(input: ClientInput): ClientRegistration {
     ...namesMetadata('visible_roles', data.visibleRoles),
     ...namesMetadata('required_roles', data.requiredRoles),
     ...namesMetadata('required_groups', data.requiredGroups),
+    ...namesMetadata('service_roles', data.serviceRoles),
   };
   return { confidential: !data.public, metadata };
 }
@@ -190,5 +194,6 @@ export function inputFromMetadata(metadata: ClientMetadata): ClientInput {
     ...(Array.isArray(metadata.visible_roles) ? { visibleRoles: strings(metadata.visible_roles) } : {}),
     ...(Array.isArray(metadata.required_roles) ? { requiredRoles: strings(metadata.required_roles) } : {}),
     ...(Array.isArray(metadata.required_groups) ? { requiredGroups: strings(metadata.required_groups) } : {}),
+    ...(Array.isArray(metadata.service_roles) ? { serviceRoles: strings(metadata.service_roles) } : {}),
   };
 }

@@ -34,6 +34,7 @@ const optionalFields = {
   access_token_ttl: seconds.describe('access token lifetime, 60 to 86400 seconds'),
   id_token_ttl: seconds.describe('ID token lifetime, 60 to 86400 seconds'),
   refresh_token_ttl: seconds.describe('refresh token lifetime, 60 seconds up to ttlSeconds.refreshToken'),
+  service_roles: z.array(z.string()).describe('a service account\'s roles: its client_credentials tokens carry them (needs the client_credentials grant)'),
 };
 
 const createBody = z.object({
@@ -60,6 +61,7 @@ function inputOf(body: Partial<z.output<typeof createBody>> | UpdateBody): Clien
     backchannelLogoutUri: body.backchannel_logout_uri, backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
     accessTokenTtl: body.access_token_ttl, idTokenTtl: body.id_token_ttl, refreshTokenTtl: body.refresh_token_ttl,
     visibleRoles: body.visible_roles, requiredRoles: body.required_roles, requiredGroups: body.required_groups,
+    serviceRoles: body.service_roles,
   };
   return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as ClientPatch;
 }

@@ -16,6 +16,7 @@ import { addClientRoutes, type ClientRoutesDeps } from './clients.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createApiRoutes } from './operations.js';
 import { addAuditRoutes, type AuditRoutesDeps } from './audit.js';
+import { addPersonalTokenRoutes, type PersonalTokenRoutesDeps } from './personal-tokens.js';
 import { addRoleAndGroupRoutes, type RoleAndGroupRoutesDeps } from './roles-and-groups.js';
 import { addUserActionRoutes } from './user-actions.js';
 import { addUserRoutes, type UserRoutesDeps } from './users.js';
@@ -32,7 +33,7 @@ function chain(steps: Koa.Middleware[]): (ctx: Koa.Context) => Promise<void> {
   return (ctx) => run(ctx, 0);
 }
 
-export interface AdminApiDeps extends UserRoutesDeps, AuditRoutesDeps, ClientRoutesDeps, RoleAndGroupRoutesDeps, OrganisationRoutesDeps {
+export interface AdminApiDeps extends UserRoutesDeps, AuditRoutesDeps, ClientRoutesDeps, RoleAndGroupRoutesDeps, OrganisationRoutesDeps, PersonalTokenRoutesDeps {
   provider: Provider;
   issuer: string;
   limiter: RateLimiter;
@@ -67,6 +68,7 @@ export function createAdminApi(deps: AdminApiDeps) {
   addClientRoutes(routes, deps);
   addRoleAndGroupRoutes(routes, deps);
   addOrganisationRoutes(routes, deps);
+  addPersonalTokenRoutes(routes, deps);
   routes.router.prefix(ADMIN_API_PATH);
 
   const document = buildOpenApiDocument(deps.issuer, routes.operations, API_VERSION);

@@ -13,6 +13,7 @@ const EXPIRING_TABLES = {
   unlock_tokens: 'id',
   sign_in_alert_tokens: 'id',
   source_lockouts: 'id',
+  personal_access_tokens: 'id',
 } as const;
 
 export type ExpiringTable = keyof typeof EXPIRING_TABLES;
