@@ -36,10 +36,10 @@ function namesOf(client: unknown, key: AppAccessMetadata): string[] | undefined 
   return Array.isArray(value) ? value as string[] : undefined;
 }
 
-/** The roles a client may see: all of them, or those in its visible_roles. */
+/** The roles a client may see: those in its visible_roles, or all of them when it names none (as the admin tools store "no limit"). */
 export function rolesVisibleTo(client: unknown, roles: readonly string[]): string[] {
   const visible = namesOf(client, 'visible_roles');
-  return visible ? roles.filter((role) => visible.includes(role)) : [...roles];
+  return visible && visible.length > 0 ? roles.filter((role) => visible.includes(role)) : [...roles];
 }
 
 /** True when the client admits everyone, or the person holds one of its roles or is in one of its groups. */

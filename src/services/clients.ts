@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { BUILT_IN_CLIENT_IDS } from '../paths.js';
 import type { Database } from '../storage/db.js';
 import { createClientRepository, type ClientMetadata, type ClientSummary } from '../storage/repositories/clients.js';
+import { findUndefinedNames } from '../storage/repositories/roles-and-groups.js';
 import type { AuditLog } from './audit.js';
 import {
   CLIENT_FIELD_NAMES, fieldError, inputFromMetadata, MANAGED_METADATA, parseClientInput, type ClientInput,
@@ -76,6 +77,24 @@ export function createClientService(deps: ClientServiceDeps) {
     }
   }
 
+  /**
+   * A client that requires a role or group nobody can hold would stop everyone: a typo must be
+   * refused, not stored. (visible_roles and service_roles only narrow or label, so they may name
+   * roles defined later.)
+   */
+  async function checkAccessNamesDefined(metadata: ClientMetadata): Promise<void> {
+    const listed = (key: string) => (Array.isArray(metadata[key]) ? metadata[key] as string[] : []);
+    const roles = listed('required_roles');
+    const groups = listed('required_groups');
+    const missing = await findUndefinedNames(deps.database, roles, groups);
+    if (missing.roles[0] !== undefined) {
+      throw fieldError(`required_roles.${roles.indexOf(missing.roles[0])}`, `no role named "${missing.roles[0]}"; define it first`);
+    }
+    if (missing.groups[0] !== undefined) {
+      throw fieldError(`required_groups.${groups.indexOf(missing.groups[0])}`, `no group named "${missing.groups[0]}"; create it first`);
+    }
+  }
+
   function refuseBuiltIn(clientId: string): void {
     if (BUILT_IN_CLIENT_IDS.includes(clientId)) throw new ConflictError(`${clientId} is built into Gatehouse and cannot be changed or deleted`);
   }
@@ -107,6 +126,7 @@ export function createClientService(deps: ClientServiceDeps) {
     async register(input: ClientInput, actor?: ClientActor): Promise<RegisteredClient> {
       const { confidential, metadata } = parseClientInput(input);
       checkStorable(metadata);
+      await checkAccessNamesDefined(metadata);
       // Hex, not base64url: an id starting with '-' would read as a flag on a command line.
       const clientId = randomBytes(16).toString('hex');
       const clientSecret = confidential ? randomBytes(32).toString('base64url') : undefined;
@@ -133,6 +153,7 @@ export function createClientService(deps: ClientServiceDeps) {
       }
       const { metadata } = parseClientInput(merged as ClientInput);
       checkStorable(metadata);
+      await checkAccessNamesDefined(metadata);
       // Metadata this service does not manage (set by hand or an import) is kept as it was.
       const kept = Object.fromEntries(Object.entries(current.metadata).filter(([key]) => !(MANAGED_METADATA as readonly string[]).includes(key)));
       const stored = { ...kept, ...metadata, client_id: clientId };

@@ -16,6 +16,7 @@ let rp: oidc.Configuration;
 
 beforeAll(async () => {
   [app, chromium] = await Promise.all([startTestApp(), launchChromium()]);
+  await app.context.rolesAndGroups.defineGroup({ name: 'payroll' }, { by: 'admin-cli' });
   const client = await app.context.clients.register({
     name: 'Payroll', redirectUris: [RP_REDIRECT_URI], requiredGroups: ['payroll'],
   });

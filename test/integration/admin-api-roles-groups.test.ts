@@ -174,6 +174,12 @@ describe.each(storageKinds)('roles, groups and app access through the admin API 
   });
 
   it('sets, shows and clears a client\'s access lists; the required group decides who may sign in', async () => {
+    // A required group or role must exist: a typo would stop everyone.
+    const typo = await call('/clients', { method: 'POST', json: { client_name: 'Wiki', redirect_uris: [RP_REDIRECT_URI], required_groups: ['wiki-users'] } });
+    expect(typo.status).toBe(400);
+    expect((await json(typo)).fields).toEqual({ 'required_groups.0': 'no group named "wiki-users"; create it first' });
+    await call('/groups', { method: 'POST', json: { name: 'wiki-users' } });
+    await call('/roles', { method: 'POST', json: { name: 'wiki-admin' } });
     const created = await call('/clients', {
       method: 'POST',
       json: { client_name: 'Wiki', redirect_uris: [RP_REDIRECT_URI], scope: 'openid groups roles', required_groups: ['wiki-users'], visible_roles: ['wiki-editor'] },
@@ -194,7 +200,6 @@ describe.each(storageKinds)('roles, groups and app access through the admin API 
     const refused = await browser.submit(form, { button: 'Sign in', fields: { email, password: ADMIN_TEST_PASSWORD }, followOrigins: [request.url.origin] });
     expect(refused.body).toContain('has no access to <strong>Wiki</strong>');
 
-    await call('/groups', { method: 'POST', json: { name: 'wiki-users' } });
     expect((await call(`/groups/wiki-users/members/${encodeURIComponent(email)}`, { method: 'PUT' })).status).toBe(200);
     const tokens = await exchangeCode(rp, await signIn(new Browser(), rp, { email, password: ADMIN_TEST_PASSWORD, scope: 'openid groups roles' }));
     expect(await oidc.fetchUserInfo(rp, tokens.access_token, person.id)).toMatchObject({ groups: ['wiki-users'], roles: ['wiki-editor'] });

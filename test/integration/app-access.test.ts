@@ -24,6 +24,8 @@ describe.each(storageKinds)('per-app access on %s', (kind) => {
     app = await startTestApp({ kind });
     const scope = 'openid offline_access roles groups';
     const grants = ['authorization_code', 'refresh_token'] as const;
+    await app.context.rolesAndGroups.defineGroup({ name: 'support' }, CLI);
+    await app.context.rolesAndGroups.defineRole({ name: 'manager' }, CLI);
     // Support staff, or anyone holding the manager role themselves, may use the helpdesk.
     const desk = await app.context.clients.register({
       name: 'Helpdesk', redirectUris: [RP_REDIRECT_URI], grants: [...grants], scope, requiredGroups: ['support'], requiredRoles: ['manager'],
@@ -33,7 +35,6 @@ describe.each(storageKinds)('per-app access on %s', (kind) => {
       name: 'Reports', redirectUris: [RP_REDIRECT_URI], grants: [...grants], scope, visibleRoles: ['analyst'],
     });
     reports = await discoverIssuer(app.issuer, report.clientId, report.clientSecret!);
-    await app.context.rolesAndGroups.defineGroup({ name: 'support' }, CLI);
   });
   afterAll(async () => {
     await app?.close();

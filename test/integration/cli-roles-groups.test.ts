@@ -90,6 +90,9 @@ describe.each(storageKinds)('gatehouse roles and groups on %s', (kind) => {
   });
 
   it('sets, shows and clears a client\'s access lists with clients add and update', { timeout: MANY_RUNS_MS }, async () => {
+    // A required group or role must exist: a typo would stop everyone.
+    expectRefused(await run(['clients', 'add', '--name', 'Wiki', '--redirect-uri', 'https://wiki.example/cb', '--required-groups', 'wiki-users']), 1, /no group named "wiki-users"; create it first/);
+    expectOk(await run(['groups', 'add', 'wiki-users', '--roles', 'wiki-admin']));
     const added = JSON.parse(expectOk(await run([
       'clients', 'add', '--name', 'Wiki', '--redirect-uri', 'https://wiki.example/cb', '--required-groups', 'wiki-users', '--visible-roles', 'wiki-editor,wiki-admin', '--json',
     ])).stdout) as Record<string, unknown>;

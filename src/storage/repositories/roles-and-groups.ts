@@ -159,3 +159,18 @@ export async function findEffectiveAccess(db: Queryable, userId: string): Promis
   const row = result.rows[0];
   return { roles: row?.roles ?? [], groups: row?.groups ?? [] };
 }
+
+/** Of the names given, the roles and the groups that are not defined, each in the order given. */
+export async function findUndefinedNames(db: Queryable, roles: readonly string[], groups: readonly string[]): Promise<{ roles: string[]; groups: string[] }> {
+  if (roles.length === 0 && groups.length === 0) return { roles: [], groups: [] };
+  const result = await db.query<{ roles: string[] | null; groups: string[] | null }>(
+    `SELECT
+       (SELECT array_agg(wanted.name) FROM unnest($1::text[]) AS wanted (name)
+         WHERE NOT EXISTS (SELECT 1 FROM roles r WHERE r.name = wanted.name)) AS roles,
+       (SELECT array_agg(wanted.name) FROM unnest($2::text[]) AS wanted (name)
+         WHERE NOT EXISTS (SELECT 1 FROM groups g WHERE g.name = wanted.name)) AS groups`,
+    [[...roles], [...groups]],
+  );
+  const row = result.rows[0];
+  return { roles: row?.roles ?? [], groups: row?.groups ?? [] };
+}
