@@ -5,6 +5,8 @@ import { formFields, formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
+import type { Organisations } from '../services/organisations.js';
+import type { RolesAndGroups } from '../services/roles-and-groups.js';
 import { profileSchema, type UserService } from '../services/users.js';
 import { noticeOf, accountOf, type AccountContext, type AccountStep } from './steps.js';
 
@@ -18,18 +20,27 @@ const NOTICES: Record<string, string> = {
   'password-changed': 'Your password was changed. Every other session of your account was signed out.',
 };
 
-export function createHomeSteps(deps: { users: UserService; renderer: Renderer; csrf: Csrf }) {
+export function createHomeSteps(deps: {
+  users: UserService; renderer: Renderer; csrf: Csrf;
+  /** What apps may learn of the person's access: their roles, groups and organisations. */
+  rolesAndGroups: Pick<RolesAndGroups, 'effectiveAccessOf'>;
+  organisations: Pick<Organisations, 'membershipsOf'>;
+}) {
   const { users, renderer, csrf } = deps;
 
   async function renderHome(ctx: AccountContext, profile: Profile, problems: FormProblems<ProfileField>, status: number): Promise<void> {
     const { user } = accountOf(ctx);
     const notice = noticeOf(ctx, NOTICES);
+    const [access, organisations] = await Promise.all([deps.rolesAndGroups.effectiveAccessOf(user.id), deps.organisations.membershipsOf(user.id)]);
     await renderer.render(ctx, 'account/home', {
       title: 'Your account',
       notice,
       email: user.email,
       emailVerified: user.emailVerified,
       profile,
+      roles: access.roles,
+      groups: access.groups,
+      organisations: organisations.map(({ name, slug, orgRoles }) => ({ name, slug, orgRoles })),
       csrfToken: csrf.issue(ctx),
       errors: problems.summary,
       fieldErrors: problems.fields,

@@ -30,6 +30,8 @@ import { createChangeEmailSteps } from './change-email.js';
 import { createChangePasswordSteps } from './change-password.js';
 import { createCloseAccountSteps } from './close-account.js';
 import { createForgotPasswordSteps } from './forgot-password.js';
+import type { Organisations } from '../services/organisations.js';
+import type { RolesAndGroups } from '../services/roles-and-groups.js';
 import { createHomeSteps } from './home.js';
 import { createRegisterSteps } from './register.js';
 import { createResendSteps } from './resend-verification.js';
@@ -75,6 +77,9 @@ export interface AccountRouterDeps {
   /** Invitations into organisations: the mailed link's page. */
   organisationInvitations: OrganisationInvitations;
   personalTokens: PersonalAccessTokens;
+  /** The home page shows the person's roles, groups and organisations. */
+  rolesAndGroups: Pick<RolesAndGroups, 'effectiveAccessOf'>;
+  organisations: Pick<Organisations, 'membershipsOf'>;
 }
 
 export function createAccountRouter(deps: AccountRouterDeps): Router<AccountState> {

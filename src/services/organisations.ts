@@ -9,7 +9,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Database, Queryable } from '../storage/db.js';
 import {
   addMember, deleteOrganisation, findMembershipRoles, findOrganisationById, findOrganisationBySlug, insertOrganisation,
-  listMembers, listOrganisationIdsOfUser, listOrganisationIdsWhereRole, listOrganisations, removeMember, renameOrganisation,
+  listMembers, listMembershipsOfUser, listOrganisationIdsOfUser, listOrganisationIdsWhereRole, listOrganisations, removeMember, renameOrganisation,
   replaceMemberRoles, type MemberRow, type OrganisationRow,
 } from '../storage/repositories/organisations.js';
 import { isUuid } from '../uuid.js';
@@ -159,6 +159,12 @@ export function createOrganisations(deps: { database: Database; users: UserServi
         await record(tx, actor, { action: 'org_roles_set', organisation: organisation.id, before: before.join(','), after: roles.join(',') }, user);
         return (await listMembers(tx, organisation.id)).map(toMember).find((row) => row.userId === user.id)!;
       });
+    },
+
+    /** The account's organisations with its org roles in each, for its own account page. */
+    async membershipsOf(userId: string): Promise<{ id: string; slug: string; name: string; orgRoles: string[] }[]> {
+      if (!isUuid(userId)) return [];
+      return (await listMembershipsOfUser(database, userId)).map((row) => ({ id: row.id, slug: row.slug, name: row.name, orgRoles: row.org_roles }));
     },
 
     /** The ids of the account's organisations (the `organizations` claim). */

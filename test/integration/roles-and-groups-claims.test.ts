@@ -9,6 +9,7 @@ import { createSettingsFiles } from '../helpers/accounts.js';
 import { ADMIN_TEST_PASSWORD, adminConsoleClient, adminToken, callAdminApi } from '../helpers/admin.js';
 import { Browser } from '../helpers/browser.js';
 import { storageKinds } from '../helpers/database.js';
+import { openAccountPage } from '../helpers/sessions.js';
 import { discoverIssuer, exchangeCode, RP_REDIRECT_URI, signIn } from '../helpers/relying-party.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 
@@ -154,5 +155,16 @@ describe.each(storageKinds)('roles and groups in tokens on %s', (kind) => {
     expect((await callAdminApi(app, '/users?limit=1', token)).status).toBe(200);
     await app.context.rolesAndGroups.setMember('operators', email, false, CLI);
     expect((await callAdminApi(app, '/users?limit=1', token)).status).toBe(403);
+  });
+
+  it('shows the person their roles, groups and organisations on their account page', async () => {
+    const email = await personInSupport('ivy', ['manager']);
+    const organisation = await app.context.organisations.create({ slug: `acme-${kind}`, name: 'Acme Corporation' }, CLI);
+    await app.context.organisations.setMember(organisation.id, email, true, CLI, ['billing']);
+    const home = await openAccountPage(app, new Browser(), '/account', email);
+    expect(home.status).toBe(200);
+    expect(home.body).toMatch(/<dt>Roles<\/dt>\s*<dd>agent, manager, ticket-triage<\/dd>/);
+    expect(home.body).toMatch(/<dt>Groups<\/dt>\s*<dd>support<\/dd>/);
+    expect(home.body).toContain(`Acme Corporation <span class="muted">(acme-${kind}; your roles there: billing)</span>`);
   });
 });

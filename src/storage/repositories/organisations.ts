@@ -91,6 +91,19 @@ export async function findMembershipRoles(db: Queryable, organisationId: string,
   return result.rows[0]?.org_roles;
 }
 
+/** The organisations the account is in, with its org roles in each, by name. */
+export async function listMembershipsOfUser(db: Queryable, userId: string): Promise<(Pick<OrganisationRow, 'id' | 'slug' | 'name'> & { org_roles: string[] })[]> {
+  const result = await db.query<Pick<OrganisationRow, 'id' | 'slug' | 'name'> & { org_roles: string[] }>(
+    `SELECT o.id, o.slug, o.name,
+       coalesce((SELECT array_agg(r.role ORDER BY r.role ${BYTE_ORDER}) FROM organisation_member_roles r
+                 WHERE r.organisation_id = m.organisation_id AND r.user_id = m.user_id), '{}') AS org_roles
+     FROM organisation_members m JOIN organisations o ON o.id = m.organisation_id
+     WHERE m.user_id = $1 ORDER BY lower(o.name) ${BYTE_ORDER}, o.id`,
+    [userId],
+  );
+  return result.rows;
+}
+
 /** The ids of the organisations the account is in, sorted. */
 export async function listOrganisationIdsOfUser(db: Queryable, userId: string): Promise<string[]> {
   const result = await db.query<{ organisation_id: string }>(
