@@ -20,11 +20,12 @@ import { usersResetTwoFactorCommand } from './cli/two-factor.js';
 import { usersSetPasswordCommand } from './cli/user-password.js';
 import { usersActivateCommand, usersDeleteCommand, usersDisableCommand, usersEnableCommand } from './cli/user-status.js';
 import { usersAddCommand, usersInviteCommand, usersRolesCommand, usersUnlockCommand } from './cli/users.js';
+import { usersTokensCommand } from './cli/user-tokens.js';
 import { usersListCommand } from './cli/users-list.js';
 import { ORGS_COMMANDS } from './cli/orgs.js';
 
 const COMMANDS: Command[] = [serveCommand, migrateCommand, usersAddCommand, usersListCommand, usersInviteCommand, usersDisableCommand, usersEnableCommand,
-  usersActivateCommand, usersDeleteCommand, usersSetPasswordCommand, usersUnlockCommand, usersRolesCommand, usersResetTwoFactorCommand,
+  usersActivateCommand, usersDeleteCommand, usersSetPasswordCommand, usersUnlockCommand, usersRolesCommand, usersTokensCommand, usersResetTwoFactorCommand,
   rolesListCommand, rolesAddCommand, rolesDeleteCommand, groupsListCommand, groupsShowCommand, groupsAddCommand, groupsDeleteCommand,
   groupsAddMemberCommand, groupsRemoveMemberCommand, groupsAddRoleCommand, groupsRemoveRoleCommand, clientsAddCommand, clientsListCommand,
   clientsShowCommand, clientsUpdateCommand, clientsDeleteCommand, clientsRotateSecretCommand, clientsRegistrationTokenCommand, keysListCommand, auditCommand,

@@ -7,28 +7,14 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageVariants, uniqueEmail } from '../helpers/accounts.js';
 import { adminConsoleClient, adminToken, callAdminApi, createAdmin } from '../helpers/admin.js';
-import { Browser, parseForms, type Page } from '../helpers/browser.js';
+import { Browser, type Page } from '../helpers/browser.js';
+import { makeToken, openTokensPage } from '../helpers/personal-tokens.js';
 import { introspect as introspectAt, type ConfidentialClient } from '../helpers/introspection.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 
 const PASSWORD = 'a long and memorable passphrase';
 const TOKEN = /gatehouse_pat_[A-Za-z0-9_-]{43}/;
 const ADMIN_ACTOR = { by: 'admin-cli' };
-
-async function openTokensPage(app: TestApp, browser: Browser, email: string): Promise<Page> {
-  let page = await browser.get(`${app.issuer}/account/tokens`);
-  if (/\/interaction\//.test(page.url)) page = await browser.submit(page, { button: 'Sign in', fields: { email, password: PASSWORD } });
-  expect(new URL(page.url).pathname).toBe('/account/tokens');
-  return page;
-}
-
-/** Posts the make-a-token form as a browser would, every checked scope included. */
-async function makeToken(app: TestApp, browser: Browser, page: Page, fields: { name: string; scopes: string[]; days: string }): Promise<Page> {
-  const form = parseForms(page).find((candidate) => candidate.action.endsWith('/account/tokens'))!;
-  const body = new URLSearchParams({ csrf: form.fields.csrf!, name: fields.name, days: fields.days });
-  for (const scope of fields.scopes) body.append('scope', scope);
-  return browser.request(`${app.issuer}/account/tokens`, { method: 'POST', form: body });
-}
 
 describe.each(storageVariants)('personal access tokens on $name', ({ options }) => {
   let app: TestApp;
