@@ -480,3 +480,74 @@ describe('roles, groups and app access', () => {
     await context.close();
   });
 });
+
+describe('service accounts and personal access tokens', () => {
+  // axe runs as a script in the page: only where the page runs scripts.
+  test.each([true, false])('a client_credentials client\'s service account roles are set, refused beside the field, and cleared (JavaScript %s)', async (javaScriptEnabled) => {
+    const service = await app.context.clients.register({ name: `Nightly report ${javaScriptEnabled}`, grants: ['client_credentials'], redirectUris: [] });
+    const ordinary = await app.context.clients.register({ name: `Web app ${javaScriptEnabled}`, redirectUris: [RP_REDIRECT_URI] });
+    const { context, page } = await newPerson({ javaScriptEnabled });
+    const checkAccessibility = () => (javaScriptEnabled ? expectNoAxeViolations(page) : Promise.resolve());
+    await signInToConsole(page, ADMIN_EMAIL, `/admin/clients/${ordinary.clientId}`);
+    // Only a client that gets tokens of its own has a service account to give roles to.
+    expect(await page.getByLabel('Service account roles').count()).toBe(0);
+
+    await page.goto(`${app.issuer}/admin/clients/${service.clientId}`);
+    const field = page.getByLabel('Service account roles');
+    await field.fill('reporter, Not A Role');
+    await page.getByRole('button', { name: 'Save the settings' }).click();
+    expect(await page.locator('#serviceRoles-error').innerText()).toContain('is not a role name');
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    expect(await field.inputValue()).toBe('reporter, Not A Role');
+    await checkAccessibility();
+    expect((await app.context.clients.show(service.clientId)).metadata.service_roles).toBeUndefined();
+
+    await field.fill('reporter, auditor');
+    await page.getByRole('button', { name: 'Save the settings' }).click();
+    expect(await page.getByRole('status').innerText()).toContain('The settings were saved.');
+    expect((await app.context.clients.show(service.clientId)).metadata.service_roles).toEqual(['reporter', 'auditor']);
+    expect(await field.inputValue()).toBe('reporter, auditor');
+    await checkAccessibility();
+
+    // Emptied, the client is an ordinary one again.
+    await field.fill('');
+    await page.getByRole('button', { name: 'Save the settings' }).click();
+    expect(await page.getByRole('status').innerText()).toContain('The settings were saved.');
+    expect((await app.context.clients.show(service.clientId)).metadata.service_roles).toBeUndefined();
+    await context.close();
+  });
+
+  test.each([true, false])('a person\'s personal access tokens are listed without their values and revoked one by one, audited naming the admin (JavaScript %s)', async (javaScriptEnabled) => {
+    const email = `token-owner-${javaScriptEnabled}@example.com`;
+    const person = await app.context.users.create({ email, password: ADMIN_TEST_PASSWORD, emailVerified: true });
+    const deploy = await app.context.personalTokens.create(person, { name: 'deploy script', scopes: ['roles'], days: 30 });
+    const backup = await app.context.personalTokens.create(person, { name: 'backup job', scopes: ['email', 'groups'], days: 7 });
+    const admin = (await app.context.users.findByEmail(ADMIN_EMAIL))!;
+    const { context, page } = await newPerson({ javaScriptEnabled });
+    const checkAccessibility = () => (javaScriptEnabled ? expectNoAxeViolations(page) : Promise.resolve());
+    await signInToConsole(page, ADMIN_EMAIL, `/admin/users/${person.id}`);
+
+    const tokens = page.getByRole('table', { name: /Personal access tokens/ });
+    const text = await tokens.innerText();
+    expect(text).toContain('deploy script');
+    expect(text).toContain('email, groups');
+    expect(text).toContain('never');
+    expect(text).toContain(backup.token.expiresAt.toISOString().slice(0, 10));
+    const html = await page.content();
+    expect(html).not.toContain(deploy.value);
+    expect(html).not.toContain(backup.value);
+    await checkAccessibility();
+
+    await page.getByRole('button', { name: /^Revoke the token deploy script/ }).click();
+    expect(await page.getByRole('status').innerText()).toContain('The personal access token was revoked');
+    const listed = await app.context.personalTokens.list(person.id);
+    expect(listed.find((token) => token.id === deploy.token.id)?.revokedAt).not.toBeNull();
+    expect(listed.find((token) => token.id === backup.token.id)?.revokedAt).toBeNull();
+    expect(await page.getByRole('button', { name: /^Revoke the token deploy script/ }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /^Revoke the token backup job/ }).count()).toBe(1);
+    await checkAccessibility();
+    const { events } = await app.context.audit.query({ accountId: person.id, type: 'personal_token.revoked', since: new Date(Date.now() - 60_000), limit: 10 });
+    expect(events.map((event) => event.detail)).toEqual([expect.objectContaining({ id: deploy.token.id, by: `admin:${admin.id}` })]);
+    await context.close();
+  });
+});

@@ -7,7 +7,7 @@ import { CLIENT_GRANTS, DEFAULT_CLIENT_SCOPE, type ClientInput } from '../../ser
 
 export const CLIENT_FIELDS = [
   'name', 'kind', 'redirectUris', 'postLogoutRedirectUris', 'grants', 'scope', 'requirePkce', 'backchannelLogoutUri', 'backchannelLogoutSessionRequired',
-  'visibleRoles', 'requiredRoles', 'requiredGroups',
+  'visibleRoles', 'requiredRoles', 'requiredGroups', 'serviceRoles',
 ] as const;
 export type ClientField = (typeof CLIENT_FIELDS)[number];
 
@@ -26,6 +26,8 @@ export interface ClientFormValues {
   visibleRoles: string;
   requiredRoles: string;
   requiredGroups: string;
+  /** A service account's roles (client_credentials only), separated like the lists above; empty for none. */
+  serviceRoles: string;
 }
 
 // The service names fields as RFC 7591 does; the form's ids differ.
@@ -33,7 +35,7 @@ const FIELD_OF_SERVICE_NAME: Record<string, ClientField> = {
   client_name: 'name', redirect_uris: 'redirectUris', post_logout_redirect_uris: 'postLogoutRedirectUris', grant_types: 'grants',
   scope: 'scope', public: 'kind', require_pkce: 'requirePkce', backchannel_logout_uri: 'backchannelLogoutUri',
   backchannel_logout_session_required: 'backchannelLogoutSessionRequired',
-  visible_roles: 'visibleRoles', required_roles: 'requiredRoles', required_groups: 'requiredGroups',
+  visible_roles: 'visibleRoles', required_roles: 'requiredRoles', required_groups: 'requiredGroups', service_roles: 'serviceRoles',
 };
 
 const MAX_TEXT = 20_000;
@@ -41,7 +43,7 @@ const MAX_TEXT = 20_000;
 export const EMPTY_CLIENT_FORM: ClientFormValues = {
   name: '', kind: 'confidential', redirectUris: '', postLogoutRedirectUris: '', grants: ['authorization_code', 'refresh_token'],
   scope: DEFAULT_CLIENT_SCOPE, requirePkce: true, backchannelLogoutUri: '', backchannelLogoutSessionRequired: false,
-  visibleRoles: '', requiredRoles: '', requiredGroups: '',
+  visibleRoles: '', requiredRoles: '', requiredGroups: '', serviceRoles: '',
 };
 
 function lines(text: string): string[] {
@@ -68,6 +70,7 @@ export function clientFormValuesOf(form: URLSearchParams): ClientFormValues {
     visibleRoles: text('visibleRoles'),
     requiredRoles: text('requiredRoles'),
     requiredGroups: text('requiredGroups'),
+    serviceRoles: text('serviceRoles'),
   };
 }
 
@@ -87,6 +90,8 @@ export function clientInputOf(values: ClientFormValues): ClientInput {
     visibleRoles: names(values.visibleRoles),
     requiredRoles: names(values.requiredRoles),
     requiredGroups: names(values.requiredGroups),
+    // Empty clears them: the client is an ordinary one again.
+    serviceRoles: names(values.serviceRoles),
   };
 }
 
@@ -106,6 +111,7 @@ export function clientFormValuesFromMetadata(metadata: Record<string, unknown>):
     visibleRoles: list(metadata.visible_roles).join(', '),
     requiredRoles: list(metadata.required_roles).join(', '),
     requiredGroups: list(metadata.required_groups).join(', '),
+    serviceRoles: list(metadata.service_roles).join(', '),
   };
 }
 

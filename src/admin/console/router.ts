@@ -15,6 +15,7 @@ import type { RolesAndGroups } from '../../services/roles-and-groups.js';
 import type { SessionService } from '../../services/sessions.js';
 import type { SigningKeySummary } from '../../services/signing-keys.js';
 import type { TwoFactorPolicy, TwoFactorService } from '../../services/two-factor.js';
+import type { PersonalAccessTokens } from '../../services/personal-access-tokens.js';
 import type { UserAdmin } from '../../services/user-admin.js';
 import type { UserDirectory } from '../../services/user-directory.js';
 import type { UserService } from '../../services/users.js';
@@ -47,6 +48,7 @@ export interface ConsoleRouterDeps {
   userAdmin: UserAdmin;
   rolesAndGroups: RolesAndGroups;
   sessions: SessionService;
+  personalTokens: PersonalAccessTokens;
   twoFactor: TwoFactorService;
   twoFactorPolicy: TwoFactorPolicy;
   audit: AuditLog;

@@ -6,6 +6,7 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { formFields, formOf } from '../../http/body.js';
 import { ADMIN_CONSOLE_PATHS as PATHS } from '../../paths.js';
+import type { PersonalAccessTokens } from '../../services/personal-access-tokens.js';
 import type { SessionService } from '../../services/sessions.js';
 import type { UserAdmin } from '../../services/user-admin.js';
 import type { UserDetail, UserDirectory } from '../../services/user-directory.js';
@@ -28,10 +29,11 @@ export function createUserActionSteps(deps: {
   userDirectory: UserDirectory;
   userAdmin: UserAdmin;
   sessions: SessionService;
+  personalTokens: PersonalAccessTokens;
   pages: ConsolePages;
   renderUser(ctx: ConsoleContext, user: UserDetail, problem?: UserPageProblem, status?: number): Promise<void>;
 }) {
-  const { userDirectory, userAdmin, sessions, pages, renderUser } = deps;
+  const { userDirectory, userAdmin, sessions, personalTokens, pages, renderUser } = deps;
 
   const actions: Record<string, Action> = {
     profile: {
@@ -118,6 +120,15 @@ export function createUserActionSteps(deps: {
       async run(ctx, user, fields) {
         const ended = await sessions.endByUid(user.id, (fields.session ?? '').slice(0, 100), 'admin', byAdmin(ctx));
         return { notice: ended === 'not-found' ? 'session-gone' : 'session-ended' };
+      },
+    },
+    'revoke-personal-token': {
+      form: 'actions',
+      async run(ctx, user, fields) {
+        // The same call as the admin API's DELETE: audited as personal_token.revoked, naming the admin.
+        const actor = actorOf(ctx);
+        const revoked = await personalTokens.revoke(user, (fields.token ?? '').slice(0, 100), actor.origin, actor.by);
+        return { notice: revoked ? 'token-revoked' : 'token-gone' };
       },
     },
     'add-role': {

@@ -3,6 +3,7 @@
 import { ADMIN_CONSOLE_PATHS as PATHS, adminConsolePath } from '../../paths.js';
 import { deviceLabel } from '../../http/device-label.js';
 import type { AuditLog } from '../../services/audit.js';
+import type { PersonalAccessTokens } from '../../services/personal-access-tokens.js';
 import type { RolesAndGroups } from '../../services/roles-and-groups.js';
 import type { SessionService } from '../../services/sessions.js';
 import type { UserDetail, UserDirectory } from '../../services/user-directory.js';
@@ -30,6 +31,8 @@ export const USER_NOTICES: Record<string, string> = {
   'role-added': 'The role was granted.',
   'role-removed': 'The role was taken away.',
   'role-unchanged': 'Nothing changed: the account already had (or lacked) that role.',
+  'token-revoked': 'The personal access token was revoked: it is refused from now on.',
+  'token-gone': 'That personal access token was revoked or had expired already.',
 };
 
 export interface UserPageProblem {
@@ -45,16 +48,19 @@ export function actionPath(id: string, action: string): string {
 }
 
 export function createUserDetailSteps(deps: {
-  userDirectory: UserDirectory; sessions: SessionService; audit: AuditLog; rolesAndGroups: RolesAndGroups; pages: ConsolePages;
+  userDirectory: UserDirectory; sessions: SessionService; audit: AuditLog; rolesAndGroups: RolesAndGroups;
+  personalTokens: PersonalAccessTokens; pages: ConsolePages;
 }) {
-  const { userDirectory, sessions, audit, rolesAndGroups, pages } = deps;
+  const { userDirectory, sessions, audit, rolesAndGroups, personalTokens, pages } = deps;
 
   async function renderUser(ctx: ConsoleContext, user: UserDetail, problem?: UserPageProblem, status = 200): Promise<void> {
-    const [liveSessions, recent, access] = await Promise.all([
+    const [liveSessions, recent, access, tokens] = await Promise.all([
       sessions.list(user.id),
       audit.query({ accountId: user.id, since: new Date(Date.now() - RECENT_DAYS_MS), limit: RECENT_EVENTS }),
       rolesAndGroups.effectiveAccessOf(user.id),
+      personalTokens.list(user.id),
     ]);
+    const now = Date.now();
     const notice = queryText(ctx, 'notice', 32);
     const action = (name: string) => actionPath(user.id, name);
     await pages.render(ctx, 'user', 'users', {
@@ -70,6 +76,12 @@ export function createUserDetailSteps(deps: {
         uid: session.sessionUid, signedInAt: session.loginAt?.toISOString() ?? null, lastSeenAt: session.lastSeenAt.toISOString(),
         ip: session.ip, device: deviceLabel(session.userAgent), clients: session.clientIds.join(', '),
       })),
+      // Never a token's value: only the person saw it, once, and only its hash is stored.
+      personalTokens: tokens.map((token) => ({
+        id: token.id, name: token.name, scopes: token.scopes.join(', '), createdAt: token.createdAt.toISOString(),
+        lastUsedAt: token.lastUsedAt?.toISOString() ?? null, expiresAt: token.expiresAt.toISOString(),
+        live: token.revokedAt === null && token.expiresAt.getTime() > now,
+      })),
       events: auditRowsOf(recent.events),
       auditLink: `${PATHS.audit}?${new URLSearchParams({ account: user.id, period: '30d' }).toString()}`,
       usersPath: PATHS.users,
@@ -77,7 +89,7 @@ export function createUserDetailSteps(deps: {
         profile: action('profile'), verifyEmail: action('verify-email'), disable: action('disable'), enable: action('enable'),
         remove: action('delete'), resetTwoFactor: action('reset-two-factor'), unlock: action('unlock'),
         sendPasswordReset: action('send-password-reset'), endSessions: action('end-sessions'), endSession: action('end-session'),
-        addRole: action('add-role'), removeRole: action('remove-role'),
+        addRole: action('add-role'), removeRole: action('remove-role'), revokePersonalToken: action('revoke-personal-token'),
       },
     }, status);
   }
