@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import type { Database } from '../../src/storage/db.js';
 import { startEmbeddedPostgres } from '../../src/storage/embedded.js';
-import { createTestDatabase, type StorageKind, type TestDatabase } from './database.js';
+import { createTestDatabase, seedEmbeddedDataDir, type StorageKind, type TestDatabase } from './database.js';
 import { cliEnvironment } from './gatehouse-process.js';
 
 export interface CliFixture {
@@ -24,6 +24,8 @@ export function cliFixture(kind: StorageKind, prefix: string): CliFixture {
   beforeAll(async () => {
     state.dataDir = mkdtempSync(path.join(os.tmpdir(), prefix));
     state.serverDatabase = kind === 'postgres' ? await createTestDatabase('postgres', { migrate: false }) : undefined;
+    // The first CLI run on an empty DATA_DIR would spend seconds (far more on a loaded machine) in initdb.
+    if (!state.serverDatabase) await seedEmbeddedDataDir(state.dataDir);
     state.env = cliEnvironment(state.dataDir, state.serverDatabase ? { DATABASE_URL: state.serverDatabase.url! } : {});
   });
   afterAll(async () => {

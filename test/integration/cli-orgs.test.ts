@@ -10,7 +10,7 @@ import { runCli, type CliResult } from '../helpers/gatehouse-process.js';
 import { latestMailTo } from '../helpers/outbox.js';
 
 const PASSWORD = 'a long and memorable passphrase';
-const MANY_RUNS_MS = 180_000;
+const MANY_RUNS_MS = 400_000;
 
 describe.each(storageKinds)('gatehouse orgs on %s', (kind) => {
   const cli = cliFixture(kind, 'gh-orgs-cli-');

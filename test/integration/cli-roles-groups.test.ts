@@ -9,7 +9,7 @@ import { expectOk, expectRefused } from '../helpers/cli-expect.js';
 import { runCli } from '../helpers/gatehouse-process.js';
 
 const PASSWORD = 'a long and memorable passphrase';
-const MANY_RUNS_MS = 300_000;
+const MANY_RUNS_MS = 600_000;
 
 describe.each(storageKinds)('gatehouse roles and groups on %s', (kind) => {
   const cli = cliFixture(kind, 'gh-cli-roles-');
