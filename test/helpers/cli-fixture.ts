@@ -19,13 +19,17 @@ export interface CliFixture {
   withDatabase<T>(fn: (database: Database) => Promise<T>): Promise<T>;
 }
 
-export function cliFixture(kind: StorageKind, prefix: string): CliFixture {
+/**
+ * `seeded`: start DATA_DIR from the test template's cluster, so the first command skips initdb
+ * (seconds, far more on a loaded machine). Leave it off where a test shows a refused command
+ * never created the database.
+ */
+export function cliFixture(kind: StorageKind, prefix: string, options: { seeded?: boolean } = {}): CliFixture {
   const state = {} as { dataDir: string; env: Record<string, string>; serverDatabase: TestDatabase | undefined };
   beforeAll(async () => {
     state.dataDir = mkdtempSync(path.join(os.tmpdir(), prefix));
     state.serverDatabase = kind === 'postgres' ? await createTestDatabase('postgres', { migrate: false }) : undefined;
-    // The first CLI run on an empty DATA_DIR would spend seconds (far more on a loaded machine) in initdb.
-    if (!state.serverDatabase) await seedEmbeddedDataDir(state.dataDir);
+    if (!state.serverDatabase && options.seeded) await seedEmbeddedDataDir(state.dataDir);
     state.env = cliEnvironment(state.dataDir, state.serverDatabase ? { DATABASE_URL: state.serverDatabase.url! } : {});
   });
   afterAll(async () => {

@@ -12,7 +12,7 @@ const PASSWORD = 'a long and memorable passphrase';
 const MANY_RUNS_MS = 600_000;
 
 describe.each(storageKinds)('gatehouse roles and groups on %s', (kind) => {
-  const cli = cliFixture(kind, 'gh-cli-roles-');
+  const cli = cliFixture(kind, 'gh-cli-roles-', { seeded: true });
   const run = (args: string[], stdin = '') => runCli(args, cli.env, stdin);
 
   async function auditRows(type: string) {
