@@ -29,22 +29,20 @@ export interface EffectiveAccess {
 
 const BYTE_ORDER = 'COLLATE "C"';
 
+const ROLE_COLUMNS = `r.name, r.description, r.created_at,
+  (SELECT count(*)::int FROM user_roles ur WHERE ur.role = r.name) AS holders,
+  (SELECT count(*)::int FROM group_roles gr WHERE gr.role = r.name) AS groups`;
+
 export async function listRoles(db: Queryable): Promise<RoleRow[]> {
   const result = await db.query<RoleRow>(
-    `SELECT r.name, r.description, r.created_at,
-       (SELECT count(*)::int FROM user_roles ur WHERE ur.role = r.name) AS holders,
-       (SELECT count(*)::int FROM group_roles gr WHERE gr.role = r.name) AS groups
-     FROM roles r ORDER BY r.name ${BYTE_ORDER}`,
+    `SELECT ${ROLE_COLUMNS} FROM roles r ORDER BY r.name ${BYTE_ORDER}`,
   );
   return result.rows;
 }
 
 export async function findRole(db: Queryable, name: string): Promise<RoleRow | undefined> {
   const result = await db.query<RoleRow>(
-    `SELECT r.name, r.description, r.created_at,
-       (SELECT count(*)::int FROM user_roles ur WHERE ur.role = r.name) AS holders,
-       (SELECT count(*)::int FROM group_roles gr WHERE gr.role = r.name) AS groups
-     FROM roles r WHERE r.name = $1`,
+    `SELECT ${ROLE_COLUMNS} FROM roles r WHERE r.name = $1`,
     [name],
   );
   return result.rows[0];
