@@ -1,7 +1,7 @@
 // findAccount for oidc-provider: maps a user to the standard OIDC claims (Core §5.1).
 import type { Account, FindAccount } from 'oidc-provider';
 import type { User, UserService } from '../services/users.js';
-import { authorizationClaims, refuseWithoutAccess, type AccessOf } from './app-access.js';
+import { accessOncePerRequest, authorizationClaims, refuseWithoutAccess, type AccessOf } from './app-access.js';
 import { organisationClaims, refuseOutsideOrganisation, type OrganisationMembership } from './organisations.js';
 
 export function userClaims(user: User): Record<string, unknown> {
@@ -38,13 +38,14 @@ export function createFindAccount(users: UserService, accessOf: AccessOf, organi
     const user = await users.findById(sub);
     // A disabled account's existing tokens stop yielding claims at once.
     if (!user || user.status !== 'active') return undefined;
-    await refuseWithoutAccess(ctx, user.id, accessOf);
+    const accessOfThisRequest = accessOncePerRequest(ctx, accessOf);
+    await refuseWithoutAccess(ctx, user.id, accessOfThisRequest);
     await refuseOutsideOrganisation(ctx, user.id, token, organisations);
     return {
       accountId: user.id,
       async claims(use, scope, requested) {
         const idp = use === 'id_token' && idpOfSession ? await idpOf(idpOfSession, ctx, token) : undefined;
-        const authorization = await authorizationClaims(accessOf, ctx.oidc?.client, user.id, scope, requested);
+        const authorization = await authorizationClaims(accessOfThisRequest, ctx.oidc?.client, user.id, scope, requested);
         const organisation = await organisationClaims(organisations, user.id, scope, requested);
         return { ...userClaims(user), ...authorization, ...organisation, ...(idp ? { idp } : {}) } as Awaited<ReturnType<Account['claims']>>;
       },

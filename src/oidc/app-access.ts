@@ -13,6 +13,22 @@ type AppAccessMetadata = (typeof APP_ACCESS_METADATA)[number];
 export type AccessOf = (accountId: string) => Promise<EffectiveAccess>;
 
 export const APP_ACCESS_PROMPT = 'app_access';
+
+const accessByRequest = new WeakMap<object, Map<string, Promise<EffectiveAccess>>>();
+
+/**
+ * accessOf, read once per request: one token response asks it for the access check, the ID token
+ * and the access token alike.
+ */
+export function accessOncePerRequest(ctx: object, accessOf: AccessOf): AccessOf {
+  return (accountId) => {
+    let byAccount = accessByRequest.get(ctx);
+    if (!byAccount) accessByRequest.set(ctx, (byAccount = new Map()));
+    let access = byAccount.get(accountId);
+    if (!access) byAccount.set(accountId, (access = accessOf(accountId)));
+    return access;
+  };
+}
 export const NO_ACCESS_DESCRIPTION = 'the account has no access to this application';
 
 const NAME = /^[a-z][a-z0-9_-]{0,39}$/;

@@ -5,7 +5,7 @@ import type { JWK } from 'jose';
 import type { ResourceServerSettings, Settings } from '../config.js';
 import { CLIENT_TTL_BOUNDS } from '../services/client-input.js';
 import { ACCOUNT_CLIENT_ID, ADMIN_CLIENT_ID, PERSONAL_TOKENS_CLIENT_ID, accountCallbackUrl, adminCallbackUrl } from '../paths.js';
-import { APP_ACCESS_METADATA, appAccessPrompt, authorizationClaims, validateAppAccessMetadata, type AccessOf } from './app-access.js';
+import { APP_ACCESS_METADATA, accessOncePerRequest, appAccessPrompt, authorizationClaims, validateAppAccessMetadata, type AccessOf } from './app-access.js';
 import {
   ORGANISATION_CLAIMS, ORGANIZATION_PARAM, acceptOrganizationParam, claimsRequestOfAccessToken, noteOrganizationScope, organisationClaims, organisationPrompt,
   type OrganisationMembership,
@@ -235,7 +235,7 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
       const requested = token.resourceServer ? (AuthorizationCode ?? RefreshToken)?.scope : undefined;
       const scopes = [scope, requested].filter(Boolean).join(' ');
       const claims = {
-        ...await authorizationClaims(input.accessOf, ctx.oidc.client, accountId, scopes),
+        ...await authorizationClaims(accessOncePerRequest(ctx, input.accessOf), ctx.oidc.client, accountId, scopes),
         ...await organisationClaims(input.organisations, accountId, scope, claimsRequestOfAccessToken(ctx, token)),
       };
       return Object.keys(claims).length > 0 ? claims : undefined;
