@@ -22,6 +22,17 @@ export const EMAIL_NOT_CONFIRMED = 'Confirm your email address first.';
 export const ACCOUNT_DISABLED = 'This account was disabled by an administrator. Contact them to use it again.';
 export const ACCOUNT_DEACTIVATED = 'This account was deactivated. Ask the administrator to reactivate it.';
 
+// A warning before the pause, not after it (ASVS 5.0 V6.3.1 lockout; people should not be surprised
+// by it): shown from this many wrong passwords left.
+const WARN_FROM_ATTEMPTS_LEFT = 2;
+
+/** A wrong password (or an unknown address): the same words, with a warning when few tries are left. */
+export function loginFailedMessage(attemptsLeft: number): string {
+  if (attemptsLeft === 0) return `${LOGIN_FAILED} Sign-in for this account from here is now paused: use the unlock link sent to its email address, or try again later.`;
+  if (attemptsLeft > WARN_FROM_ATTEMPTS_LEFT) return LOGIN_FAILED;
+  return `${LOGIN_FAILED} ${attemptsLeft === 1 ? 'One more wrong try' : `${attemptsLeft} more wrong tries`} and sign-in for this account from here is paused for a while.`;
+}
+
 /** The same words for a right and a wrong password, and for an address without an account. */
 export function lockedMessage(retryAfterSeconds: number): string {
   return `Too many failed sign-in attempts for this account. Try again in ${inMinutes(retryAfterSeconds)}, or use the unlock link sent to its email address.`;
@@ -104,7 +115,7 @@ export function createLoginSteps(deps: {
       case 'busy': return renderLogin(ctx, typedEmail, formProblem(outcome.message), 503);
       // 400 rather than 401: a 401 must carry a WWW-Authenticate challenge (RFC 9110 §15.5.2),
       // and this is a form to correct, not an HTTP authentication scheme.
-      case 'bad-credentials': return renderLogin(ctx, typedEmail, formProblem(LOGIN_FAILED), 400);
+      case 'bad-credentials': return renderLogin(ctx, typedEmail, formProblem(loginFailedMessage(outcome.attemptsLeft)), 400);
       case 'deactivated': return renderLogin(ctx, typedEmail, formProblem(ACCOUNT_DEACTIVATED), 403);
       case 'disabled': return renderLogin(ctx, typedEmail, formProblem(ACCOUNT_DISABLED), 403);
       case 'unverified-email': return renderLogin(ctx, typedEmail, formProblem(EMAIL_NOT_CONFIRMED), 403);

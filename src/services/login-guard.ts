@@ -150,8 +150,12 @@ export function createLoginGuard(deps: {
     return { allowed: true, account, failuresBefore, source: { id: sourceId, knownDevice, origin: originOf(source) } };
   }
 
-  /** A wrong password: counts for the pair (locking it at maxFailures), and but for a known browser, for the IP and the account. */
-  async function afterFailure(email: string, attempt: AllowedAttempt): Promise<void> {
+  /**
+   * A wrong password: counts for the pair (locking it at maxFailures), and but for a known browser,
+   * for the IP and the account. Answers how many wrong passwords the pair has left before it is
+   * paused; an address without an account is counted the same way, so the number reveals nothing.
+   */
+  async function afterFailure(email: string, attempt: AllowedAttempt): Promise<number> {
     const address = email.trim();
     const { source } = attempt;
     const [byPair] = await Promise.all([
@@ -160,7 +164,11 @@ export function createLoginGuard(deps: {
       source.knownDevice ? undefined : counters.hitAccountFailure(address),
     ]);
     // The hit's own answer says whether this failure reached maxFailures (none left, or over).
-    if (!byPair.allowed || byPair.remaining === 0) await lockAndTell(attempt);
+    if (!byPair.allowed || byPair.remaining === 0) {
+      await lockAndTell(attempt);
+      return 0;
+    }
+    return byPair.remaining;
   }
 
   /**

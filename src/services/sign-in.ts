@@ -18,8 +18,11 @@ export type PasswordSignIn =
   | { kind: 'limited'; reason: 'locked' | 'ip-limited' | 'throttled'; retryAfterSeconds: number }
   /** Too many password checks running at once on this node: try again shortly. */
   | { kind: 'busy'; message: string }
-  /** The same answer for an unknown address and a wrong password. */
-  | { kind: 'bad-credentials' }
+  /**
+   * The same answer for an unknown address and a wrong password, with the wrong passwords this
+   * source has left before sign-in from it is paused (counted alike for both).
+   */
+  | { kind: 'bad-credentials'; attemptsLeft: number }
   /** The password was right, but an admin disabled the account. */
   | { kind: 'disabled'; user: User }
   /** The password was right, but the account may not sign in yet. */
@@ -70,9 +73,9 @@ export function createSignInService(deps: {
       return { kind: 'busy', message: error.message };
     }
     if (!user || (options.accountId !== undefined && user.id !== options.accountId)) {
-      await loginGuard.afterFailure(email, verdict);
+      const attemptsLeft = await loginGuard.afterFailure(email, verdict);
       await record(undefined, 'bad_credentials');
-      return { kind: 'bad-credentials' };
+      return { kind: 'bad-credentials', attemptsLeft };
     }
     await loginGuard.afterSuccess(email, verdict);
     // Only after the password matched, so these outcomes reveal nothing to someone without it.
