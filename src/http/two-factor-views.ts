@@ -5,12 +5,21 @@ import type { Enrolment } from '../services/two-factor.js';
 
 export interface EnrolmentView {
   qrSrc: string;
-  /** The secret in groups of four, for typing in by hand. */
-  secretText: string;
+  /** The secret in groups of four, for typing in by hand; the page keeps each group on one line. */
+  secretGroups: string[];
+  /**
+   * The QR code's own otpauth:// URI as a link: on a phone, where the QR code cannot be scanned by
+   * the phone showing it, the link opens the authenticator app with the account filled in.
+   */
+  otpauthUri: string;
 }
 
 export function enrolmentView(enrolment: Enrolment): EnrolmentView {
-  return { qrSrc: `data:image/svg+xml;base64,${Buffer.from(enrolment.qrSvg).toString('base64')}`, secretText: enrolment.secretText };
+  return {
+    qrSrc: `data:image/svg+xml;base64,${Buffer.from(enrolment.qrSvg).toString('base64')}`,
+    secretGroups: enrolment.secretText.split(' '),
+    otpauthUri: enrolment.otpauthUri,
+  };
 }
 
 /** What a refused code reads as, on the sign-in step and the account page alike. Never the code itself. */

@@ -70,9 +70,10 @@ export function isPasswordPage(page: Page): boolean {
 
 /** The setup key an enrolment page shows beside its QR code, without the spaces that group it. */
 export function setupKeyOf(page: Page): string {
-  const match = /<code class="secret" id="setup-key">([A-Z2-7 ]+)<\/code>/.exec(page.body);
+  const match = /<code class="secret" id="setup-key">([\s\S]*?)<\/code>/.exec(page.body);
   if (!match) throw new Error(`no setup key on ${page.url}:\n${page.body}`);
-  return match[1]!.replace(/ /g, '');
+  // Each group of four is its own span, so the key never wraps inside a group.
+  return match[1]!.replace(/<[^>]*>/g, '').replace(/ /g, '');
 }
 
 export function parseForms(page: Page): Form[] {

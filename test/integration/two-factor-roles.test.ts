@@ -7,7 +7,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACR_PASSWORD, ACR_TWO_FACTOR } from '../../src/oidc/two-factor-policy.js';
 import { createSettingsFiles, relyingParty, storageVariants } from '../helpers/accounts.js';
-import { Browser, isPasswordPage, type Page } from '../helpers/browser.js';
+import { Browser, isPasswordPage, setupKeyOf, type Page } from '../helpers/browser.js';
 import { buildAuthorizationRequest, exchangeCode, RP_REDIRECT_URI, type AuthorizationRequest } from '../helpers/relying-party.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 import { settleStep, totpCode } from '../helpers/totp.js';
@@ -30,8 +30,7 @@ function expectEnrolmentPage(page: Page): string {
   expect(page.body).toContain('<h1>Set up two-factor sign-in</h1>');
   expect(page.body).toContain('<img class="qr" src="data:image/svg+xml;base64,');
   expect(page.body).not.toContain('name="password"');
-  const match = /<code class="secret" id="setup-key">([A-Z2-7 ]+)<\/code>/.exec(page.body);
-  return match![1]!.replace(/ /g, '');
+  return setupKeyOf(page);
 }
 
 describe.each(storageVariants)('two-factor required for roles on $name', ({ name, options }) => {
