@@ -3,16 +3,16 @@ import tseslint from 'typescript-eslint';
 
 // The layers of the house (README "Layout", DESIGN.md §3). Data flows one way:
 //   http -> (oidc | interactions | account | admin) -> services -> storage,
-// with config, paths, crypto, errors and logger on the ground floor, importable by all.
+// with config, paths, crypto, i18n, errors and logger on the ground floor, importable by all.
 // Each block forbids the imports that would point an arrow upward or sideways.
 const layer = (regex, message) => ({ regex, message });
 const ROUTE_MODULES = ['interactions', 'account', 'admin'];
 const TOP = String.raw`(^|/)(app|compose|main|cli)\.js$`;
 const rule = {
   storageUp: layer(String.raw`(^|/)(services|http|oidc|interactions|account|admin|cli)/|${TOP}`,
-    'storage/ imports nothing above it: only other storage modules and the ground floor (config, paths, crypto, errors, logger).'),
+    'storage/ imports nothing above it: only other storage modules and the ground floor (config, paths, crypto, i18n, errors, logger).'),
   groundFloorUp: layer(String.raw`(^|/)(storage|services|http|oidc|interactions|account|admin|cli)/|${TOP}`,
-    'The ground floor (config, paths, crypto, errors, logger) imports only itself: move what it needs down, or the caller up.'),
+    'The ground floor (config, paths, crypto, i18n, errors, logger) imports only itself: move what it needs down, or the caller up.'),
   servicesUp: layer(String.raw`(^|/)(http|oidc|interactions|account|admin|cli)/|${TOP}`,
     'services/ never imports http/, oidc/, a route module or the composition root: declare a port and let compose.ts plug it in.'),
   servicesFrameworks: layer(String.raw`^(koa|@koa/.*|oidc-provider)$`,
@@ -35,7 +35,7 @@ export default tseslint.config(
   },
   // The layers.
   { files: ['src/storage/**/*.ts'], rules: restrict(rule.storageUp) },
-  { files: ['src/config.ts', 'src/settings-schema.ts', 'src/paths.ts', 'src/crypto/**/*.ts', 'src/errors.ts', 'src/logger.ts', 'src/uuid.ts'], rules: restrict(rule.groundFloorUp) },
+  { files: ['src/config.ts', 'src/settings-schema.ts', 'src/paths.ts', 'src/crypto/**/*.ts', 'src/i18n/**/*.ts', 'src/errors.ts', 'src/logger.ts', 'src/uuid.ts'], rules: restrict(rule.groundFloorUp) },
   { files: ['src/services/**/*.ts'], rules: restrict(rule.servicesUp, rule.servicesFrameworks) },
   ...ROUTE_MODULES.map((own) => ({ files: [`src/${own}/**/*.ts`], rules: restrict(rule.noStorage, otherRouteModules(own)) })),
   { files: ['src/cli/sessions.ts'], rules: restrict(rule.noStorage) },

@@ -18,9 +18,9 @@
     button.hidden = false;
     button.addEventListener('click', function () {
       clipboard.writeText(textOf(target)).then(function () {
-        if (status) status.textContent = 'Copied to the clipboard.';
+        if (status) status.textContent = status.getAttribute('data-copied') || 'Copied to the clipboard.';
       }, function () {
-        if (status) status.textContent = 'Could not copy: select the text and copy it by hand.';
+        if (status) status.textContent = status.getAttribute('data-failed') || 'Could not copy: select the text and copy it by hand.';
       });
     });
   });

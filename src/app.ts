@@ -9,6 +9,7 @@ import { serveAssets } from './http/assets.js';
 import { acceptAuthorizationPost } from './http/authorization-post.js';
 import { answersJson, createErrorHandler } from './http/error-handler.js';
 import { createHealthRouter } from './http/health.js';
+import { languageChoiceRoute, pickLocale } from './http/locale.js';
 import { noStoreOn } from './http/no-store.js';
 import { refuseNulInUrl } from './http/query-nul.js';
 import type { Renderer } from './http/render.js';
@@ -69,6 +70,8 @@ export function createHttpApp(parts: HttpParts): App {
   provider.use(trackRequestOrigin());
   provider.use(securityHeaders({ https }));
   provider.use(noStoreOn(noStorePaths(provider)));
+  // Before the error handler, so error pages are in the person's language too.
+  provider.use(pickLocale({ secure: https }));
   // Protocol endpoints answer RFC 6749 JSON errors whatever the caller's Accept header says.
   const jsonPathPrefixes = [ADMIN_API_PATH, ...protocolApiPaths(provider)];
   provider.use(createErrorHandler({ logger, renderer, jsonPathPrefixes }));
@@ -78,6 +81,7 @@ export function createHttpApp(parts: HttpParts): App {
   provider.use(parts.registrationGuard);
   provider.use(limitTokenRequestsPerClient({ limiter: parts.limiter, rule: config.settings.rateLimits.tokenPerClient }));
   provider.use(serveAssets({ dir: path.join(PROJECT_ROOT, 'public'), prefix: '/assets/' }));
+  provider.use(languageChoiceRoute({ secure: https }));
   provider.use(createHealthRouter({ database: parts.database, redis: parts.redis }).routes());
   provider.use(rememberFederatedSessions(parts.rememberFederatedSession));
   provider.use(parts.interactions.routes() as Koa.Middleware);

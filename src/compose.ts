@@ -18,6 +18,7 @@ import { createCsrf } from './http/csrf.js';
 import { deviceLabel } from './http/device-label.js';
 import { createFederationCookies } from './http/federation-cookie.js';
 import { createRenderer } from './http/render.js';
+import { createTranslator } from './i18n/translator.js';
 import { currentRequestOrigin } from './http/request-context.js';
 import { requestMeta } from './http/request-meta.js';
 import { createDeviceCookie } from './interactions/device-cookie.js';
@@ -219,7 +220,8 @@ export interface ComposeAppOptions {
 export async function composeApp(services: Services, options: ComposeAppOptions = {}): Promise<App> {
   const { config, logger, database, adapters, sessions, users, audit, limiter, upstreams, federatedAccounts } = services;
   const { settings, issuer } = config;
-  const renderer = createRenderer({ viewsDir: path.join(PROJECT_ROOT, 'views'), cache: config.env === 'production' });
+  const translator = createTranslator({ dir: path.join(PROJECT_ROOT, 'locales') });
+  const renderer = createRenderer({ viewsDir: path.join(PROJECT_ROOT, 'views'), cache: config.env === 'production', translator });
 
   // The provider, over the same stores, with the Session model indexed by account.
   await services.signingKeys.ensureKeys();

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { MAX_PASSWORD_BYTES } from '../services/passwords.js';
 
 export interface FormProblems<F extends string = string> {
-  summary: { field: F | null; message: string }[];
+  /** Each message is English and a catalogue key; `values` fill its {{placeholders}} when it is shown. */
+  summary: { field: F | null; message: string; values?: Record<string, string | number> }[];
   fields: Partial<Record<F, string>>;
 }
 
@@ -12,8 +13,8 @@ export function noProblems<F extends string>(): FormProblems<F> {
   return { summary: [], fields: {} };
 }
 
-export function formProblem<F extends string>(message: string, field: F | null = null): FormProblems<F> {
-  return { summary: [{ field, message }], fields: field ? ({ [field]: message } as Partial<Record<F, string>>) : {} };
+export function formProblem<F extends string>(message: string, field: F | null = null, values?: Record<string, string | number>): FormProblems<F> {
+  return { summary: [{ field, message, ...(values ? { values } : {}) }], fields: field ? ({ [field]: message } as Partial<Record<F, string>>) : {} };
 }
 
 /** The first message per field, in the order of the schema's issues. */
@@ -32,6 +33,11 @@ export function problemsFromZod<F extends string>(error: z.ZodError, fieldNames:
 /** The email field of the self-service forms, with messages a person can act on. */
 export const emailField = z.string().trim().min(1, 'Enter your email address.').max(320, 'Enter a shorter email address.')
   .pipe(z.email('Enter an email address like name@example.com.'));
+
+/** A Retry-After in whole minutes (at least one), for a message's `{{count}} minutes`. */
+export function wholeMinutes(seconds: number): number {
+  return Math.max(1, Math.ceil(seconds / 60));
+}
 
 /** "a minute" / "N minutes", for a Retry-After shown in words. */
 export function inMinutes(seconds: number): string {

@@ -1,12 +1,16 @@
 // Renders EJS views inside a layout (the hosted pages' card, or the admin console's). Views receive
 // plain view models and escape everything they print; the only raw output is the view's own
-// rendered HTML placed into the layout.
+// rendered HTML placed into the layout. Every view gets `t` (the page's language, http/locale.ts),
+// `lang`, and `formatDateTime`; the title is translated here, as code names it in English.
 import path from 'node:path';
 import ejs from 'ejs';
 import type Koa from 'koa';
+import { LOCALE_NAMES, SOURCE_LOCALE, SUPPORTED_LOCALES, type Locale } from '../i18n/locales.js';
+import type { Translate, Translator } from '../i18n/translator.js';
+import { LANGUAGE_PATH, type LocaleState } from './locale.js';
 
 export interface PageModel {
-  /** The document title and the page heading's default. */
+  /** The document title and the page heading's default, in English (translated on rendering). */
   title: string;
   /** The layout around the view (views/layouts/<name>.ejs); it sees the whole model. Default: main. */
   layout?: 'main' | 'admin';
@@ -17,31 +21,76 @@ export interface Renderer {
   /** Renders `views/<view>.ejs` into the layout as the response body (text/html, no-store). */
   render(ctx: Koa.Context, view: string, model: PageModel, status?: number): Promise<void>;
   /** The HTML of a full page, for callers that do not answer through Koa. */
-  renderPage(view: string, model: PageModel): Promise<string>;
+  renderPage(view: string, model: PageModel, locale?: Locale): Promise<string>;
 }
 
 const VIEW_NAME = /^[a-z0-9-]+(\/[a-z0-9-]+)*$/;
 
-export function createRenderer(options: { viewsDir: string; cache: boolean }): Renderer {
-  const { viewsDir, cache } = options;
+/** What the footer's language picker needs: the languages, and the page to come back to. */
+interface LanguagePicker {
+  action: string;
+  returnTo: string;
+  options: { code: Locale; name: string }[];
+}
+
+const PICKER_OPTIONS = SUPPORTED_LOCALES.map((code) => ({ code, name: LOCALE_NAMES[code] }));
+
+/** The page to come back to after picking a language: this URL for a GET, else the form's page. */
+function returnPathOf(ctx: Koa.Context): string {
+  const own = (ctx.state as { pagePath?: string }).pagePath;
+  if (ctx.method === 'GET') return ctx.originalUrl;
+  return own ?? ctx.path;
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character]!);
+
+/**
+ * A translated sentence as HTML with each value in <strong> (an app's name inside a sentence, whose
+ * place differs between languages). Everything is escaped; only the <strong> tags are ours.
+ */
+function strongTranslator(t: Translate): (text: string, values: Record<string, string>) => string {
+  return (text, values) => {
+    const marks = Object.fromEntries(Object.keys(values).map((name, index) => [name, `\u0000${index}\u0000`]));
+    const names = Object.keys(values);
+    // eslint-disable-next-line no-control-regex -- the marks are NULs, which no translation holds
+    return escapeHtml(t(text, marks)).replace(/\u0000(\d+)\u0000/g, (_mark, index: string) => `<strong>${escapeHtml(String(values[names[Number(index)]!] ?? ''))}</strong>`);
+  };
+}
+
+export function createRenderer(options: { viewsDir: string; cache: boolean; translator: Translator }): Renderer {
+  const { viewsDir, cache, translator } = options;
 
   function viewPath(view: string): string {
     if (!VIEW_NAME.test(view)) throw new TypeError(`invalid view name: ${view}`);
     return path.join(viewsDir, `${view}.ejs`);
   }
 
-  async function renderPage(view: string, model: PageModel): Promise<string> {
+  async function renderPage(view: string, model: PageModel, locale: Locale = SOURCE_LOCALE, picker?: LanguagePicker): Promise<string> {
     const ejsOptions = { cache, async: false, rmWhitespace: false } as const;
-    const body = await ejs.renderFile(viewPath(view), model, ejsOptions);
-    return ejs.renderFile(viewPath(`layouts/${model.layout ?? 'main'}`), { ...model, body }, ejsOptions);
+    const t = translator.forLocale(locale);
+    const localised = {
+      ...model,
+      title: t(model.title),
+      lang: locale,
+      t,
+      tStrong: strongTranslator(t),
+      formatDateTime: (date: Date | string) => translator.formatDateTime(locale, new Date(date)),
+      languagePicker: picker,
+    };
+    const body = await ejs.renderFile(viewPath(view), localised, ejsOptions);
+    return ejs.renderFile(viewPath(`layouts/${model.layout ?? 'main'}`), { ...localised, body }, ejsOptions);
   }
 
   return {
-    renderPage,
+    renderPage: (view, model, locale) => renderPage(view, model, locale),
     async render(ctx, view, model, status = 200) {
-      const html = await renderPage(view, model);
+      const locale = (ctx.state as LocaleState).locale ?? SOURCE_LOCALE;
+      const picker = { action: LANGUAGE_PATH, returnTo: returnPathOf(ctx), options: PICKER_OPTIONS };
+      const html = await renderPage(view, model, locale, picker);
       ctx.status = status;
       ctx.type = 'html';
+      ctx.set('Content-Language', locale);
       // Pages carry CSRF tokens and personal data: never stored by browsers or proxies.
       ctx.set('Cache-Control', 'no-store');
       ctx.body = html;

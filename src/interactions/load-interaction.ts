@@ -5,6 +5,7 @@ import type Provider from 'oidc-provider';
 import { errors, type Interaction } from 'oidc-provider';
 import { AppError } from '../errors.js';
 import type { FormState } from '../http/body.js';
+import { preferUiLocales, type LocaleState } from '../http/locale.js';
 
 export class InteractionExpiredError extends AppError {
   constructor(options: { cause?: unknown } = {}) {
@@ -16,8 +17,9 @@ export class InteractionExpiredError extends AppError {
   }
 }
 
-export interface InteractionState extends FormState {
+export interface InteractionState extends FormState, LocaleState {
   interaction?: Interaction;
+  pagePath?: string;
 }
 
 export type InteractionStep = RouterMiddleware<InteractionState>;
@@ -35,6 +37,10 @@ export function loadInteraction(provider: Provider): InteractionStep {
     }
     if (interaction.uid !== ctx.params.uid) throw new InteractionExpiredError();
     ctx.state.interaction = interaction;
+    // The app's language wishes for this sign-in, unless the person picked one since it began.
+    preferUiLocales(ctx, interaction.params.ui_locales, interaction.iat);
+    // Where the language picker brings the person back to, whichever step's form posted.
+    ctx.state.pagePath = `/interaction/${interaction.uid}`;
     await next();
   };
 }

@@ -3,7 +3,7 @@ import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { ACCOUNT_PATHS } from '../paths.js';
 import { formFields, formOf } from '../http/body.js';
-import { formProblem, inMinutes, isWithinPasswordByteLimit, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
+import { formProblem, isWithinPasswordByteLimit, wholeMinutes, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
 import type { Csrf } from '../http/csrf.js';
 import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
@@ -26,31 +26,27 @@ export const ACCOUNT_DEACTIVATED = 'This account was deactivated. Ask the admini
 // by it): shown from this many wrong passwords left.
 const WARN_FROM_ATTEMPTS_LEFT = 2;
 
+// The page's words are catalogue keys (locales/*.json) with values: `count` picks the plural form.
+const PAUSED_NOW = `${LOGIN_FAILED} Sign-in for this account from here is now paused: use the unlock link sent to its email address, or try again later.`;
+const TRIES_LEFT = `${LOGIN_FAILED} {{count}} more wrong tries and sign-in for this account from here is paused for a while.`;
+const LOCKED = 'Too many failed sign-in attempts for this account. Try again in {{count}} minutes, or use the unlock link sent to its email address.';
+const THROTTLED = 'Too many failed sign-in attempts for this account. Try again in {{count}} minutes.';
+const IP_LIMITED = 'Too many sign-in attempts from your network. Try again in {{count}} minutes.';
+
 /** A wrong password (or an unknown address): the same words, with a warning when few tries are left. */
-export function loginFailedMessage(attemptsLeft: number): string {
-  if (attemptsLeft === 0) return `${LOGIN_FAILED} Sign-in for this account from here is now paused: use the unlock link sent to its email address, or try again later.`;
-  if (attemptsLeft > WARN_FROM_ATTEMPTS_LEFT) return LOGIN_FAILED;
-  return `${LOGIN_FAILED} ${attemptsLeft === 1 ? 'One more wrong try' : `${attemptsLeft} more wrong tries`} and sign-in for this account from here is paused for a while.`;
+export function loginFailedProblem<F extends string>(attemptsLeft: number): FormProblems<F> {
+  if (attemptsLeft === 0) return formProblem(PAUSED_NOW);
+  if (attemptsLeft > WARN_FROM_ATTEMPTS_LEFT) return formProblem(LOGIN_FAILED);
+  return formProblem<F>(TRIES_LEFT, null, { count: attemptsLeft });
 }
 
-/** The same words for a right and a wrong password, and for an address without an account. */
-export function lockedMessage(retryAfterSeconds: number): string {
-  return `Too many failed sign-in attempts for this account. Try again in ${inMinutes(retryAfterSeconds)}, or use the unlock link sent to its email address.`;
-}
-
-/** Many sources failed for this account: a wait that grows, never a lock (login-guard.ts). */
-export function throttledMessage(retryAfterSeconds: number): string {
-  return `Too many failed sign-in attempts for this account. Try again in ${inMinutes(retryAfterSeconds)}.`;
-}
-
-/** The page's words for a refused attempt. */
-export function refusalMessage(refusal: { reason: 'ip-limited' | 'locked' | 'throttled'; retryAfterSeconds: number }): string {
-  if (refusal.reason === 'locked') return lockedMessage(refusal.retryAfterSeconds);
-  return refusal.reason === 'throttled' ? throttledMessage(refusal.retryAfterSeconds) : ipLimitedMessage(refusal.retryAfterSeconds);
-}
-
-export function ipLimitedMessage(retryAfterSeconds: number): string {
-  return `Too many sign-in attempts from your network. Try again in ${inMinutes(retryAfterSeconds)}.`;
+/**
+ * The page's words for a refused attempt: the same for a right and a wrong password, and for an
+ * address without an account. A throttle is many sources failing: a wait that grows, never a lock.
+ */
+export function refusalProblem<F extends string>(refusal: { reason: 'ip-limited' | 'locked' | 'throttled'; retryAfterSeconds: number }): FormProblems<F> {
+  const text = refusal.reason === 'locked' ? LOCKED : refusal.reason === 'throttled' ? THROTTLED : IP_LIMITED;
+  return formProblem<F>(text, null, { count: wholeMinutes(refusal.retryAfterSeconds) });
 }
 
 // NIST 800-63B §3.1.1.2: accept long passwords (64+); the upper bound only caps hashing work.
@@ -110,12 +106,12 @@ export function createLoginSteps(deps: {
     switch (outcome.kind) {
       case 'limited':
         ctx.set('Retry-After', String(outcome.retryAfterSeconds));
-        return renderLogin(ctx, typedEmail, formProblem(refusalMessage(outcome)), 429);
+        return renderLogin(ctx, typedEmail, refusalProblem(outcome), 429);
       // Overloaded: keep the person on the form with what they typed (but the password).
       case 'busy': return renderLogin(ctx, typedEmail, formProblem(outcome.message), 503);
       // 400 rather than 401: a 401 must carry a WWW-Authenticate challenge (RFC 9110 §15.5.2),
       // and this is a form to correct, not an HTTP authentication scheme.
-      case 'bad-credentials': return renderLogin(ctx, typedEmail, formProblem(loginFailedMessage(outcome.attemptsLeft)), 400);
+      case 'bad-credentials': return renderLogin(ctx, typedEmail, loginFailedProblem(outcome.attemptsLeft), 400);
       case 'deactivated': return renderLogin(ctx, typedEmail, formProblem(ACCOUNT_DEACTIVATED), 403);
       case 'disabled': return renderLogin(ctx, typedEmail, formProblem(ACCOUNT_DISABLED), 403);
       case 'unverified-email': return renderLogin(ctx, typedEmail, formProblem(EMAIL_NOT_CONFIRMED), 403);

@@ -1,5 +1,6 @@
 // oidc-provider configuration as a pure function of its inputs. Only provider.ts turns it into
 // a Provider. Security choices cite RFC 9700 (OAuth 2.0 Security BCP).
+import { SUPPORTED_LOCALES } from '../i18n/locales.js';
 import { errors, type Configuration, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { ResourceServerSettings, Settings } from '../config.js';
@@ -188,6 +189,8 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
     // The organisation an app signs the person in for (organisations.ts); also `organization:<id>` as a scope.
     extraParams: { [ORGANIZATION_PARAM]: acceptOrganizationParam },
     acrValues: [...ACR_VALUES],
+    // The languages the hosted pages are written in; `ui_locales` picks among them (http/locale.ts).
+    discovery: { claim_types_supported: ['normal'], ui_locales_supported: [...SUPPORTED_LOCALES] },
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],

@@ -9,6 +9,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { createRenderer } from '../../src/http/render.js';
+import { createTranslator } from '../../src/i18n/translator.js';
 import { createProviderPages } from '../../src/oidc/pages.js';
 import { createClientRepository } from '../../src/storage/repositories/clients.js';
 import { Browser, parseForms, type Page } from '../helpers/browser.js';
@@ -131,7 +132,10 @@ describe('hosted sign-in, consent and logout pages', () => {
     expect(consent.body).toContain('See your email address and whether it is verified');
     expect(consent.body).toContain('Stay signed in: keep access when you&#39;re away');
     expect(consent.body).toContain(`Signed in as ${EMAIL}`);
-    expect(parseForms(consent).every((form) => /^[A-Za-z0-9_-]{43}$/.test(form.fields.csrf ?? ''))).toBe(true);
+    // Every form that changes something carries the token; the language picker is a GET form.
+    const posted = parseForms(consent).filter((form) => form.method === 'POST');
+    expect(posted.length).toBeGreaterThan(0);
+    expect(posted.every((form) => /^[A-Za-z0-9_-]{43}$/.test(form.fields.csrf ?? ''))).toBe(true);
     expect(directive(consent, 'form-action')).toBe(`form-action 'self' ${RP_ORIGIN}`);
   });
 
@@ -370,7 +374,7 @@ describe('hosted sign-in, consent and logout pages', () => {
   });
 
   it('escapes HTML in error_description on the error page and never shows a stack', async () => {
-    const renderer = createRenderer({ viewsDir: path.join(PROJECT_ROOT, 'views'), cache: false });
+    const renderer = createRenderer({ viewsDir: path.join(PROJECT_ROOT, 'views'), cache: false, translator: createTranslator({ dir: path.join(PROJECT_ROOT, 'locales') }) });
     const pages = createProviderPages(renderer);
     const req = new IncomingMessage(new Socket());
     req.method = 'GET';

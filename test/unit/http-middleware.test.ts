@@ -13,9 +13,10 @@ import { formOf, parseForm } from '../../src/http/body.js';
 import { createCsrf } from '../../src/http/csrf.js';
 import { createErrorHandler } from '../../src/http/error-handler.js';
 import { createRenderer } from '../../src/http/render.js';
+import { createTranslator } from '../../src/i18n/translator.js';
 import { allowFormTarget, formTargetSource, securityHeaders } from '../../src/http/security-headers.js';
 
-const renderer = createRenderer({ viewsDir: path.join(PROJECT_ROOT, 'views'), cache: false });
+const renderer = createRenderer({ viewsDir: path.join(PROJECT_ROOT, 'views'), cache: false, translator: createTranslator({ dir: path.join(PROJECT_ROOT, 'locales') }) });
 const secretA = 'a'.repeat(32);
 const secretB = 'b'.repeat(32);
 let servers: Server[] = [];
