@@ -8,6 +8,7 @@ import { PROJECT_ROOT, type Config } from './config.js';
 import { serveAssets } from './http/assets.js';
 import { acceptAuthorizationPost } from './http/authorization-post.js';
 import { answersJson, createErrorHandler } from './http/error-handler.js';
+import type { Branding } from './http/branding.js';
 import { createHealthRouter } from './http/health.js';
 import { languageChoiceRoute, pickLocale } from './http/locale.js';
 import { noStoreOn } from './http/no-store.js';
@@ -47,6 +48,8 @@ export interface HttpParts {
   logger: Logger;
   provider: Provider;
   renderer: Renderer;
+  /** The deployment's name, logo and colour: its stylesheet and logo routes, and the logo origins for the CSP. */
+  branding: Pick<Branding, 'serveBranding' | 'imageOrigins'>;
   database: Database;
   redis?: RedisClient | undefined;
   limiter: RateLimiter;
@@ -68,7 +71,7 @@ export function createHttpApp(parts: HttpParts): App {
 
   provider.use(retryAfterOnUnavailable());
   provider.use(trackRequestOrigin());
-  provider.use(securityHeaders({ https }));
+  provider.use(securityHeaders({ https, imageOrigins: parts.branding.imageOrigins }));
   provider.use(noStoreOn(noStorePaths(provider)));
   // Before the error handler, so error pages are in the person's language too.
   provider.use(pickLocale({ secure: https }));
@@ -82,6 +85,7 @@ export function createHttpApp(parts: HttpParts): App {
   provider.use(limitTokenRequestsPerClient({ limiter: parts.limiter, rule: config.settings.rateLimits.tokenPerClient }));
   provider.use(serveAssets({ dir: path.join(PROJECT_ROOT, 'public'), prefix: '/assets/' }));
   provider.use(languageChoiceRoute({ secure: https }));
+  provider.use(parts.branding.serveBranding);
   provider.use(createHealthRouter({ database: parts.database, redis: parts.redis }).routes());
   provider.use(rememberFederatedSessions(parts.rememberFederatedSession));
   provider.use(parts.interactions.routes() as Koa.Middleware);

@@ -18,6 +18,7 @@ import { createCsrf } from './http/csrf.js';
 import { deviceLabel } from './http/device-label.js';
 import { createFederationCookies } from './http/federation-cookie.js';
 import { createRenderer } from './http/render.js';
+import { createBranding } from './http/branding.js';
 import { createTranslator } from './i18n/translator.js';
 import { currentRequestOrigin } from './http/request-context.js';
 import { requestMeta } from './http/request-meta.js';
@@ -221,7 +222,8 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   const { config, logger, database, adapters, sessions, users, audit, limiter, upstreams, federatedAccounts } = services;
   const { settings, issuer } = config;
   const translator = createTranslator({ dir: path.join(PROJECT_ROOT, 'locales') });
-  const renderer = createRenderer({ viewsDir: path.join(PROJECT_ROOT, 'views'), cache: config.env === 'production', translator });
+  const branding = createBranding(settings.branding);
+  const renderer = createRenderer({ viewsDir: path.join(PROJECT_ROOT, 'views'), cache: config.env === 'production', translator, brand: branding.view });
 
   // The provider, over the same stores, with the Session model indexed by account.
   await services.signingKeys.ensureKeys();
@@ -274,7 +276,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     provider, users, audit, signIn: services.signIn, renderer, csrf,
     twoFactor: services.twoFactor, trustedDevices: services.trustedDevices, twoFactorSettings: settings.twoFactor,
     secureCookies, limiter, secondFactorPerIp: settings.rateLimits.secondFactorPerIp,
-    upstreams, federatedAccounts, federationCookies, organisations: services.organisations,
+    upstreams, federatedAccounts, federationCookies, organisations: services.organisations, appLogo: branding.appLogo,
     async onSignedIn(ctx, accountId) {
       const origin = requestMeta(ctx);
       await services.signInAlerts.recordSignIn(accountId, deviceIdOf(ctx), deviceLabel(origin.userAgent), origin);
@@ -304,7 +306,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   });
 
   return createHttpApp({
-    config, logger, provider, renderer, database, redis: services.redis, limiter, registrationGuard,
+    config, logger, provider, renderer, database, redis: services.redis, limiter, registrationGuard, branding,
     rememberFederatedSession: federatedAccounts.rememberSession,
     interactions, federationCallback, adminApi: adminApi.middleware, account, adminConsole, accountMail,
     async close() {

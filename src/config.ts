@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ADMIN_SCOPE, adminApiResource } from './paths.js';
 import { ARGON2_FLOOR, positiveInt, settingsSchema, type ResourceServerSettings, type Settings } from './settings-schema.js';
 
-export type { ResourceServerSettings, Settings } from './settings-schema.js';
+export type { BrandingSettings, ResourceServerSettings, Settings } from './settings-schema.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MIN_SECRET_BYTES = 32;

@@ -36,6 +36,36 @@ const upstreamSchema = z.object({
 
 const BUILT_IN_UPSTREAMS = ['google', 'microsoft'];
 
+/** WCAG's contrast ratio between a #rrggbb colour and white. */
+export function contrastWithWhite(hex: string): number {
+  const [r, g, b] = [1, 3, 5].map((at) => {
+    const value = parseInt(hex.slice(at, at + 2), 16) / 255;
+    return value <= 0.03928 ? value / 12.92 : ((value + 0.055) / 1.055) ** 2.4;
+  });
+  return 1.05 / (0.2126 * r! + 0.7152 * g! + 0.0722 * b! + 0.05);
+}
+
+// What people see of the deployment: its name, logo, colour and whom to ask for help, on every page
+// and mail. The colour carries white button text, so it must keep WCAG 2.2 SC 1.4.3's 4.5:1. Logos
+// are served by Gatehouse (logoFile) or come from an origin listed here (the CSP's img-src).
+const httpsOrigin = z.url({ protocol: /^https$/ }).refine((value) => new URL(value).origin === value, 'must be an origin, like https://cdn.example.com');
+const brandingSchema = z.object({
+  productName: z.string().trim().min(1).max(60),
+  primaryColour: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1d4ed8')
+    .superRefine((hex, check) => {
+      const ratio = contrastWithWhite(hex);
+      if (ratio < 4.5) check.addIssue({ code: 'custom', message: `must keep 4.5:1 contrast with white text (WCAG 2.2 SC 1.4.3); ${hex} has ${ratio.toFixed(2)}:1` });
+    }),
+  /** An SVG or PNG file Gatehouse serves at /branding/logo. */
+  logoFile: z.string().regex(/\.(svg|png)$/i, 'must be an .svg or .png file').nullable(),
+  /** Origins app logos (client logo_uri) may come from; others are not shown. */
+  logoOrigins: z.array(httpsOrigin).max(20),
+  /** Shown under every page and mail: an email address or an https page. */
+  supportContact: z.union([z.email(), z.url({ protocol: /^https$/ })]).nullable(),
+}).strict();
+
+export type BrandingSettings = z.infer<typeof brandingSchema>;
+
 // Non-secret, declarative settings; config/defaults.json holds the shipped values and
 // SETTINGS_FILE may name a JSON file whose values override them.
 export const settingsSchema = z.object({
@@ -214,6 +244,7 @@ export const settingsSchema = z.object({
       allowPrivateAddresses: z.boolean(),
     }).strict(),
   }).strict(),
+  branding: brandingSchema,
 }).strict();
 
 export type Settings = z.infer<typeof settingsSchema>;

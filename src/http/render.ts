@@ -7,6 +7,7 @@ import ejs from 'ejs';
 import type Koa from 'koa';
 import { LOCALE_NAMES, SOURCE_LOCALE, SUPPORTED_LOCALES, type Locale } from '../i18n/locales.js';
 import type { Translate, Translator } from '../i18n/translator.js';
+import type { BrandView } from './branding.js';
 import { LANGUAGE_PATH, type LocaleState } from './locale.js';
 
 export interface PageModel {
@@ -23,6 +24,9 @@ export interface Renderer {
   /** The HTML of a full page, for callers that do not answer through Koa. */
   renderPage(view: string, model: PageModel, locale?: Locale): Promise<string>;
 }
+
+// Tests that draw a page alone (no settings) see the shipped look.
+const DEFAULT_BRAND: BrandView = { productName: 'Gatehouse', logoSrc: null, themeHref: '/branding/theme.css', support: null };
 
 const VIEW_NAME = /^[a-z0-9-]+(\/[a-z0-9-]+)*$/;
 
@@ -58,8 +62,9 @@ function strongTranslator(t: Translate): (text: string, values: Record<string, s
   };
 }
 
-export function createRenderer(options: { viewsDir: string; cache: boolean; translator: Translator }): Renderer {
+export function createRenderer(options: { viewsDir: string; cache: boolean; translator: Translator; brand?: BrandView }): Renderer {
   const { viewsDir, cache, translator } = options;
+  const brand = options.brand ?? DEFAULT_BRAND;
 
   function viewPath(view: string): string {
     if (!VIEW_NAME.test(view)) throw new TypeError(`invalid view name: ${view}`);
@@ -77,6 +82,7 @@ export function createRenderer(options: { viewsDir: string; cache: boolean; tran
       tStrong: strongTranslator(t),
       formatDateTime: (date: Date | string) => translator.formatDateTime(locale, new Date(date)),
       languagePicker: picker,
+      brand,
     };
     const body = await ejs.renderFile(viewPath(view), localised, ejsOptions);
     return ejs.renderFile(viewPath(`layouts/${model.layout ?? 'main'}`), { ...localised, body }, ejsOptions);

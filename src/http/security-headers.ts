@@ -33,11 +33,17 @@ const PERMISSIONS_POLICY = 'camera=(), microphone=(), geolocation=(), payment=()
 /** RFC 6797: two years, subdomains included; only sent over https. */
 const HSTS = 'max-age=63072000; includeSubDomains';
 
-export function securityHeaders(options: { https: boolean }): Koa.Middleware {
+/** The base policy, with img-src widened to the origins app logos may come from (settings, https only). */
+function policyWithImageOrigins(imageOrigins: readonly string[]): string {
+  if (imageOrigins.length === 0) return BASE_POLICY;
+  return BASE_POLICY.replace("img-src 'self' data:", `img-src 'self' data: ${imageOrigins.join(' ')}`);
+}
+
+export function securityHeaders(options: { https: boolean; imageOrigins?: readonly string[] }): Koa.Middleware {
   // Decided once: every response, protocol and page alike, gets the same list, set straight on
   // Node's response (Koa's ctx.set adds nothing here: nothing has been sent yet, values are strings).
   const headers: readonly (readonly [string, string])[] = [
-    [CSP_HEADER, BASE_POLICY],
+    [CSP_HEADER, policyWithImageOrigins(options.imageOrigins ?? [])],
     ['X-Content-Type-Options', 'nosniff'],
     ['Referrer-Policy', 'no-referrer'],
     ['X-Frame-Options', 'DENY'],

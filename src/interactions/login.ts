@@ -12,7 +12,7 @@ import type { Upstream } from '../services/federation.js';
 import type { SignInService } from '../services/sign-in.js';
 import type { User } from '../services/users.js';
 import { clientIdOf, interactionOf, type InteractionStep, type StepContext } from './load-interaction.js';
-import { clientDisplayName, interactionPaths } from './view-models.js';
+import { clientShown, interactionPaths } from './view-models.js';
 
 // One message for an unknown email, a wrong password and a disabled account, so the page does
 // not reveal which accounts exist (ASVS 5.0 V6.3.8; the service does the same work for each).
@@ -66,8 +66,9 @@ export function createLoginSteps(deps: {
   afterPassword: (ctx: StepContext, user: User, options: { remember: boolean }) => Promise<void>;
   /** Configured upstream identity providers: a "Continue with …" button each (federated.ts). */
   upstreams: readonly Upstream[];
+  appLogo: (logoUri: unknown) => string | null;
 }) {
-  const { provider, signIn, renderer, csrf, readDeviceId, afterPassword, upstreams } = deps;
+  const { provider, signIn, renderer, csrf, readDeviceId, afterPassword, upstreams, appLogo } = deps;
 
   async function renderLogin(ctx: StepContext, email: string, problems: LoginProblems, status: number): Promise<void> {
     const interaction = interactionOf(ctx);
@@ -75,10 +76,12 @@ export function createLoginSteps(deps: {
     allowFormTarget(ctx, interaction.params.redirect_uri as string | undefined);
     // The provider buttons post here and end in a redirect to the upstream.
     for (const upstream of upstreams) allowFormTarget(ctx, upstream.formTarget());
+    const client = await clientShown(provider, interaction);
     await renderer.render(ctx, 'interaction/login', {
       upstreams: upstreams.map(({ id, displayName }) => ({ id, displayName })),
       title: 'Sign in',
-      clientName: await clientDisplayName(provider, interaction),
+      clientName: client.name,
+      clientLogo: appLogo(client.logoUri),
       paths: interactionPaths(interaction.uid),
       csrfToken: csrf.issue(ctx),
       email,

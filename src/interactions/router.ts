@@ -51,6 +51,8 @@ export interface InteractionRouterDeps {
   federationCookies: FederationCookies;
   /** The organisation an app asks for, named on the consent page. */
   organisations: Pick<Organisations, 'find'>;
+  /** An app's logo_uri when its origin is allowed by the branding settings (http/branding.ts). */
+  appLogo: (logoUri: unknown) => string | null;
 }
 
 export function createInteractionRouter(deps: InteractionRouterDeps): Router<InteractionState> {

@@ -60,9 +60,14 @@ export function stringList(value: unknown): string[] {
 
 /** The name a person recognises: the registered client_name, else the client_id. */
 export async function clientDisplayName(provider: Provider, interaction: Interaction): Promise<string> {
+  return (await clientShown(provider, interaction)).name;
+}
+
+/** The app as a sign-in page shows it: its name, and its registered logo_uri (shown only from allowed origins). */
+export async function clientShown(provider: Provider, interaction: Interaction): Promise<{ name: string; logoUri: string | undefined }> {
   const clientId = String(interaction.params.client_id ?? '');
   const client = clientId ? await provider.Client.find(clientId) : undefined;
-  return client?.clientName ?? clientId;
+  return { name: client?.clientName ?? clientId, logoUri: client?.logoUri };
 }
 
 export interface InteractionPaths {

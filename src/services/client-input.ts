@@ -34,6 +34,8 @@ const clientInputSchema = z.object({
   // OpenID Back-Channel Logout 1.0 §2.2: where Gatehouse POSTs a logout token when a session ends.
   backchannelLogoutUri: z.string().max(2000).optional(),
   backchannelLogoutSessionRequired: z.boolean().default(false),
+  // RFC 7591 §2: the app's logo, shown on its sign-in page when branding.logoOrigins allows its origin.
+  logoUri: z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(2000).optional(),
   accessTokenTtl: ttl(CLIENT_TTL_BOUNDS.maxAccessSeconds).optional(),
   idTokenTtl: ttl(CLIENT_TTL_BOUNDS.maxAccessSeconds).optional(),
   // Bounded again by ttlSeconds.refreshToken, by the service and when a token is issued.
@@ -58,7 +60,7 @@ export interface ClientRegistration {
 export const CLIENT_FIELD_NAMES = {
   name: 'client_name', redirectUris: 'redirect_uris', postLogoutRedirectUris: 'post_logout_redirect_uris',
   grants: 'grant_types', scope: 'scope', public: 'public', requirePkce: 'require_pkce',
-  backchannelLogoutUri: 'backchannel_logout_uri', backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
+  backchannelLogoutUri: 'backchannel_logout_uri', backchannelLogoutSessionRequired: 'backchannel_logout_session_required', logoUri: 'logo_uri',
   accessTokenTtl: 'access_token_ttl', idTokenTtl: 'id_token_ttl', refreshTokenTtl: 'refresh_token_ttl',
   visibleRoles: 'visible_roles', requiredRoles: 'required_roles', requiredGroups: 'required_groups', serviceRoles: 'service_roles',
 } as const satisfies Record<keyof ClientInput, string>;
@@ -157,6 +159,7 @@ export function parseClientInput(input: ClientInput): ClientRegistration {
     ...(data.backchannelLogoutUri !== undefined ? {
       backchannel_logout_uri: data.backchannelLogoutUri, backchannel_logout_session_required: data.backchannelLogoutSessionRequired,
     } : {}),
+    ...(data.logoUri !== undefined ? { logo_uri: data.logoUri } : {}),
     ...(data.accessTokenTtl !== undefined ? { access_token_ttl: data.accessTokenTtl } : {}),
     ...(data.idTokenTtl !== undefined ? { id_token_ttl: data.idTokenTtl } : {}),
     ...(data.refreshTokenTtl !== undefined ? { refresh_token_ttl: data.refreshTokenTtl } : {}),
@@ -188,6 +191,7 @@ export function inputFromMetadata(metadata: ClientMetadata): ClientInput {
     ...(typeof metadata.scope === 'string' ? { scope: metadata.scope } : {}),
     ...(typeof metadata.backchannel_logout_uri === 'string' ? { backchannelLogoutUri: metadata.backchannel_logout_uri } : {}),
     backchannelLogoutSessionRequired: metadata.backchannel_logout_session_required === true,
+    ...(typeof metadata.logo_uri === 'string' ? { logoUri: metadata.logo_uri } : {}),
     accessTokenTtl: optionalNumber(metadata.access_token_ttl),
     idTokenTtl: optionalNumber(metadata.id_token_ttl),
     refreshTokenTtl: optionalNumber(metadata.refresh_token_ttl),

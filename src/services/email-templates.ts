@@ -61,8 +61,17 @@ function toViewModel(template: string, data: object): Record<string, string | nu
   return model;
 }
 
-export function createEmailTemplates(options: { dir: string; cache: boolean }): EmailTemplates {
+/** Who a mail says it is from, in its footer. */
+export interface MailBrand {
+  productName: string;
+  supportContact: string | null;
+}
+
+const DEFAULT_BRAND: MailBrand = { productName: 'Gatehouse', supportContact: null };
+
+export function createEmailTemplates(options: { dir: string; cache: boolean; brand?: MailBrand | undefined }): EmailTemplates {
   const { dir, cache } = options;
+  const brand = options.brand ?? DEFAULT_BRAND;
   const html = { cache, async: false } as const;
   // Text parts and subjects are not HTML: no entity escaping, only control characters removed.
   const text = { cache, async: false, escape: escapeText } as const;
@@ -80,8 +89,8 @@ export function createEmailTemplates(options: { dir: string; cache: boolean }): 
       const htmlBody = await renderFile(`${template}.html.ejs`, model, html);
       return {
         subject,
-        text: await renderFile('layout.txt.ejs', { body: textBody.trim() }, text),
-        html: await renderFile('layout.html.ejs', { subject, body: htmlBody }, html),
+        text: await renderFile('layout.txt.ejs', { body: textBody.trim(), brand }, text),
+        html: await renderFile('layout.html.ejs', { subject, body: htmlBody, brand }, html),
       };
     },
   };

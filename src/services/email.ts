@@ -6,7 +6,7 @@ import path from 'node:path';
 import { PROJECT_ROOT, type Config } from '../config.js';
 import { MailDeliveryError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { createEmailTemplates, type EmailTemplateData, type EmailTemplateName, type EmailTemplates } from './email-templates.js';
+import { createEmailTemplates, type EmailTemplateData, type EmailTemplateName, type EmailTemplates, type MailBrand } from './email-templates.js';
 import { createOutboxDelivery, createSmtpDelivery, redact, smtpUrlSecrets, type Deliver } from './email-transport.js';
 
 export type { EmailTemplateData, EmailTemplateName } from './email-templates.js';
@@ -50,6 +50,8 @@ export interface CreateMailerOptions {
   outboxDir?: string;
   retry: RetryPolicy;
   templates?: EmailTemplates;
+  /** The deployment's name and support contact, signed under every mail (settings `branding`). */
+  brand?: MailBrand;
 }
 
 const SINGLE_ADDRESS = /^[^\s@,;<>"]+@[^\s@,;<>"]+$/;
@@ -74,7 +76,7 @@ export function createMailer(options: CreateMailerOptions): Mailer {
   if (!Number.isInteger(retry.attempts) || retry.attempts < 1) throw new TypeError('retry.attempts must be a positive integer');
   if (!(retry.baseDelayMs >= 0)) throw new TypeError('retry.baseDelayMs must be zero or more');
   if (transport.kind === 'outbox' && !outboxDir) throw new TypeError('the outbox transport needs outboxDir');
-  const templates = options.templates ?? createEmailTemplates({ dir: path.join(PROJECT_ROOT, 'views', 'emails'), cache: true });
+  const templates = options.templates ?? createEmailTemplates({ dir: path.join(PROJECT_ROOT, 'views', 'emails'), cache: true, brand: options.brand });
 
   const deliver: Deliver = transport.kind === 'smtp'
     ? createSmtpDelivery(transport)
@@ -119,7 +121,8 @@ export function mailerOptions(config: Config, logger: Logger): CreateMailerOptio
   const transport: MailTransport = mail.transport === 'smtp'
     ? { kind: 'smtp', url: mail.smtpUrl, timeoutMs: settings.mail.smtpTimeoutMs }
     : { kind: 'outbox', logLinks: config.env === 'development' };
-  return { transport, from: mail.from, logger, outboxDir: mail.outboxDir, retry: settings.mail.retry };
+  const brand = { productName: settings.branding.productName, supportContact: settings.branding.supportContact };
+  return { transport, from: mail.from, logger, outboxDir: mail.outboxDir, retry: settings.mail.retry, brand };
 }
 
 /**

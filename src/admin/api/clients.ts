@@ -31,6 +31,7 @@ const metadataFields = {
 };
 const optionalFields = {
   backchannel_logout_uri: z.string().describe('where Gatehouse POSTs logout tokens (OpenID Back-Channel Logout 1.0)'),
+  logo_uri: z.string().describe('the app\'s logo (https), shown on its sign-in page when branding.logoOrigins lists its origin'),
   access_token_ttl: seconds.describe('access token lifetime, 60 to 86400 seconds'),
   id_token_ttl: seconds.describe('ID token lifetime, 60 to 86400 seconds'),
   refresh_token_ttl: seconds.describe('refresh token lifetime, 60 seconds up to ttlSeconds.refreshToken'),
@@ -59,6 +60,7 @@ function inputOf(body: Partial<z.output<typeof createBody>> | UpdateBody): Clien
     name: body.client_name, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris,
     grants: body.grant_types, scope: body.scope, requirePkce: body.require_pkce,
     backchannelLogoutUri: body.backchannel_logout_uri, backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
+    logoUri: body.logo_uri,
     accessTokenTtl: body.access_token_ttl, idTokenTtl: body.id_token_ttl, refreshTokenTtl: body.refresh_token_ttl,
     visibleRoles: body.visible_roles, requiredRoles: body.required_roles, requiredGroups: body.required_groups,
     serviceRoles: body.service_roles,
