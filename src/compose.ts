@@ -279,6 +279,8 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     upstreams, federatedAccounts, federationCookies, organisations: services.organisations, appLogo: branding.appLogo,
     async onSignedIn(ctx, accountId) {
       const origin = requestMeta(ctx);
+      // The language of this sign-in's pages is the one the person's mails are written in from now on.
+      if (ctx.state.locale) await users.rememberLocale(accountId, ctx.state.locale);
       await services.signInAlerts.recordSignIn(accountId, deviceIdOf(ctx), deviceLabel(origin.userAgent), origin);
     },
   });

@@ -81,7 +81,7 @@ export function createRegisterSteps(deps: { registration: RegistrationService; r
     if (!parsed.success) return renderForm(ctx, typed, problemsFromZod(parsed.error, FIELDS), 400);
     let outcome;
     try {
-      outcome = await registration.register(parsed.data, requestMeta(ctx), invitation);
+      outcome = await registration.register({ ...parsed.data, locale: ctx.state.locale }, requestMeta(ctx), invitation);
     } catch (error) {
       if (error instanceof InvitationInvalidError) return renderInvitationInvalid(ctx);
       if (error instanceof RateLimitedError) {

@@ -1,4 +1,5 @@
 // Types shared by the self-service routes.
+import type { LocaleState } from '../http/locale.js';
 import type { RouterMiddleware } from '@koa/router';
 import type { FormState } from '../http/body.js';
 import type { User } from '../services/users.js';
@@ -9,7 +10,7 @@ export interface SignedInAccount {
   sessionId: string;
 }
 
-export interface AccountState extends FormState {
+export interface AccountState extends FormState, LocaleState {
   /** Set by requireSignedIn on the pages of a signed-in person. */
   account?: SignedInAccount;
 }

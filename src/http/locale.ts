@@ -14,6 +14,8 @@ export interface LocaleState {
   locale?: Locale;
   /** When the person last picked a language (seconds), from the cookie. */
   localeChosenAt?: number;
+  /** Remembers a language for this browser's later pages (the account pages it goes on to). */
+  rememberLocale?: (locale: Locale, atSeconds: number) => void;
 }
 
 const cookieName = (secure: boolean) => (secure ? '__Host-gatehouse.lang' : 'gatehouse.lang');
@@ -28,8 +30,10 @@ function parseChoice(value: string | undefined): { locale: Locale; at: number } 
 /** Sets ctx.state.locale for everything after it (pages, error pages, mails a request sends). */
 export function pickLocale(options: { secure: boolean }): Koa.Middleware {
   const name = cookieName(options.secure);
+  const cookieOptions = choiceCookieOptions(options.secure);
   return async function pickRequestLocale(ctx, next) {
     const state = ctx.state as LocaleState;
+    state.rememberLocale = (locale, atSeconds) => ctx.cookies.set(name, `${locale}.${atSeconds}`, cookieOptions);
     const choice = parseChoice(ctx.cookies.get(name));
     const accepted = ctx.acceptsLanguages(...SUPPORTED_LOCALES);
     state.locale = choice?.locale ?? (isLocale(accepted) ? accepted : SOURCE_LOCALE);
@@ -46,7 +50,11 @@ export function preferUiLocales(ctx: { state: LocaleState }, uiLocales: unknown,
   const requested = firstServedLocale(uiLocales);
   if (!requested) return;
   const chosenAt = ctx.state.localeChosenAt;
-  if (chosenAt === undefined || chosenAt < startedAt) ctx.state.locale = requested;
+  if (chosenAt !== undefined && chosenAt >= startedAt) return;
+  ctx.state.locale = requested;
+  // Registration, reset and the other pages this sign-in may lead to stay in the app's language.
+  // Dated at the sign-in's start: a later sign-in's ui_locales still outranks it.
+  if (chosenAt !== startedAt - 1) ctx.state.rememberLocale?.(requested, startedAt - 1);
 }
 
 /** A same-site path to go back to: one leading slash, no scheme, host or backslash (no open redirect). */
@@ -56,9 +64,13 @@ function safeReturnPath(value: unknown): string {
 }
 
 /** GET /language?lang=de&return=/path: the footer's picker; remembers the choice and goes back. */
+function choiceCookieOptions(secure: boolean) {
+  return { httpOnly: true, sameSite: 'lax', secure, path: '/', overwrite: true, maxAge: ONE_YEAR_MS } as const;
+}
+
 export function languageChoiceRoute(options: { secure: boolean }): Koa.Middleware {
   const name = cookieName(options.secure);
-  const cookieOptions = { httpOnly: true, sameSite: 'lax', secure: options.secure, path: '/', overwrite: true, maxAge: ONE_YEAR_MS } as const;
+  const cookieOptions = choiceCookieOptions(options.secure);
   return async function chooseLanguage(ctx, next) {
     if (ctx.path !== LANGUAGE_PATH || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
     const { lang } = ctx.query;

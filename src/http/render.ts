@@ -28,12 +28,22 @@ export interface Renderer {
 // Tests that draw a page alone (no settings) see the shipped look.
 const DEFAULT_BRAND: BrandView = { productName: 'Gatehouse', logoSrc: null, themeHref: '/branding/theme.css', support: null };
 
+// The pages whose every text goes through a catalogue. Any other page is drawn in English with
+// lang="en", until it is translated too: a page that says lang="de" over English text would be read
+// aloud with a German voice (WCAG 2.2 SC 3.1.1).
+const TRANSLATED_VIEWS: ReadonlySet<string> = new Set([
+  'interaction/login', 'interaction/second-factor', 'interaction/enrol-two-factor', 'interaction/two-factor-ready',
+  'interaction/federated-failed', 'interaction/federated-link', 'interaction/no-access', 'logout/confirm', 'logout/success',
+]);
+
 const VIEW_NAME = /^[a-z0-9-]+(\/[a-z0-9-]+)*$/;
 
 /** What the footer's language picker needs: the languages, and the page to come back to. */
 interface LanguagePicker {
   action: string;
   returnTo: string;
+  /** The person's language, selected in the picker (the page itself may still be in English). */
+  current: Locale;
   options: { code: Locale; name: string }[];
 }
 
@@ -71,8 +81,9 @@ export function createRenderer(options: { viewsDir: string; cache: boolean; tran
     return path.join(viewsDir, `${view}.ejs`);
   }
 
-  async function renderPage(view: string, model: PageModel, locale: Locale = SOURCE_LOCALE, picker?: LanguagePicker): Promise<string> {
+  async function renderPage(view: string, model: PageModel, wanted: Locale = SOURCE_LOCALE, picker?: LanguagePicker): Promise<string> {
     const ejsOptions = { cache, async: false, rmWhitespace: false } as const;
+    const locale = TRANSLATED_VIEWS.has(view) ? wanted : SOURCE_LOCALE;
     const t = translator.forLocale(locale);
     const localised = {
       ...model,
@@ -92,11 +103,11 @@ export function createRenderer(options: { viewsDir: string; cache: boolean; tran
     renderPage: (view, model, locale) => renderPage(view, model, locale),
     async render(ctx, view, model, status = 200) {
       const locale = (ctx.state as LocaleState).locale ?? SOURCE_LOCALE;
-      const picker = { action: LANGUAGE_PATH, returnTo: returnPathOf(ctx), options: PICKER_OPTIONS };
+      const picker = { action: LANGUAGE_PATH, returnTo: returnPathOf(ctx), current: locale, options: PICKER_OPTIONS };
       const html = await renderPage(view, model, locale, picker);
       ctx.status = status;
       ctx.type = 'html';
-      ctx.set('Content-Language', locale);
+      ctx.set('Content-Language', TRANSLATED_VIEWS.has(view) ? locale : SOURCE_LOCALE);
       // Pages carry CSRF tokens and personal data: never stored by browsers or proxies.
       ctx.set('Cache-Control', 'no-store');
       ctx.body = html;

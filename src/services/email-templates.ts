@@ -2,6 +2,9 @@
 // rendered from plain data into the matching layout. Every message has a text and an HTML part.
 import path from 'node:path';
 import ejs from 'ejs';
+import { PROJECT_ROOT } from '../config.js';
+import { SOURCE_LOCALE, type Locale } from '../i18n/locales.js';
+import { createTranslator, type Translator } from '../i18n/translator.js';
 
 /** The data each template needs. Links are absolute http(s) URLs built by the caller. */
 export interface EmailTemplateData {
@@ -36,7 +39,8 @@ export interface RenderedEmail {
 }
 
 export interface EmailTemplates {
-  render<T extends EmailTemplateName>(template: T, data: EmailTemplateData[T]): Promise<RenderedEmail>;
+  /** Subject, text and HTML of `template` in `locale` (English by default). */
+  render<T extends EmailTemplateName>(template: T, data: EmailTemplateData[T], locale?: Locale): Promise<RenderedEmail>;
 }
 
 // Control characters (CR/LF included) in data could forge lines of a text part or a header.
@@ -48,18 +52,21 @@ function escapeText(value: unknown): string {
   return String(value).replace(CONTROL_CHARACTERS, ' ');
 }
 
-/** Plain strings and numbers only: dates become UTC text, links must be http(s) URLs. */
-function toViewModel(template: string, data: object): Record<string, string | number> {
+/** Plain strings and numbers only: dates become UTC text in the mail's language, links must be http(s) URLs. */
+function toViewModel(template: string, data: object, formatDate: (date: Date) => string): Record<string, string | number> {
   const model: Record<string, string | number> = {};
   for (const [key, value] of Object.entries(data)) {
     if (value === undefined) continue;
     if (LINK_KEY.test(key) && (typeof value !== 'string' || !/^https?:\/\//.test(value))) {
       throw new TypeError(`email ${template}: ${key} must be an http(s) URL`);
     }
-    model[key] = value instanceof Date ? value.toUTCString() : typeof value === 'number' ? value : String(value);
+    model[key] = value instanceof Date ? formatDate(value) : typeof value === 'number' ? value : String(value);
   }
   return model;
 }
+
+// The mails whose every text goes through a catalogue; the others are sent in English until they are.
+const TRANSLATED_TEMPLATES: ReadonlySet<EmailTemplateName> = new Set(['verify-email', 'password-reset', 'new-sign-in']);
 
 /** Who a mail says it is from, in its footer. */
 export interface MailBrand {
@@ -69,9 +76,10 @@ export interface MailBrand {
 
 const DEFAULT_BRAND: MailBrand = { productName: 'Gatehouse', supportContact: null };
 
-export function createEmailTemplates(options: { dir: string; cache: boolean; brand?: MailBrand | undefined }): EmailTemplates {
+export function createEmailTemplates(options: { dir: string; cache: boolean; brand?: MailBrand | undefined; translator?: Translator }): EmailTemplates {
   const { dir, cache } = options;
   const brand = options.brand ?? DEFAULT_BRAND;
+  const translator = options.translator ?? createTranslator({ dir: path.join(PROJECT_ROOT, 'locales') });
   const html = { cache, async: false } as const;
   // Text parts and subjects are not HTML: no entity escaping, only control characters removed.
   const text = { cache, async: false, escape: escapeText } as const;
@@ -81,16 +89,18 @@ export function createEmailTemplates(options: { dir: string; cache: boolean; bra
   }
 
   return {
-    async render(template, data) {
+    async render(template, data, wanted = SOURCE_LOCALE) {
       if (!EMAIL_TEMPLATE_NAMES.includes(template)) throw new TypeError(`unknown email template: ${String(template)}`);
-      const model = toViewModel(template, data);
+      const locale = TRANSLATED_TEMPLATES.has(template) ? wanted : SOURCE_LOCALE;
+      const words = { t: translator.forLocale(locale), lang: locale };
+      const model = { ...toViewModel(template, data, (date) => translator.formatDateTime(locale, date)), ...words };
       const subject = escapeText(await renderFile(`${template}.subject.ejs`, model, text)).trim();
       const textBody = await renderFile(`${template}.txt.ejs`, model, text);
       const htmlBody = await renderFile(`${template}.html.ejs`, model, html);
       return {
         subject,
-        text: await renderFile('layout.txt.ejs', { body: textBody.trim(), brand }, text),
-        html: await renderFile('layout.html.ejs', { subject, body: htmlBody, brand }, html),
+        text: await renderFile('layout.txt.ejs', { body: textBody.trim(), brand, ...words }, text),
+        html: await renderFile('layout.html.ejs', { subject, body: htmlBody, brand, ...words }, html),
       };
     },
   };

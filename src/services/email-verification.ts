@@ -21,6 +21,8 @@ export interface VerificationRecipient {
   id: string;
   email: string;
   name: string | null;
+  /** The language of the person's mails (users.locale). */
+  locale: string | null;
 }
 
 export type ResendOutcome = LimitOutcome;
@@ -42,7 +44,7 @@ export function createEmailVerificationService(deps: {
     const { token, tokenHash } = newLinkToken();
     await insertEmailVerificationToken(database, { userId: user.id, email: user.email, tokenHash, ttlSeconds: settings.tokenTtlSeconds });
     const link = `${issuer}${ACCOUNT_PATHS.verifyEmail}?token=${token}`;
-    await mailer.send({ to: user.email, template: 'verify-email', data: { name: user.name ?? undefined, link, expiresInHours } });
+    await mailer.send({ to: user.email, template: 'verify-email', data: { name: user.name ?? undefined, link, expiresInHours }, locale: user.locale });
   }
 
   /** Uses a token once and marks its account's email verified; false for unknown, used or expired. */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { PROJECT_ROOT, type Config } from '../config.js';
 import { MailDeliveryError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { isLocale } from '../i18n/locales.js';
 import { createEmailTemplates, type EmailTemplateData, type EmailTemplateName, type EmailTemplates, type MailBrand } from './email-templates.js';
 import { createOutboxDelivery, createSmtpDelivery, redact, smtpUrlSecrets, type Deliver } from './email-transport.js';
 
@@ -16,6 +17,8 @@ export interface MailMessage<T extends EmailTemplateName = EmailTemplateName> {
   to: string;
   template: T;
   data: EmailTemplateData[T];
+  /** The reader's language (the account's, or the request's for a new one); English if unknown or not served. */
+  locale?: string | null | undefined;
 }
 
 export interface SentMail {
@@ -88,7 +91,7 @@ export function createMailer(options: CreateMailerOptions): Mailer {
     async send(message) {
       const { to, template, data } = message;
       if (!SINGLE_ADDRESS.test(to)) throw new TypeError('mail: `to` must be a single email address');
-      const rendered = await templates.render(template, data);
+      const rendered = await templates.render(template, data, isLocale(message.locale) ? message.locale : undefined);
       const mail = { from, to: { name: '', address: to }, subject: rendered.subject, text: rendered.text, html: rendered.html };
 
       for (let attempt = 1; ; attempt += 1) {

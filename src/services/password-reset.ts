@@ -85,7 +85,7 @@ export function createPasswordResetService(deps: {
       await insertUserLinkToken(tx, 'password_reset_tokens', { userId: row.id, tokenHash, ttlSeconds: settings.tokenTtlSeconds });
     });
     const link = `${issuer}${ACCOUNT_PATHS.resetPassword}?token=${token}`;
-    await mailer.send({ to: row.email, template: 'password-reset', data: { name: row.name ?? undefined, link, expiresInMinutes } });
+    await mailer.send({ to: row.email, template: 'password-reset', data: { name: row.name ?? undefined, link, expiresInMinutes }, locale: row.locale });
   }
 
   /** Whether a token can still be used, without spending it (for showing the form). */

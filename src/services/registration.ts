@@ -2,6 +2,7 @@
 // (ASVS 5.0 V6.3.8): a new address gets an account and a verification link, a taken one gets a
 // "someone tried to register" mail to its owner, and both cost the same argon2 hash and the same
 // statements in the request; the mail goes out after the answer.
+import type { Locale } from '../i18n/locales.js';
 import { ACCOUNT_PATHS } from '../paths.js';
 import { AppError, ConflictError, NotFoundError, RateLimitedError } from '../errors.js';
 import type { Database } from '../storage/db.js';
@@ -37,6 +38,8 @@ export interface RegistrationInput {
   email: string;
   name: string;
   password: string;
+  /** The language of the registration page: the account's mails are written in it. */
+  locale?: Locale | undefined;
 }
 
 /** invited: the account was made from an invitation and is ready to sign in. */
@@ -75,7 +78,7 @@ export function createRegistrationService(deps: {
     const invitedEmail = await invitations.invitedEmail(invitation);
     if (!invitedEmail) throw new InvitationInvalidError();
     // Hashed before the transaction opens, so no connection waits on argon2.
-    const prepared = await users.prepare({ email: invitedEmail, name: input.name, password: input.password, emailVerified: true });
+    const prepared = await users.prepare({ email: invitedEmail, name: input.name, password: input.password, emailVerified: true, locale: input.locale });
     const user = await database.transaction(async (tx) => {
       const email = await invitations.spend(invitation, tx);
       if (!email || email.toLowerCase() !== prepared.email.toLowerCase()) throw new InvitationInvalidError();
@@ -99,6 +102,7 @@ export function createRegistrationService(deps: {
       to: owner.email,
       template: 'registration-attempt',
       data: { name: owner.name ?? undefined, signInLink: `${issuer}${ACCOUNT_PATHS.home}`, resetLink: `${issuer}${ACCOUNT_PATHS.forgotPassword}` },
+      locale: owner.locale,
     });
   }
 
@@ -117,7 +121,7 @@ export function createRegistrationService(deps: {
     if (!limit.allowed) throw new RateLimitedError('Too many accounts were created from your network.', limit.retryAfterSeconds);
     if (invitation !== undefined) return registerInvited(input, invitation, origin);
     // Hashed before the transaction opens, so no connection waits on argon2.
-    const prepared = await users.prepare({ email: input.email, name: input.name, password: input.password, emailVerified: false });
+    const prepared = await users.prepare({ email: input.email, name: input.name, password: input.password, emailVerified: false, locale: input.locale });
     await database.transaction(async (tx) => {
       const { created, user } = await users.insertUnlessTaken(prepared, tx);
       const event = created

@@ -45,6 +45,7 @@ export function createSignInAlerts(deps: SignInAlertDeps) {
       to: user.email,
       template: 'new-sign-in',
       data: { name: user.name ?? undefined, signedInAt: new Date(), device: label, ip: origin.ip, notMeLink: `${issuer}${ACCOUNT_PATHS.notMe}?token=${token}` },
+      locale: user.locale,
     }, { userId, what: 'new sign-in notice' });
     return { alerted: true };
   }

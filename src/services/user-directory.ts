@@ -1,5 +1,6 @@
 // What an admin reads about people: the list (search, filters, pages) and one person in full
 // (roles, two-factor, lockouts). Changes are in user-admin.ts.
+import { isLocale } from '../i18n/locales.js';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { isUuid } from '../uuid.js';
@@ -55,7 +56,8 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
 function toListedUser(row: UserSearchRow): ListedUser {
   return {
     id: row.id, email: row.email, emailVerified: row.email_verified, name: row.name, givenName: row.given_name,
-    familyName: row.family_name, status: row.status, createdAt: row.created_at, updatedAt: row.updated_at, roles: row.roles,
+    familyName: row.family_name, status: row.status, locale: isLocale(row.locale) ? row.locale : null,
+    createdAt: row.created_at, updatedAt: row.updated_at, roles: row.roles,
   };
 }
 

@@ -1,4 +1,5 @@
 // Business rules for accounts: creation, lookup, roles, and password sign-in.
+import { isLocale, SUPPORTED_LOCALES, type Locale } from '../i18n/locales.js';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { isUuid } from '../uuid.js';
@@ -6,7 +7,7 @@ import { isUniqueViolation, type Database, type Queryable } from '../storage/db.
 import { findEffectiveAccess } from '../storage/repositories/roles-and-groups.js';
 import { addUserRoles, listUserRoles, removeUserRoles } from '../storage/repositories/user-roles.js';
 import {
-  findUserByEmail, findUserById, insertUser, insertUserUnlessEmailTaken, setUserStatus, updatePasswordHash, updateProfile, type SignInRow, type UserRow,
+  findUserByEmail, setUserLocale, findUserById, insertUser, insertUserUnlessEmailTaken, setUserStatus, updatePasswordHash, updateProfile, type SignInRow, type UserRow,
 } from '../storage/repositories/users.js';
 import { WeakPasswordError, type PasswordPolicy } from './password-policy.js';
 import type { PasswordService } from './passwords.js';
@@ -34,6 +35,8 @@ const newUserSchema = z.object({
   givenName: z.string().trim().min(1).max(100).optional(),
   familyName: z.string().trim().min(1).max(100).optional(),
   roles: z.array(roleSchema).transform((roles) => [...new Set(roles)]).optional(),
+  /** The language of the page the account was made on, for its mails. */
+  locale: z.enum(SUPPORTED_LOCALES).optional(),
 });
 
 export type NewUserInput = z.input<typeof newUserSchema>;
@@ -60,6 +63,8 @@ export interface User {
   givenName: string | null;
   familyName: string | null;
   status: UserRow['status'];
+  /** The language of the person's mails: their latest page's; null until known (English). */
+  locale: Locale | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -73,6 +78,7 @@ function toUser(row: UserRow): User {
     givenName: row.given_name,
     familyName: row.family_name,
     status: row.status,
+    locale: isLocale(row.locale) ? row.locale : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -164,6 +170,8 @@ export function createUserService(deps: {
 
   return {
     defaultRoles,
+    /** Remembers the language of the person's latest sign-in for their mails (a write only when it changed). */
+    rememberLocale: (id: string, locale: Locale) => setUserLocale(database, id, locale),
     prepare: prepareUser,
     insert: insertPrepared,
     insertUnlessTaken,

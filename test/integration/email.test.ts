@@ -257,7 +257,7 @@ describe('templates', () => {
 
   it('prints dates as UTC text and greets without a name when there is none', async () => {
     const rendered = await templates.render('password-changed', { changedAt, resetLink: LINK });
-    expect(rendered.text).toContain('Fri, 01 May 2026 12:30:00 GMT');
+    expect(rendered.text).toContain('May 1, 2026, 12:30 PM UTC');
     expect(rendered.text).toMatch(/^Hello,$/m);
     expect(rendered.html).toContain('Hello,');
   });

@@ -3,7 +3,9 @@
 // discovery, and the picker sends nobody off-site.
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { sendQueuedMail } from '../helpers/accounts.js';
 import { Browser, textOf, type Page } from '../helpers/browser.js';
+import { latestMailTo } from '../helpers/outbox.js';
 import { buildAuthorizationRequest, discoverIssuer, RP_REDIRECT_URI } from '../helpers/relying-party.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
 
@@ -98,5 +100,44 @@ describe('the language picker', () => {
     const answer = await new Browser().get(`${app.issuer}/language?lang=xx&return=/account`, { followRedirects: false });
     expect(answer.status).toBe(400);
     expect(textOf(answer)).toContain('Choose one of the languages offered.');
+  });
+});
+
+describe('mails', () => {
+  test('an account registered after a German sign-in page gets its confirmation mail in German', async () => {
+    const browser = new Browser();
+    await signInPage(browser, { ui_locales: 'de' });
+    const register = await browser.get(`${app.issuer}/account/register`);
+    expect(register.status).toBe(200);
+    // Not yet translated: drawn in English and saying so, with German selected in the picker.
+    expect(langOf(register)).toBe('en');
+    expect(register.body).toMatch(/<option value="de" lang="de" selected>/);
+    const email = 'neu@example.test';
+    await browser.submit(register, { form: (form) => form.method === 'POST', fields: { email, name: 'Nora', password: PASSWORD } });
+    await sendQueuedMail({ app: app.app });
+    const mail = latestMailTo(app.config.mail.outboxDir, email);
+    expect(mail?.subject).toBe('Bestätigen Sie Ihre E-Mail-Adresse');
+    expect(mail?.text).toContain('Hallo Nora,');
+    expect(mail?.text).toContain('Der Link gilt einmal und läuft in 24 Stunden ab.');
+    expect(mail?.text).toContain('Diese Nachricht wurde von Gatehouse gesendet');
+    expect(mail?.html).toContain('<html lang="de">');
+  });
+
+  test('the language of a person\'s latest sign-in is the one their reset mail is written in', async () => {
+    const email = 'latest-es@example.test';
+    await app.context.users.create({ email, password: PASSWORD, emailVerified: true });
+    const browser = new Browser();
+    const page = await signInPage(browser, { ui_locales: 'es' });
+    const done = await browser.submit(page, { button: 'Iniciar sesión', fields: { email, password: PASSWORD }, followOrigins: [app.issuer] });
+    expect(done.status).toBeLessThan(500);
+    expect((await app.context.users.findByEmail(email))?.locale).toBe('es');
+
+    const elsewhere = new Browser();
+    const forgot = await elsewhere.get(`${app.issuer}/account/forgot-password`);
+    await elsewhere.submit(forgot, { form: (form) => form.method === 'POST', fields: { email } });
+    await sendQueuedMail({ app: app.app });
+    const mail = latestMailTo(app.config.mail.outboxDir, email);
+    expect(mail?.subject).toBe('Restablece tu contraseña');
+    expect(mail?.text).toContain('Alguien ha pedido restablecer la contraseña de tu cuenta.');
   });
 });

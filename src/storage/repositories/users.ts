@@ -10,6 +10,8 @@ export interface UserRow {
   family_name: string | null;
   password_hash: string | null;
   status: 'active' | 'disabled' | 'deactivated';
+  /** The language of the person's mails (http/locale.ts); NULL until known. */
+  locale: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -23,26 +25,28 @@ export interface NewUser {
   passwordHash: string | null;
   /** Roles the new account starts with (accounts.defaultRoles and any given), granted in the same statement. */
   roles?: readonly string[] | undefined;
+  /** The language of the page the account was made on, for its mails. */
+  locale?: string | undefined;
 }
 
 function userValues(user: NewUser): unknown[] {
-  return [user.email, user.emailVerified, user.name ?? null, user.givenName ?? null, user.familyName ?? null, user.passwordHash];
+  return [user.email, user.emailVerified, user.name ?? null, user.givenName ?? null, user.familyName ?? null, user.passwordHash, user.locale ?? null];
 }
 
 /**
- * CTEs after `inserted` that grant the roles in $7 to the new row, defining any role the catalogue
+ * CTEs after `inserted` that grant the roles in $8 to the new row, defining any role the catalogue
  * lacks (see user-roles.ts): the account never exists without the roles it starts with.
  */
 const GRANT_ROLES = `,
-     defined AS (INSERT INTO roles (name) SELECT unnest($7::text[]) ON CONFLICT (name) DO NOTHING),
-     granted AS (INSERT INTO user_roles (user_id, role) SELECT inserted.id, role FROM inserted, unnest($7::text[]) AS role
+     defined AS (INSERT INTO roles (name) SELECT unnest($8::text[]) ON CONFLICT (name) DO NOTHING),
+     granted AS (INSERT INTO user_roles (user_id, role) SELECT inserted.id, role FROM inserted, unnest($8::text[]) AS role
        ON CONFLICT (user_id, role) DO NOTHING)`;
 
 export async function insertUser(db: Queryable, user: NewUser): Promise<UserRow> {
   const result = await db.query<UserRow>(
     `WITH inserted AS (
-       INSERT INTO users (email, email_verified, name, given_name, family_name, password_hash)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *)${GRANT_ROLES}
+       INSERT INTO users (email, email_verified, name, given_name, family_name, password_hash, locale)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *)${GRANT_ROLES}
      SELECT * FROM inserted`,
     [...userValues(user), [...new Set(user.roles ?? [])]],
   );
@@ -60,8 +64,8 @@ export type InsertedOrOwner = { created: true; row: UserRow } | { created: false
 export async function insertUserUnlessEmailTaken(db: Queryable, user: NewUser): Promise<InsertedOrOwner> {
   const result = await db.query<UserRow & { created: boolean }>(
     `WITH inserted AS (
-       INSERT INTO users (email, email_verified, name, given_name, family_name, password_hash)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT ((lower(email))) DO NOTHING RETURNING *)${GRANT_ROLES}
+       INSERT INTO users (email, email_verified, name, given_name, family_name, password_hash, locale)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT ((lower(email))) DO NOTHING RETURNING *)${GRANT_ROLES}
      SELECT true AS created, * FROM inserted
      UNION ALL
      SELECT false AS created, * FROM users WHERE lower(email) = lower($1) AND NOT EXISTS (SELECT 1 FROM inserted)`,
@@ -71,6 +75,11 @@ export async function insertUserUnlessEmailTaken(db: Queryable, user: NewUser): 
   if (!found) return { created: false, row: await findUserByEmail(db, user.email) };
   const { created, ...row } = found;
   return { created, row };
+}
+
+/** Remembers the language of the person's latest page; writes only when it changed. */
+export async function setUserLocale(db: Queryable, id: string, locale: string): Promise<void> {
+  await db.query('UPDATE users SET locale = $2 WHERE id = $1 AND locale IS DISTINCT FROM $2', [id, locale]);
 }
 
 export async function findUserById(db: Queryable, id: string): Promise<UserRow | undefined> {
