@@ -157,6 +157,11 @@ describe('"this wasn\'t me" blocks the password', () => {
     expect(textOf(wrong)).toContain('Incorrect email or password.');
     expect(textOf(wrong)).not.toContain('blocked');
 
+    // Nor does it unlock the changes the account pages ask the password again for.
+    const user = await env.app.context.users.findByEmail(email);
+    const reauth = await env.app.context.reauthenticate(user!.id, PASSWORD, { action: 'password.changed', origin: { ip: '127.0.0.1', userAgent: 'test' } });
+    expect(reauth).toEqual({ ok: false, reason: 'password-blocked' });
+
     const failures = await env.app.context.audit.query({ email, type: 'login.failure', since: new Date(Date.now() - 60_000), limit: 10 });
     expect(failures.events.map((event) => event.detail.reason)).toContain('password_blocked');
 
