@@ -8,7 +8,8 @@ ALTER TABLE users ADD COLUMN password_blocked_at timestamptz;
 -- The "undo" link of the email-changed notice, sent to the OLD address: it restores that address
 -- for a limited time. Only a keyed hash (HMAC-SHA-256 under a key derived from ENCRYPTION_KEY) of
 -- the token is kept. previous_email is what the link restores; changed_email is the address the
--- account was moved to, so a link stops working if the address changed again meanwhile.
+-- change moved the account to (for the audit trail). A link outlives later changes, so whoever
+-- moved the account on again cannot strand the owner; using one spends the links made after it.
 CREATE TABLE email_change_undo_tokens (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,

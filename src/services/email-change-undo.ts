@@ -6,7 +6,7 @@
 import type { KeyedHash } from '../crypto/keyed-hash.js';
 import { isWellFormedToken } from '../crypto/tokens.js';
 import { isUniqueViolation, type Database } from '../storage/db.js';
-import { consumeEmailChangeUndoToken, findLiveEmailChangeUndo } from '../storage/repositories/email-change-undo-tokens.js';
+import { consumeEmailChangeUndoToken, consumeLaterEmailChangeUndoTokens, findLiveEmailChangeUndo } from '../storage/repositories/email-change-undo-tokens.js';
 import { cancelEmailChangeTokens } from '../storage/repositories/email-verification-tokens.js';
 import { revokeTrustedDevices } from '../storage/repositories/trusted-devices.js';
 import { blockPassword, findUserByEmail, updateEmail } from '../storage/repositories/users.js';
@@ -57,6 +57,8 @@ export function createEmailChangeUndo(deps: {
         const spent = await consumeEmailChangeUndoToken(tx, hash(token));
         if (!spent) return undefined;
         await updateEmail(tx, spent.userId, spent.previousEmail);
+        // Links of later changes (to the address taken away, or moved on from it) must not move it again.
+        await consumeLaterEmailChangeUndoTokens(tx, spent.userId, spent.createdAt);
         // Links the other person asked for (to yet another address) must not redo the change.
         await cancelEmailChangeTokens(tx, spent.userId);
         await revokeTrustedDevices(tx, spent.userId);

@@ -104,6 +104,26 @@ describe.each(storageVariants)('undoing an email change on $name', ({ options })
     expect(signedIn.status).toBe(200);
   });
 
+  it('still works after the address was moved on again, and then the later link is spent', async () => {
+    const email = uniqueEmail('undo.chain');
+    const first = uniqueEmail('undo.chain.b');
+    const second = uniqueEmail('undo.chain.c');
+    await env.app.context.users.create({ email, password: PASSWORD, emailVerified: true });
+    const thief = new Browser();
+    const ownersLink = await changeEmail(env.app, thief, email, first);
+    const thiefsLink = await changeEmail(env.app, thief, first, second);
+
+    const owner = new Browser();
+    const done = await owner.submit(await owner.get(ownersLink), { button: 'Give my address back and reset my password' });
+    expect(new URL(done.url).pathname).toBe('/account/email/undo/done');
+    expect((await env.app.context.users.findByEmail(email))?.email).toBe(email);
+    expect(await env.app.context.users.findByEmail(second)).toBeUndefined();
+
+    const later = await new Browser().get(thiefsLink);
+    expect(later.status).toBe(400);
+    expect((await env.app.context.users.findByEmail(email))?.email).toBe(email);
+  });
+
   it('refuses an expired link and a link whose address another account took', async () => {
     const email = uniqueEmail('undo.late');
     await env.app.context.users.create({ email, password: PASSWORD, emailVerified: true });
