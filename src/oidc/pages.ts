@@ -26,7 +26,9 @@ export function createProviderPages(renderer: Renderer): ProviderOptionsInput['p
       }
       const status = ctx.status >= 400 ? ctx.status : 400;
       // Plain words and a next step for the person; the library's text only in the detail line.
-      await renderer.render(ctx, 'errors/error', errorPageModel({ status, code: out.error, detail: out.error_description, app: ctx.oidc?.client && knownApp(ctx.oidc.client, (ctx.oidc.params as Record<string, unknown> | undefined)?.redirect_uri) }), status);
+      const client = ctx.oidc?.client;
+      const app = client && knownApp(client, (ctx.oidc.params as Record<string, unknown> | undefined)?.redirect_uri);
+      await renderer.render(ctx, 'errors/error', errorPageModel({ status, code: out.error, detail: out.error_description, app }), status);
     },
 
     // `form` is oidc-provider's own markup (its confirm URL and a random xsrf secret), placed
