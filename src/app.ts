@@ -11,6 +11,8 @@ import { answersJson, createErrorHandler } from './http/error-handler.js';
 import type { Branding } from './http/branding.js';
 import { createHealthRouter } from './http/health.js';
 import { languageChoiceRoute, pickLocale } from './http/locale.js';
+import { createHomeRouter } from './http/home-page.js';
+import { answerNotFound } from './http/not-found.js';
 import { noStoreOn } from './http/no-store.js';
 import { refuseNulInUrl } from './http/query-nul.js';
 import type { Renderer } from './http/render.js';
@@ -78,6 +80,7 @@ export function createHttpApp(parts: HttpParts): App {
   // Protocol endpoints answer RFC 6749 JSON errors whatever the caller's Accept header says.
   const jsonPathPrefixes = [ADMIN_API_PATH, ...protocolApiPaths(provider)];
   provider.use(createErrorHandler({ logger, renderer, jsonPathPrefixes }));
+  provider.use(answerNotFound({ renderer, wantsJson: answersJson(jsonPathPrefixes) }));
   provider.use(answerWithinBudget({ budgetMs: config.settings.requestBudgetMs, logger, renderer, wantsJson: answersJson(jsonPathPrefixes) }));
   provider.use(refuseNulInUrl());
   provider.use(acceptAuthorizationPost(provider.pathFor('authorization')));
@@ -87,6 +90,7 @@ export function createHttpApp(parts: HttpParts): App {
   provider.use(languageChoiceRoute({ secure: https }));
   provider.use(parts.branding.serveBranding);
   provider.use(createHealthRouter({ database: parts.database, redis: parts.redis }).routes());
+  provider.use(createHomeRouter(renderer).routes());
   provider.use(rememberFederatedSessions(parts.rememberFederatedSession));
   provider.use(parts.interactions.routes() as Koa.Middleware);
   provider.use(parts.interactions.allowedMethods() as Koa.Middleware);

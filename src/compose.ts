@@ -46,13 +46,14 @@ import { federationCallbackUrl } from './paths.js';
 import { createAccountClosureService } from './services/account-closure.js';
 import { createAccountMailQueue, startAccountMailWorker } from './services/account-mail.js';
 import { createAdminDashboard } from './services/admin-dashboard.js';
-import { createAuditLog } from './services/audit.js';
+import { createAuditLog, type RequestOrigin } from './services/audit.js';
 import { createLogoutTokenPoster } from './services/backchannel-http.js';
 import { createBackupCodeHasher } from './services/backup-codes.js';
 import { createClientService } from './services/clients.js';
 import { loadCommonPasswords } from './services/common-passwords.js';
 import { createMailer, longestSendMs, mailerOptions } from './services/email.js';
 import { createEmailChangeService } from './services/email-change.js';
+import { createEmailChangeUndo, EMAIL_CHANGE_UNDO_TTL_SECONDS } from './services/email-change-undo.js';
 import { createEmailVerificationService } from './services/email-verification.js';
 import { createFederatedAccounts } from './services/federated-accounts.js';
 import { createUpstreams } from './services/federation.js';
@@ -180,9 +181,13 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
     database, mailer, mailQueue, limiter, passwords, passwordPolicy, revokeAccountTokens, audit, logger, issuer, settings: settings.passwordReset,
   });
   const passwordChange = createPasswordChangeService({ database, reauthenticate, passwords, passwordPolicy, revokeAccountTokens, mailer, audit, logger, issuer });
+  const startPasswordReset = (email: string, origin: RequestOrigin) => passwordReset.request(email, origin);
+  const undoHash = createKeyedHash(config.encryptionKey, 'gatehouse/email-change-undo');
   const emailChange = createEmailChangeService({
     database, reauthenticate, mailer, audit, logger, issuer, tokenTtlSeconds: settings.emailVerification.tokenTtlSeconds,
+    undo: { hash: undoHash, ttlSeconds: EMAIL_CHANGE_UNDO_TTL_SECONDS },
   });
+  const emailChangeUndo = createEmailChangeUndo({ database, audit, hash: undoHash, revokeAccountTokens, startPasswordReset });
   const accountClosure = createAccountClosureService({
     database, reauthenticate, revokeAccountTokens, mailer, audit, logger, reactivation: settings.accounts.reactivation,
   });
@@ -195,14 +200,14 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
     mailQueue, passwords, passwordPolicy, registrationPolicy: settings.registration.policy, mailer, logger, issuer,
   });
   const signInAlerts = createSignInAlerts({
-    database, mailer, audit, logger, issuer, revokeAccountTokens, startPasswordReset: (email, origin) => passwordReset.request(email, origin),
+    database, mailer, audit, logger, issuer, revokeAccountTokens, startPasswordReset,
   });
 
   return {
     config, logger, database, redis, adapters, secretBox, limiter, sessionEvents, logoutOutbox,
     audit, passwords, passwordPolicy, users, mailer, mailQueue, loginGuard, signIn, reauthenticate, signingKeys, logoutDeliveryAdmin, clients, revokeClientTokens, initialAccessTokens, emailVerification, invitations,
     registration, twoFactor, trustedDevices, upstreams, federatedAccounts, sessions, revokeAccountTokens, passwordReset, passwordChange,
-    emailChange, accountClosure, signInAlerts, userDirectory, userAdmin, rolesAndGroups, organisations, organisationInvitations, personalTokens,
+    emailChange, emailChangeUndo, accountClosure, signInAlerts, userDirectory, userAdmin, rolesAndGroups, organisations, organisationInvitations, personalTokens,
     /** Flushes the audit batch and closes the event channel (the stores are the caller's). */
     async close(): Promise<void> {
       await sessionEvents.close();

@@ -4,13 +4,18 @@ export class AppError extends Error {
   readonly status: number;
   readonly code: string;
   readonly expose: boolean;
+  /** The app the failed request was for, when known: an error page may offer to go back to it. */
+  readonly app: { name: string; clientUri?: string | undefined; registeredRedirectUri?: string | undefined } | undefined;
 
-  constructor(message: string, options: { status: number; code: string; expose?: boolean; cause?: unknown }) {
+  constructor(message: string, options: {
+    status: number; code: string; expose?: boolean; cause?: unknown; app?: AppError['app'];
+  }) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.status = options.status;
     this.code = options.code;
     this.expose = options.expose ?? options.status < 500;
+    this.app = options.app;
   }
 }
 

@@ -23,6 +23,9 @@ export const ACCOUNT_PATHS = {
   emailSent: '/account/email/sent',
   confirmEmail: '/account/email/confirm',
   emailChanged: '/account/email/changed',
+  /** The old address's link in the email-changed notice: gives the address back. */
+  undoEmailChange: '/account/email/undo',
+  undoEmailChangeDone: '/account/email/undo/done',
   close: '/account/close',
   deactivate: '/account/deactivate',
   delete: '/account/delete',

@@ -1,5 +1,6 @@
 // /account/not-me?token=…: the "this wasn't me" link of a new-sign-in mail. The GET shows what
-// will happen and a button; the POST signs the account out everywhere and mails a reset link.
+// will happen and a button; the POST signs the account out everywhere, blocks the password and
+// mails a reset link.
 import { ACCOUNT_PATHS } from '../paths.js';
 import type { Csrf } from '../http/csrf.js';
 import type { Renderer } from '../http/render.js';
@@ -23,7 +24,7 @@ export function createNotMeSteps(deps: { signInAlerts: SignInAlerts; renderer: R
   });
 
   const showNotMeDone: AccountStep = async function showNotMeDone(ctx) {
-    await renderer.render(ctx, 'account/not-me-done', { title: 'Your account was signed out everywhere' });
+    await renderer.render(ctx, 'account/not-me-done', { title: 'Your account was signed out everywhere', forgotPath: ACCOUNT_PATHS.forgotPassword });
   };
 
   return { showNotMe, handleNotMe, showNotMeDone };

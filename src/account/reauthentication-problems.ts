@@ -13,5 +13,8 @@ export function reauthenticationProblem(ctx: AccountContext, refusal: Refusal): 
     ctx.set('Retry-After', String(refusal.retryAfterSeconds));
     return { problems: formProblem(`Too many attempts. Try again in ${inMinutes(refusal.retryAfterSeconds)}.`, CURRENT_PASSWORD_FIELD), status: 429 };
   }
+  if (refusal.reason === 'password-blocked') {
+    return { problems: formProblem('For your safety this password was blocked. Use the reset link we emailed, or ask for a new one.', CURRENT_PASSWORD_FIELD), status: 403 };
+  }
   return { problems: formProblem('That is not your current password.', CURRENT_PASSWORD_FIELD), status: 400 };
 }

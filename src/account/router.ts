@@ -11,6 +11,7 @@ import type { Renderer } from '../http/render.js';
 import type { AuditLog } from '../services/audit.js';
 import type { AccountClosureService } from '../services/account-closure.js';
 import type { EmailChangeService } from '../services/email-change.js';
+import type { EmailChangeUndo } from '../services/email-change-undo.js';
 import type { EmailVerificationService } from '../services/email-verification.js';
 import type { FederatedAccounts } from '../services/federated-accounts.js';
 import type { Upstream } from '../services/federation.js';
@@ -42,6 +43,7 @@ import { createSignInMethodsSteps } from './sign-in-methods.js';
 import type { AccountState } from './steps.js';
 import { createTwoFactorSteps } from './two-factor.js';
 import { createNotMeSteps } from './not-me.js';
+import { createUndoEmailChangeSteps } from './undo-email-change.js';
 import { createPersonalTokensSteps } from './personal-tokens.js';
 import { createUnlockSteps } from './unlock.js';
 import { createVerifyEmailSteps } from './verify-email.js';
@@ -54,6 +56,7 @@ export interface AccountRouterDeps {
   passwordReset: PasswordResetService;
   passwordChange: PasswordChangeService;
   emailChange: EmailChangeService;
+  emailChangeUndo: EmailChangeUndo;
   accountClosure: AccountClosureService;
   twoFactor: TwoFactorService;
   trustedDevices: TrustedDeviceService;
@@ -98,6 +101,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router<AccountStat
   const sessions = createSessionsSteps(deps);
   const unlock = createUnlockSteps(deps);
   const notMe = createNotMeSteps(deps);
+  const undoEmail = createUndoEmailChangeSteps(deps);
   const signInMethods = createSignInMethodsSteps(deps);
   const join = createJoinOrganisationSteps(deps);
   const personalTokens = createPersonalTokensSteps(deps);
@@ -133,6 +137,9 @@ export function createAccountRouter(deps: AccountRouterDeps): Router<AccountStat
   router.get(ACCOUNT_PATHS.notMe, notMe.showNotMe);
   router.post(ACCOUNT_PATHS.notMe, readForm, csrf.verify, notMe.handleNotMe);
   router.get(ACCOUNT_PATHS.notMeDone, notMe.showNotMeDone);
+  router.get(ACCOUNT_PATHS.undoEmailChange, undoEmail.showUndo);
+  router.post(ACCOUNT_PATHS.undoEmailChange, readForm, csrf.verify, undoEmail.handleUndo);
+  router.get(ACCOUNT_PATHS.undoEmailChangeDone, undoEmail.showUndoDone);
 
   router.get(ACCOUNT_PATHS.signIn, session.startSignIn);
   router.get(ACCOUNT_PATHS.joinOrganisation, join.keepToken, signedIn, join.showInvitation);

@@ -7,7 +7,7 @@ import { isStorageUnavailable } from '../storage/faults.js';
 import { RETRY_AFTER_SECONDS } from './retry-after.js';
 import type { Logger } from '../logger.js';
 import type { Renderer } from './render.js';
-
+import { errorPageModel } from './error-page.js';
 
 
 interface Answer {
@@ -82,12 +82,15 @@ export function createErrorHandler(deps: { logger: Logger; renderer: Renderer; j
         return;
       }
       try {
-        await renderer.render(ctx, 'errors/error', {
-          title: answer.status >= 500 ? 'Something went wrong' : 'We could not complete this request',
-          status: answer.status,
-          code: answer.code,
-          message: answer.message,
-        }, answer.status);
+        // An expired or unknown sign-in gets the protocol pages' plain words and a way back to the
+        // app; our other messages are already written for the person.
+        const model = answer.code === 'interaction_expired'
+          ? errorPageModel({ status: answer.status, code: answer.code, detail: answer.message, app: error instanceof AppError ? error.app : undefined })
+          : {
+            title: answer.status >= 500 ? 'Something went wrong' : 'We could not complete this request',
+            status: answer.status, code: answer.code, message: answer.message,
+          };
+        await renderer.render(ctx, 'errors/error', model, answer.status);
       } catch (renderError) {
         logger.error({ err: describe(renderError) }, 'error page failed to render');
         ctx.status = answer.status;

@@ -19,7 +19,7 @@ import type { Upstream, UpstreamIdentity } from '../services/federation.js';
 import type { SignInMethod, SignInService } from '../services/sign-in.js';
 import type { User, UserService } from '../services/users.js';
 import { clientIdOf, interactionOf, type InteractionStep, type StepContext } from './load-interaction.js';
-import { refusalProblem } from './login.js';
+import { PASSWORD_BLOCKED, refusalProblem } from './login.js';
 import type { FirstFactor, LinkIdentity } from './second-factor.js';
 import { clientDisplayName, interactionPaths } from './view-models.js';
 
@@ -180,6 +180,7 @@ export function createFederatedSteps(deps: FederatedStepsDeps) {
         return renderLink(ctx, pending, user, refusalProblem(outcome), 429);
       case 'busy': return renderLink(ctx, pending, user, formProblem(outcome.message), 503);
       case 'signed-in': return signInAs(ctx, user, pending.identity, { amr: ['fed', 'pwd'], link: pending.identity, upstreamMfa: false });
+      case 'password-blocked': return renderLink(ctx, pending, user, formProblem(PASSWORD_BLOCKED, 'password'), 403);
       default: return renderLink(ctx, pending, user, formProblem('Incorrect password.', 'password'), 400);
     }
   };

@@ -6,9 +6,10 @@ import { errors, type Interaction } from 'oidc-provider';
 import { AppError } from '../errors.js';
 import type { FormState } from '../http/body.js';
 import { preferUiLocales, type LocaleState } from '../http/locale.js';
+import { knownApp } from '../http/error-page.js';
 
 export class InteractionExpiredError extends AppError {
-  constructor(options: { cause?: unknown } = {}) {
+  constructor(options: { cause?: unknown; app?: AppError['app'] } = {}) {
     super('This sign-in link has expired or was already used. Go back to the application and start again.', {
       status: 400,
       code: 'interaction_expired',
@@ -25,6 +26,23 @@ export interface InteractionState extends FormState, LocaleState {
 export type InteractionStep = RouterMiddleware<InteractionState>;
 export type StepContext = Parameters<InteractionStep>[0];
 
+/**
+ * The app of the interaction named in the URL, when it still exists (a sign-in started in another
+ * browser): the error page may offer to go back to it. Its redirect_uri was checked against the
+ * client's registration when the interaction began. Best effort: undefined on any doubt.
+ */
+async function appOfInteraction(provider: Provider, uid: unknown): Promise<AppError['app']> {
+  if (typeof uid !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(uid)) return undefined;
+  try {
+    const found = await provider.Interaction.find(uid);
+    const clientId = found?.params.client_id;
+    const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined;
+    return client ? knownApp(client, found!.params.redirect_uri) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function loadInteraction(provider: Provider): InteractionStep {
   return async function loadInteractionDetails(ctx, next) {
     let interaction: Interaction;
@@ -32,10 +50,12 @@ export function loadInteraction(provider: Provider): InteractionStep {
       interaction = await provider.interactionDetails(ctx.req, ctx.res);
     } catch (error) {
       // No interaction cookie for this path, an expired or consumed interaction, or its session gone.
-      if (error instanceof errors.SessionNotFound) throw new InteractionExpiredError({ cause: error });
+      if (error instanceof errors.SessionNotFound) {
+        throw new InteractionExpiredError({ cause: error, app: await appOfInteraction(provider, ctx.params.uid) });
+      }
       throw error;
     }
-    if (interaction.uid !== ctx.params.uid) throw new InteractionExpiredError();
+    if (interaction.uid !== ctx.params.uid) throw new InteractionExpiredError({ app: await appOfInteraction(provider, ctx.params.uid) });
     ctx.state.interaction = interaction;
     // The app's language wishes for this sign-in, unless the person picked one since it began.
     preferUiLocales(ctx, interaction.params.ui_locales, interaction.iat);

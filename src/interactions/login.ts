@@ -21,6 +21,8 @@ export const EMAIL_NOT_CONFIRMED = 'Confirm your email address first.';
 // Shown when accounts.reactivation is 'admin'; with 'sign-in' the password alone reactivates.
 export const ACCOUNT_DISABLED = 'This account was disabled by an administrator. Contact them to use it again.';
 export const ACCOUNT_DEACTIVATED = 'This account was deactivated. Ask the administrator to reactivate it.';
+// Only after the password was checked right (services/sign-in.ts), so it tells nothing to a guesser.
+export const PASSWORD_BLOCKED = 'For your safety this password was blocked. Use the reset link we emailed, or ask for a new one.';
 
 // A warning before the pause, not after it (ASVS 5.0 V6.3.1 lockout; people should not be surprised
 // by it): shown from this many wrong passwords left.
@@ -90,6 +92,7 @@ export function createLoginSteps(deps: {
       // "Remember me" stays as it was ticked when the form comes back with a problem.
       remember: ctx.state.form?.get('remember') === 'yes',
       resendPath: problems.summary.some((problem) => problem.message === EMAIL_NOT_CONFIRMED) ? ACCOUNT_PATHS.resend : undefined,
+      forgotPath: problems.summary.some((problem) => problem.message === PASSWORD_BLOCKED) ? ACCOUNT_PATHS.forgotPassword : undefined,
     }, status);
   }
 
@@ -118,6 +121,7 @@ export function createLoginSteps(deps: {
       case 'deactivated': return renderLogin(ctx, typedEmail, formProblem(ACCOUNT_DEACTIVATED), 403);
       case 'disabled': return renderLogin(ctx, typedEmail, formProblem(ACCOUNT_DISABLED), 403);
       case 'unverified-email': return renderLogin(ctx, typedEmail, formProblem(EMAIL_NOT_CONFIRMED), 403);
+      case 'password-blocked': return renderLogin(ctx, typedEmail, formProblem(PASSWORD_BLOCKED), 403);
       // The password was right: sign in now, or go on to the second factor (second-factor.ts).
       // Without "remember me" the session cookie ends with the browser (oidc-provider `transient`).
       case 'signed-in': return afterPassword(ctx, outcome.user, { remember: fields.remember === 'yes' });

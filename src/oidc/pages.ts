@@ -1,6 +1,7 @@
 // The pages oidc-provider renders itself (protocol errors, the RP-initiated logout confirmation
 // and its success page), drawn with our views so they share the layout and the CSP.
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { errorPageModel, knownApp } from '../http/error-page.js';
 import type { Renderer } from '../http/render.js';
 import type { ProviderOptionsInput } from './options.js';
 import { isApiRoute } from './protocol-paths.js';
@@ -24,12 +25,10 @@ export function createProviderPages(renderer: Renderer): ProviderOptionsInput['p
         return;
       }
       const status = ctx.status >= 400 ? ctx.status : 400;
-      await renderer.render(ctx, 'errors/error', {
-        title: status >= 500 ? 'Something went wrong' : 'We could not complete this request',
-        status,
-        code: out.error,
-        message: out.error_description ?? 'The request could not be completed.',
-      }, status);
+      // Plain words and a next step for the person; the library's text only in the detail line.
+      const client = ctx.oidc?.client;
+      const app = client && knownApp(client, (ctx.oidc.params as Record<string, unknown> | undefined)?.redirect_uri);
+      await renderer.render(ctx, 'errors/error', errorPageModel({ status, code: out.error, detail: out.error_description, app }), status);
     },
 
     // `form` is oidc-provider's own markup (its confirm URL and a random xsrf secret), placed

@@ -14,8 +14,8 @@ import {
 
 export const AUDIT_EVENT_TYPES = [
   'login.success', 'login.failure', 'second_factor.success', 'second_factor.failure',
-  'account.locked', 'account.unlocked', 'registration', 'email.verified', 'email.change_requested', 'email.changed',
-  'password.changed', 'password.reset_requested', 'password.reset',
+  'account.locked', 'account.unlocked', 'registration', 'email.verified', 'email.change_requested', 'email.changed', 'email.change_undone',
+  'password.changed', 'password.reset_requested', 'password.reset', 'password.blocked',
   'two_factor.enrolled', 'two_factor.disabled', 'two_factor.reset', 'two_factor.backup_codes_regenerated', 'trusted_device.revoked',
   'consent.granted', 'consent.revoked', 'token.issued', 'token.revoked', 'logout', 'session.ended',
   'account.deactivated', 'account.reactivated', 'account.deleted', 'admin.user_changed', 'admin.client_changed', 'admin.api_refused',

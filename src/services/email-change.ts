@@ -8,7 +8,9 @@ import { isUniqueViolation, type Database } from '../storage/db.js';
 import { consumeEmailChangeToken, insertEmailChangeToken, isEmailChangeTokenLive } from '../storage/repositories/email-verification-tokens.js';
 import { findUserByEmail, updateEmail } from '../storage/repositories/users.js';
 import { sendNotice, type Mailer } from './email.js';
-import { hashToken, isWellFormedToken, newLinkToken } from '../crypto/tokens.js';
+import type { KeyedHash } from '../crypto/keyed-hash.js';
+import { hashToken, isWellFormedToken, newLinkToken, randomToken } from '../crypto/tokens.js';
+import { insertEmailChangeUndoToken } from '../storage/repositories/email-change-undo-tokens.js';
 import type { Reauthenticate, ReauthenticationOutcome } from './reauthentication.js';
 
 
@@ -27,8 +29,10 @@ export function createEmailChangeService(deps: {
   logger: Logger;
   issuer: string;
   tokenTtlSeconds: number;
+  /** The undo link mailed to the old address (email-change-undo.ts): its keyed hash and lifetime. */
+  undo: { hash: KeyedHash; ttlSeconds: number };
 }) {
-  const { database, reauthenticate, mailer, audit, logger, issuer, tokenTtlSeconds } = deps;
+  const { database, reauthenticate, mailer, audit, logger, issuer, tokenTtlSeconds, undo } = deps;
   const expiresInHours = Math.max(1, Math.round(tokenTtlSeconds / 3600));
 
   /**
@@ -70,9 +74,14 @@ export function createEmailChangeService(deps: {
     return isWellFormedToken(token) && isEmailChangeTokenLive(database, hashToken(token));
   }
 
-  /** Spends the link and switches the address, then tells the old address. */
+  /**
+   * Spends the link and switches the address, then tells the old address, with a link that gives
+   * it back for undo.ttlSeconds: a reset link for the old address could not work, since the
+   * account no longer has it (ASVS 5.0 V6.3.7).
+   */
   async function confirm(token: string, origin: RequestOrigin): Promise<EmailChangeConfirmOutcome> {
     if (!isWellFormedToken(token)) return { ok: false, reason: 'invalid-link' };
+    const undoToken = randomToken();
     let changed;
     try {
       changed = await database.transaction(async (tx) => {
@@ -83,6 +92,9 @@ export function createEmailChangeService(deps: {
           type: 'email.changed', outcome: 'success', accountId: spent.userId, email: spent.newEmail, ...origin,
           detail: { previousEmail: spent.previousEmail },
         }, tx);
+        await insertEmailChangeUndoToken(tx, {
+          userId: spent.userId, tokenHash: undo.hash(undoToken), previousEmail: spent.previousEmail, changedEmail: spent.newEmail, ttlSeconds: undo.ttlSeconds,
+        });
         return spent;
       });
     } catch (error) {
@@ -94,7 +106,11 @@ export function createEmailChangeService(deps: {
     await sendNotice(mailer, logger, {
       to: changed.previousEmail,
       template: 'email-changed',
-      data: { newEmail: changed.newEmail, changedAt: new Date(), resetLink: `${issuer}${ACCOUNT_PATHS.forgotPassword}` },
+      data: {
+        newEmail: changed.newEmail, changedAt: new Date(),
+        undoLink: `${issuer}${ACCOUNT_PATHS.undoEmailChange}?token=${undoToken}`,
+        undoExpiresInDays: Math.max(1, Math.round(undo.ttlSeconds / 86_400)),
+      },
     }, { userId: changed.userId, what: 'email changed notice' });
     return { ok: true, newEmail: changed.newEmail };
   }

@@ -12,7 +12,8 @@ export interface EmailTemplateData {
   'password-reset': { name?: string; link: string; expiresInMinutes: number };
   'password-changed': { name?: string; changedAt: Date; resetLink: string };
   'registration-attempt': { name?: string; signInLink: string; resetLink: string };
-  'email-changed': { name?: string; newEmail: string; changedAt: Date; resetLink: string };
+  /** Without `undoLink` (an admin's change) the old address is told to ask the administrator. */
+  'email-changed': { name?: string; newEmail: string; changedAt: Date; undoLink?: string; undoExpiresInDays?: number };
   'confirm-email-change': { name?: string; link: string; expiresInHours: number };
   'email-change-attempt': { name?: string; resetLink: string };
   'account-closed': { name?: string; action: 'deactivated' | 'deleted'; closedAt: Date; reactivation: string };

@@ -11,6 +11,8 @@ import type { PasswordService } from './passwords.js';
 export type ReauthenticationOutcome =
   | { ok: true; user: UserRow }
   | { ok: false; reason: 'wrong-password' }
+  /** The right password, but blocked until a reset ("this wasn't me", an undone email change). */
+  | { ok: false; reason: 'password-blocked' }
   | { ok: false; reason: 'limited'; retryAfterSeconds: number };
 
 /** The change the password is asked for (its audit type) and where the request came from. */
@@ -19,13 +21,17 @@ export interface ReauthenticationPurpose {
   origin: RequestOrigin;
 }
 
+const REFUSAL_REASONS = {
+  limited: 'reauthentication_limited', 'wrong-password': 'wrong_current_password', 'password-blocked': 'password_blocked',
+} as const;
+
 export function createReauthentication(deps: { database: Database; passwords: PasswordService; limiter: RateLimiter; limit: RateLimit; audit: AuditLog }) {
   const { database, passwords, limiter, limit, audit } = deps;
 
   async function refuse(userId: string, purpose: ReauthenticationPurpose, refusal: Exclude<ReauthenticationOutcome, { ok: true }>) {
     await audit.record({
       type: purpose.action, outcome: 'failure', accountId: userId, ...purpose.origin,
-      detail: { reason: refusal.reason === 'limited' ? 'reauthentication_limited' : 'wrong_current_password' },
+      detail: { reason: REFUSAL_REASONS[refusal.reason] },
     });
     return refusal;
   }
@@ -39,6 +45,8 @@ export function createReauthentication(deps: { database: Database; passwords: Pa
     if (!decision.allowed) return refuse(userId, purpose, { ok: false, reason: 'limited', retryAfterSeconds: decision.retryAfterSeconds });
     const user = await findUserById(database, userId);
     const check = await passwords.verify(user?.password_hash, password);
+    // A blocked password must not unlock the changes it guards, nor set its own successor.
+    if (user && check.valid && user.status === 'active' && user.password_blocked_at) return refuse(userId, purpose, { ok: false, reason: 'password-blocked' });
     if (user && check.valid && user.status === 'active') return { ok: true, user };
     return refuse(userId, purpose, { ok: false, reason: 'wrong-password' });
   };

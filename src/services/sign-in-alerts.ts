@@ -1,6 +1,7 @@
 // New-device alerts: a sign-in from a browser the account has not used before
 // mails the owner when, how and from where, with a "this wasn't me" link that ends every session,
-// revokes every refresh token and trusted device, and starts a password reset. An account's very
+// revokes every refresh token and trusted device, blocks the current password until a reset sets
+// a new one (whoever signed in knew it), and starts a password reset. An account's very
 // first sign-in is not announced (there is nothing to compare it with).
 import { ACCOUNT_PATHS } from '../paths.js';
 import type { Logger } from '../logger.js';
@@ -10,7 +11,7 @@ import { revokeTrustedDevices } from '../storage/repositories/trusted-devices.js
 import {
   consumeUserLinkToken, findLiveUserLinkTokenUser, insertUserLinkToken, isUserLinkTokenLive,
 } from '../storage/repositories/user-link-tokens.js';
-import { findUserById } from '../storage/repositories/users.js';
+import { blockPassword, findUserById } from '../storage/repositories/users.js';
 import type { RevokeAccountTokens } from './account-revocation.js';
 import type { AuditLog, RequestOrigin } from './audit.js';
 import { sendNotice, type Mailer } from './email.js';
@@ -55,7 +56,7 @@ export function createSignInAlerts(deps: SignInAlertDeps) {
   }
 
   /**
-   * "This wasn't me": signs the account out everywhere and mails a reset link; false for a dead
+   * "This wasn't me": signs the account out everywhere, blocks the password and mails a reset link; false for a dead
    * link. Sessions and tokens end first (safe to repeat), so a failure there leaves the link
    * usable; then the link is spent with the devices and the audit row in one transaction.
    */
@@ -71,7 +72,12 @@ export function createSignInAlerts(deps: SignInAlertDeps) {
       await revokeTrustedDevices(tx, user.id);
       // Every browser must prove itself again, and each will be announced again.
       await forgetKnownDevices(tx, user.id);
+      // The stranger signed in with the password, so it must stop working until the owner sets
+      // a new one through the mailed reset link (ASVS 5.0 V6.4: recovery must not leave the
+      // compromised authenticator in place; NIST 800-63B §6.1.2.3 on compromised authenticators).
+      await blockPassword(tx, user.id);
       await audit.record({ type: 'session.ended', outcome: 'success', accountId: user.id, email: user.email, ...origin, detail: { reason: 'not_me', scope: 'all' } }, tx);
+      await audit.record({ type: 'password.blocked', outcome: 'success', accountId: user.id, email: user.email, ...origin, detail: { reason: 'not_me' } }, tx);
       return true;
     });
     if (!spent) return false;

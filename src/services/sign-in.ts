@@ -9,7 +9,7 @@ import type { AttemptSource, LoginGuard } from './login-guard.js';
 import type { User, UserService } from './users.js';
 
 /** Why a sign-in failed, as the audit trail records it (never the password itself). */
-export type SignInFailureReason = 'bad_credentials' | 'unverified_email' | 'deactivated' | 'disabled' | 'busy' | 'locked' | 'rate_limited';
+export type SignInFailureReason = 'bad_credentials' | 'unverified_email' | 'deactivated' | 'disabled' | 'busy' | 'locked' | 'rate_limited' | 'password_blocked';
 
 export type PasswordSignIn =
   /** The password was right and the account may sign in: on to the second factor or the login. */
@@ -25,6 +25,11 @@ export type PasswordSignIn =
   | { kind: 'bad-credentials'; attemptsLeft: number }
   /** The password was right, but an admin disabled the account. */
   | { kind: 'disabled'; user: User }
+  /**
+   * The password was right, but it was blocked ("this wasn't me", an undone email change) until a
+   * reset sets a new one: someone else may know it.
+   */
+  | { kind: 'password-blocked'; user: User }
   /** The password was right, but the account may not sign in yet. */
   | { kind: 'deactivated'; user: User }
   | { kind: 'unverified-email'; user: User };
@@ -85,6 +90,10 @@ export function createSignInService(deps: {
     if (user.status === 'disabled') {
       await record(user.id, 'disabled');
       return { kind: 'disabled', user };
+    }
+    if (user.passwordBlocked) {
+      await record(user.id, 'password_blocked');
+      return { kind: 'password-blocked', user };
     }
     if (user.status === 'deactivated') {
       await record(user.id, 'deactivated');

@@ -150,7 +150,7 @@ export function createUserAdmin(deps: {
     // As a self-service change does: the old address hears where its mail now goes.
     if (fields.includes('email')) {
       await notify(user, {
-        template: 'email-changed', data: { ...nameOf(user), newEmail: next.email, changedAt: new Date(), resetLink: forgotPasswordLink },
+        template: 'email-changed', data: { ...nameOf(user), newEmail: next.email, changedAt: new Date() },
       }, 'email changed notice');
     }
     return directory.require(user.id);

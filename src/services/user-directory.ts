@@ -8,6 +8,7 @@ import type { Database } from '../storage/db.js';
 import { findRunningLocks } from '../storage/repositories/account-lockouts.js';
 import { searchUsers, type UserSearchRow } from '../storage/repositories/user-search.js';
 import { countTwoFactor } from '../storage/repositories/two-factor.js';
+import { findUserById } from '../storage/repositories/users.js';
 import { roleSchema, type User, type UserService } from './users.js';
 
 export const USER_STATUSES = ['active', 'disabled', 'deactivated'] as const;
@@ -41,6 +42,8 @@ export interface UserPage {
 export interface UserDetail extends ListedUser {
   twoFactor: { enrolled: boolean; backupCodesLeft: number; trustedDevices: number };
   lockout: { locked: boolean; sources: number; lockedUntil: Date | null };
+  /** When "this wasn't me" or an undone email change blocked the password; null when it signs in. */
+  passwordBlockedAt: Date | null;
 }
 
 function encodeCursor(row: UserSearchRow): string {
@@ -87,10 +90,10 @@ export function createUserDirectory(deps: { database: Database; users: UserServi
 
   async function show(id: string): Promise<UserDetail> {
     const user = await require(id);
-    const [roles, twoFactor, locks] = await Promise.all([
-      users.rolesOf(user.id), countTwoFactor(database, user.id), findRunningLocks(database, user.id),
+    const [roles, twoFactor, locks, row] = await Promise.all([
+      users.rolesOf(user.id), countTwoFactor(database, user.id), findRunningLocks(database, user.id), findUserById(database, user.id),
     ]);
-    return { ...user, roles, twoFactor, lockout: { locked: locks.sources > 0, ...locks } };
+    return { ...user, roles, twoFactor, lockout: { locked: locks.sources > 0, ...locks }, passwordBlockedAt: row?.password_blocked_at ?? null };
   }
 
   return { list, require, show };

@@ -7,7 +7,7 @@ import { isUniqueViolation, type Database, type Queryable } from '../storage/db.
 import { findEffectiveAccess } from '../storage/repositories/roles-and-groups.js';
 import { addUserRoles, listUserRoles, removeUserRoles } from '../storage/repositories/user-roles.js';
 import {
-  findUserByEmail, setUserLocale, findUserById, insertUser, insertUserUnlessEmailTaken, setUserStatus, updatePasswordHash, updateProfile, type SignInRow, type UserRow,
+  findUserByEmail, findUserById, insertUser, insertUserUnlessEmailTaken, rehashPassword, setUserLocale, setUserStatus, updateProfile, type SignInRow, type UserRow,
 } from '../storage/repositories/users.js';
 import { WeakPasswordError, type PasswordPolicy } from './password-policy.js';
 import type { PasswordService } from './passwords.js';
@@ -227,19 +227,22 @@ export function createUserService(deps: {
      * verification and give the same undefined, so timing does not reveal which. A disabled
      * account with the right password comes back with status 'disabled' (for the caller to refuse). A
      * deactivated account with the right password comes back active when the policy lets signing
-     * in reactivate it, and with status 'deactivated' otherwise (for the caller to explain).
+     * in reactivate it, and with status 'deactivated' otherwise (for the caller to explain). A
+     * blocked password (blockPassword) that is right comes back with passwordBlocked, and nothing
+     * else happens: no rehash, no reactivation.
      * `read` is the account the login guard already read for this address (its verdict), so the
      * row is not read twice.
      */
     async authenticateWithPassword(
       email: string, password: string, read?: { account: SignInRow | undefined },
-    ): Promise<(User & { reactivated?: true }) | undefined> {
+    ): Promise<(User & { reactivated?: true; passwordBlocked?: true }) | undefined> {
       const row = !emailSchema.safeParse(email).success ? undefined : read ? read.account : await rowByEmail(database, email);
       const check = await passwords.verify(row?.password_hash, password);
       if (!row || !check.valid) return undefined;
       // Said only to whoever knows the password, so it reveals nothing about the address to others.
       if (row.status === 'disabled') return toUser(row);
-      if (check.needsRehash) await updatePasswordHash(database, row.id, await passwords.hash(password));
+      if (row.password_blocked_at) return { ...toUser(row), passwordBlocked: true };
+      if (check.needsRehash) await rehashPassword(database, row.id, await passwords.hash(password));
       if (row.status === 'deactivated' && reactivation === 'sign-in') {
         await setUserStatus(database, row.id, 'active');
         return { ...toUser(row), status: 'active', reactivated: true };

@@ -15,6 +15,7 @@ import { deleteExpiredPayloads } from './repositories/oidc-payloads.js';
 const EXPIRING: readonly ExpiringTable[] = [
   'email_verification_tokens', 'password_reset_tokens', 'invitations', 'unlock_tokens', 'sign_in_alert_tokens',
   'trusted_devices', 'account_sessions', 'federated_sessions', 'source_lockouts', 'organisation_invitations', 'personal_access_tokens',
+  'email_change_undo_tokens',
 ];
 
 export interface SweeperOptions {

@@ -226,7 +226,7 @@ describe('templates', () => {
     'password-reset': { name: hostile, link: LINK, expiresInMinutes: 30 },
     'password-changed': { name: hostile, changedAt, resetLink: LINK },
     'registration-attempt': { name: hostile, signInLink: 'http://localhost:3000/account', resetLink: LINK },
-    'email-changed': { name: hostile, newEmail: '"><img src=x>@example.com', changedAt, resetLink: LINK },
+    'email-changed': { name: hostile, newEmail: '"><img src=x>@example.com', changedAt, undoLink: LINK, undoExpiresInDays: 7 },
     'confirm-email-change': { name: hostile, link: LINK, expiresInHours: 24 },
     'email-change-attempt': { name: hostile, resetLink: LINK },
     'account-closed': { name: hostile, action: 'deactivated', closedAt: changedAt, reactivation: 'Sign in again to reactivate it.' },

@@ -45,6 +45,7 @@ function detailJson(user: UserDetail, access: EffectiveAccess) {
     created_at: user.createdAt.toISOString(), updated_at: user.updatedAt.toISOString(),
     two_factor: { enrolled: user.twoFactor.enrolled, backup_codes_left: user.twoFactor.backupCodesLeft, trusted_devices: user.twoFactor.trustedDevices },
     lockout: { locked: user.lockout.locked, sources: user.lockout.sources, locked_until: user.lockout.lockedUntil?.toISOString() ?? null },
+    password_blocked_at: user.passwordBlockedAt?.toISOString() ?? null,
   };
 }
 

@@ -65,7 +65,7 @@ export function createUserDetailSteps(deps: {
     const action = (name: string) => actionPath(user.id, name);
     await pages.render(ctx, 'user', 'users', {
       title: user.email,
-      user: { ...user, createdAt: user.createdAt.toISOString(), lockedUntil: user.lockout.lockedUntil?.toISOString() ?? null },
+      user: { ...user, createdAt: user.createdAt.toISOString(), lockedUntil: user.lockout.lockedUntil?.toISOString() ?? null, passwordBlockedAt: user.passwordBlockedAt?.toISOString() ?? null },
       // What apps see: the account's own roles and those of its groups.
       groups: access.groups.map((name) => ({ name, path: adminConsolePath(PATHS.group, { name }) })),
       effectiveRoles: access.roles,

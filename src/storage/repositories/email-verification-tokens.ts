@@ -79,3 +79,11 @@ export async function isEmailChangeTokenLive(db: Queryable, tokenHash: string): 
   );
   return result.rowCount > 0;
 }
+
+/** Spends every pending email-change link of an account (an undone change must not be redone by its other links). */
+export async function cancelEmailChangeTokens(db: Queryable, userId: string): Promise<void> {
+  await db.query(
+    "UPDATE email_verification_tokens SET consumed_at = now() WHERE user_id = $1 AND purpose = 'change' AND consumed_at IS NULL",
+    [userId],
+  );
+}

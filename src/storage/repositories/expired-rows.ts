@@ -14,6 +14,7 @@ const EXPIRING_TABLES = {
   sign_in_alert_tokens: 'id',
   source_lockouts: 'id',
   personal_access_tokens: 'id',
+  email_change_undo_tokens: 'id',
 } as const;
 
 export type ExpiringTable = keyof typeof EXPIRING_TABLES;

@@ -12,6 +12,8 @@ export interface UserRow {
   status: 'active' | 'disabled' | 'deactivated';
   /** The language of the person's mails (http/locale.ts); NULL until known. */
   locale: string | null;
+  /** Set when the current password may no longer sign in until a new one is set (migration 019). */
+  password_blocked_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -125,8 +127,19 @@ export async function findUserForSignIn(db: Queryable, email: string, source: Si
   return result.rows[0];
 }
 
+/** A new password hash; a new password also lifts a block on the old one (blockPassword). */
 export async function updatePasswordHash(db: Queryable, id: string, passwordHash: string): Promise<void> {
+  await db.query('UPDATE users SET password_hash = $2, password_blocked_at = NULL, updated_at = now() WHERE id = $1', [id, passwordHash]);
+}
+
+/** The same password, hashed again with new parameters: keeps any block. */
+export async function rehashPassword(db: Queryable, id: string, passwordHash: string): Promise<void> {
   await db.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [id, passwordHash]);
+}
+
+/** Stops the current password from signing in until a new one is set (updatePasswordHash lifts it). */
+export async function blockPassword(db: Queryable, id: string): Promise<void> {
+  await db.query('UPDATE users SET password_blocked_at = coalesce(password_blocked_at, now()), updated_at = now() WHERE id = $1', [id]);
 }
 
 export async function markEmailVerified(db: Queryable, id: string): Promise<void> {
