@@ -17,6 +17,8 @@ import { createSecretBox } from './crypto/secret-box.js';
 import { createCsrf } from './http/csrf.js';
 import { deviceLabel } from './http/device-label.js';
 import { createFederationCookies } from './http/federation-cookie.js';
+import { createJourneys } from './http/journey.js';
+import { createJourneyNotes } from './http/journey-note.js';
 import { createRenderer } from './http/render.js';
 import { currentRequestOrigin } from './http/request-context.js';
 import { requestMeta } from './http/request-meta.js';
@@ -266,6 +268,8 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   const csrf = createCsrf({ secrets: config.cookieSecrets, secure: secureCookies });
   const deviceIdOf = createDeviceCookie({ secure: secureCookies });
   const federationCookies = createFederationCookies({ secure: secureCookies, stateTtlSeconds: settings.federation.stateTtlSeconds });
+  const journeys = createJourneys({ provider, secure: secureCookies });
+  const journeyNotes = createJourneyNotes({ secure: secureCookies });
   const { expiryWarningSeconds } = settings.sessions;
   const sessionStream = createSessionStream({ sessions, events: services.sessionEvents, expiryWarningSeconds });
   const interactions = createInteractionRouter({
@@ -273,6 +277,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     twoFactor: services.twoFactor, trustedDevices: services.trustedDevices, twoFactorSettings: settings.twoFactor,
     secureCookies, limiter, secondFactorPerIp: settings.rateLimits.secondFactorPerIp,
     upstreams, federatedAccounts, federationCookies, organisations: services.organisations,
+    journeys, journeyNotes, registration: services.registration,
     async onSignedIn(ctx, accountId) {
       const origin = requestMeta(ctx);
       await services.signInAlerts.recordSignIn(accountId, deviceIdOf(ctx), deviceLabel(origin.userAgent), origin);
@@ -289,7 +294,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     expiryWarningSeconds, expiryScanSeconds: settings.adminApi.expiryScanSeconds,
   });
   const account = createAccountRouter({
-    ...services, provider, issuer, renderer, csrf, sessionStream, expiryWarningSeconds, federationCookies,
+    ...services, provider, issuer, renderer, csrf, sessionStream, expiryWarningSeconds, federationCookies, journeys, journeyNotes,
   });
   const adminConsole = createConsoleRouter({
     ...services, provider, issuer, renderer, csrf, twoFactorPolicy: settings.twoFactor.policy,
