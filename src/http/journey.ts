@@ -93,7 +93,9 @@ export function createJourneys(options: { provider: Provider; secure: boolean })
   /**
    * `?interaction=<uid>` on a link from the login page: remembered when it names a live
    * interaction. A malformed or unknown uid is simply not remembered (the page still shows), so
-   * a crafted link leads nowhere but our own page.
+   * a crafted link leads nowhere but our own page. A link naming someone else's live interaction
+   * gains them nothing: continuing it needs oidc-provider's interaction cookie, which only the
+   * browser that started it holds, so it ends on the "sign-in expired" page (no login CSRF).
    */
   async function rememberFromQuery(ctx: Koa.Context): Promise<void> {
     const parsed = interactionUidSchema.safeParse(ctx.query.interaction);

@@ -71,6 +71,15 @@ describe('journeys with registration open', () => {
     expect(new URL(sent.url).pathname).toBe('/account/forgot-password/sent');
     expect(sent.body).toContain(`href="/interaction/${flow.uid}"`);
 
+    // Someone else's browser given this link cannot carry the sign-in on: it lacks the provider's
+    // interaction cookie, so the way back ends on the expired page, not signed in as anyone.
+    const other = new Browser();
+    const borrowed = await other.get(`${app.issuer}/account/register?interaction=${flow.uid}`);
+    expect(borrowed.body).toContain(`href="/interaction/${flow.uid}"`);
+    const refused = await other.get(`${app.issuer}/interaction/${flow.uid}`, { followRedirects: false });
+    expect(refused.status).toBe(400);
+    expect(refused.body).not.toContain('name="password"');
+
     // Opened directly, with no sign-in behind it, the way back is the account's own sign-in.
     const direct = await new Browser().get(`${app.issuer}/account/register`);
     expect(direct.body).toContain('Already have an account?');
