@@ -17,6 +17,8 @@ import { createSecretBox } from './crypto/secret-box.js';
 import { createCsrf } from './http/csrf.js';
 import { deviceLabel } from './http/device-label.js';
 import { createFederationCookies } from './http/federation-cookie.js';
+import { createJourneys } from './http/journey.js';
+import { createJourneyNotes } from './http/journey-note.js';
 import { createRenderer } from './http/render.js';
 import { createBranding } from './http/branding.js';
 import { createTranslator } from './i18n/translator.js';
@@ -275,6 +277,8 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
   const csrf = createCsrf({ secrets: config.cookieSecrets, secure: secureCookies });
   const deviceIdOf = createDeviceCookie({ secure: secureCookies });
   const federationCookies = createFederationCookies({ secure: secureCookies, stateTtlSeconds: settings.federation.stateTtlSeconds });
+  const journeys = createJourneys({ provider, secure: secureCookies });
+  const journeyNotes = createJourneyNotes({ secure: secureCookies });
   const { expiryWarningSeconds } = settings.sessions;
   const sessionStream = createSessionStream({ sessions, events: services.sessionEvents, expiryWarningSeconds });
   const interactions = createInteractionRouter({
@@ -282,6 +286,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     twoFactor: services.twoFactor, trustedDevices: services.trustedDevices, twoFactorSettings: settings.twoFactor,
     secureCookies, limiter, secondFactorPerIp: settings.rateLimits.secondFactorPerIp,
     upstreams, federatedAccounts, federationCookies, organisations: services.organisations, appLogo: branding.appLogo,
+    journeys, journeyNotes, registration: services.registration,
     async onSignedIn(ctx, accountId) {
       const origin = requestMeta(ctx);
       // The language of this sign-in's pages is the one the person's mails are written in from now on.
@@ -300,7 +305,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     expiryWarningSeconds, expiryScanSeconds: settings.adminApi.expiryScanSeconds,
   });
   const account = createAccountRouter({
-    ...services, provider, issuer, renderer, csrf, sessionStream, expiryWarningSeconds, federationCookies,
+    ...services, provider, issuer, renderer, csrf, sessionStream, expiryWarningSeconds, federationCookies, journeys, journeyNotes,
   });
   const adminConsole = createConsoleRouter({
     ...services, provider, issuer, renderer, csrf, twoFactorPolicy: settings.twoFactor.policy,

@@ -7,23 +7,26 @@ import { requestMeta } from '../http/request-meta.js';
 import type { RequestOrigin } from '../services/audit.js';
 import type { AccountContext, AccountStep } from './steps.js';
 
-export interface ButtonLink<Failure> {
+export interface ButtonLink<Failure, Done = true> {
   /** The page with the button, and the path its form posts to. */
   view: string;
   title: string;
   action: string;
-  /** Where a spent link leads (303). */
-  donePath: string;
+  /** Where a spent link leads (303): a path, or one made from what spending it gave. */
+  donePath: string | ((ctx: AccountContext, done: Done) => string | Promise<string>);
   /** Whether the link may be shown a button, without spending it. */
   isUsable(token: string): boolean | Promise<boolean>;
-  /** Spends the link; true, or why it could not be used. */
-  use(token: string, origin: RequestOrigin): Promise<true | Failure>;
+  /** Spends the link; true (or what isDone accepts), or why it could not be used. */
+  use(token: string, origin: RequestOrigin): Promise<Done | Failure>;
+  /** Whether use() spent the link; without it, only `true` counts. */
+  isDone?(outcome: Done | Failure): outcome is Done;
   /** The page for a dead link: failure is undefined when the GET found it unusable. */
   renderInvalid(ctx: AccountContext, failure?: Failure): Promise<void>;
 }
 
-export function confirmByButton<Failure>(deps: { renderer: Renderer; csrf: Csrf }, link: ButtonLink<Failure>) {
+export function confirmByButton<Failure, Done = true>(deps: { renderer: Renderer; csrf: Csrf }, link: ButtonLink<Failure, Done>) {
   const { renderer, csrf } = deps;
+  const isDone = link.isDone ?? ((outcome: Done | Failure): outcome is Done => outcome === true);
 
   const showButton: AccountStep = async function showButton(ctx) {
     const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
@@ -33,9 +36,10 @@ export function confirmByButton<Failure>(deps: { renderer: Renderer; csrf: Csrf 
 
   const useLink: AccountStep = async function useLink(ctx) {
     const outcome = await link.use(formOf(ctx).get('token') ?? '', requestMeta(ctx));
-    if (outcome !== true) return link.renderInvalid(ctx, outcome);
+    if (!isDone(outcome)) return link.renderInvalid(ctx, outcome);
+    const { donePath } = link;
     ctx.status = 303;
-    ctx.redirect(link.donePath);
+    ctx.redirect(typeof donePath === 'string' ? donePath : await donePath(ctx, outcome));
   };
 
   return { showButton, useLink };

@@ -5,6 +5,7 @@ import { ACCOUNT_PATHS } from '../paths.js';
 import { formFields, formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { emailField, formProblem, inMinutes, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
+import type { Journeys } from '../http/journey.js';
 import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
 import type { PasswordResetService } from '../services/password-reset.js';
@@ -14,8 +15,8 @@ const forgotSchema = z.object({
   email: emailField,
 });
 
-export function createForgotPasswordSteps(deps: { passwordReset: PasswordResetService; renderer: Renderer; csrf: Csrf }) {
-  const { passwordReset, renderer, csrf } = deps;
+export function createForgotPasswordSteps(deps: { passwordReset: PasswordResetService; renderer: Renderer; csrf: Csrf; journeys: Journeys }) {
+  const { passwordReset, renderer, csrf, journeys } = deps;
 
   async function renderForm(ctx: AccountContext, email: string, problems: FormProblems<'email'>, status: number): Promise<void> {
     await renderer.render(ctx, 'account/forgot-password', {
@@ -25,10 +26,13 @@ export function createForgotPasswordSteps(deps: { passwordReset: PasswordResetSe
       email,
       errors: problems.summary,
       fieldErrors: problems.fields,
+      signIn: await journeys.signInLink(ctx),
     }, status);
   }
 
   const showForgotPassword: AccountStep = async function showForgotPassword(ctx) {
+    // From the login page's "Forgot your password?": remember its sign-in, to come back to it.
+    await journeys.rememberFromQuery(ctx);
     await renderForm(ctx, '', noProblems(), 200);
   };
 
@@ -37,7 +41,7 @@ export function createForgotPasswordSteps(deps: { passwordReset: PasswordResetSe
     const typed = (fields.email ?? '').slice(0, 320);
     const parsed = forgotSchema.safeParse(fields);
     if (!parsed.success) return renderForm(ctx, typed, problemsFromZod(parsed.error, ['email'] as const), 400);
-    const outcome = await passwordReset.request(parsed.data.email, requestMeta(ctx));
+    const outcome = await passwordReset.request(parsed.data.email, requestMeta(ctx), journeys.clientIdOf(ctx));
     if (outcome.limited) {
       ctx.set('Retry-After', String(outcome.retryAfterSeconds));
       const message = `Too many password reset requests. Please try again in ${inMinutes(outcome.retryAfterSeconds)}.`;
@@ -48,7 +52,9 @@ export function createForgotPasswordSteps(deps: { passwordReset: PasswordResetSe
   };
 
   const showForgotPasswordSent: AccountStep = async function showForgotPasswordSent(ctx) {
-    await renderer.render(ctx, 'account/forgot-password-sent', { title: 'Check your inbox', forgotPath: ACCOUNT_PATHS.forgotPassword });
+    await renderer.render(ctx, 'account/forgot-password-sent', {
+      title: 'Check your inbox', forgotPath: ACCOUNT_PATHS.forgotPassword, signIn: await journeys.signInLink(ctx),
+    });
   };
 
   return { showForgotPassword, handleForgotPassword, showForgotPasswordSent };

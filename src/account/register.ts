@@ -6,8 +6,10 @@ import { ACCOUNT_PATHS } from '../paths.js';
 import { formFields, formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { emailField, formProblem, inMinutes, isWithinPasswordByteLimit, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
+import type { Journeys } from '../http/journey.js';
 import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
+import type { PasswordPolicy } from '../services/password-policy.js';
 import { InvitationInvalidError, type RegistrationService } from '../services/registration.js';
 import type { AccountContext, AccountStep } from './steps.js';
 
@@ -34,8 +36,18 @@ function fieldOf(error: ValidationError): Field {
   return prefix === 'email' || prefix === 'name' ? prefix : 'password';
 }
 
-export function createRegisterSteps(deps: { registration: RegistrationService; renderer: Renderer; csrf: Csrf }) {
-  const { registration, renderer, csrf } = deps;
+/** The policy's rules in words, shown before the first try (NIST 800-63B §3.1.1.2: no composition rules to list). */
+export function passwordRules(policy: Pick<PasswordPolicy, 'minLength' | 'maxLength'>): string {
+  return `Use ${policy.minLength} to ${policy.maxLength} characters; spaces and any symbols are fine. `
+    + 'Avoid common passwords and anything containing your name or email address.';
+}
+
+export function createRegisterSteps(deps: {
+  registration: RegistrationService; renderer: Renderer; csrf: Csrf; journeys: Journeys;
+  passwordPolicy: Pick<PasswordPolicy, 'minLength' | 'maxLength'>;
+}) {
+  const { registration, renderer, csrf, journeys } = deps;
+  const rules = passwordRules(deps.passwordPolicy);
 
   async function renderForm(ctx: AccountContext, typed: Typed, problems: FormProblems<Field>, status: number): Promise<void> {
     await renderer.render(ctx, 'account/register', {
@@ -47,6 +59,8 @@ export function createRegisterSteps(deps: { registration: RegistrationService; r
       name: typed.name,
       errors: problems.summary,
       fieldErrors: problems.fields,
+      passwordRules: rules,
+      signIn: await journeys.signInLink(ctx),
     }, status);
   }
 
@@ -61,6 +75,8 @@ export function createRegisterSteps(deps: { registration: RegistrationService; r
   };
 
   const showRegister: AccountStep = async function showRegister(ctx) {
+    // From the login page's "Create an account": remember its sign-in, to come back to it.
+    await journeys.rememberFromQuery(ctx);
     const invitation = invitationOf(ctx);
     const invitedEmail = invitation ? await registration.invitedEmail(invitation) : '';
     if (invitedEmail === undefined) return renderInvitationInvalid(ctx);
@@ -81,7 +97,7 @@ export function createRegisterSteps(deps: { registration: RegistrationService; r
     if (!parsed.success) return renderForm(ctx, typed, problemsFromZod(parsed.error, FIELDS), 400);
     let outcome;
     try {
-      outcome = await registration.register({ ...parsed.data, locale: ctx.state.locale }, requestMeta(ctx), invitation);
+      outcome = await registration.register({ ...parsed.data, locale: ctx.state.locale }, requestMeta(ctx), invitation, journeys.clientIdOf(ctx));
     } catch (error) {
       if (error instanceof InvitationInvalidError) return renderInvitationInvalid(ctx);
       if (error instanceof RateLimitedError) {
@@ -98,13 +114,14 @@ export function createRegisterSteps(deps: { registration: RegistrationService; r
   };
 
   const showRegisterDone: AccountStep = async function showRegisterDone(ctx) {
-    await renderer.render(ctx, 'account/register-done', { title: 'Your account is ready', homePath: ACCOUNT_PATHS.home });
+    await renderer.render(ctx, 'account/register-done', { title: 'Your account is ready', end: await journeys.endOf(ctx) });
   };
 
   const showCheckInbox: AccountStep = async function showCheckInbox(ctx) {
     await renderer.render(ctx, 'account/check-inbox', {
       title: 'Check your inbox',
       resendPath: ACCOUNT_PATHS.resend,
+      signIn: await journeys.signInLink(ctx),
     });
   };
 

@@ -5,6 +5,7 @@ import { ACCOUNT_PATHS } from '../paths.js';
 import { formFields, formOf } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import { emailField, formProblem, inMinutes, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
+import type { Journeys } from '../http/journey.js';
 import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
 import type { EmailVerificationService } from '../services/email-verification.js';
@@ -14,8 +15,8 @@ const resendSchema = z.object({
   email: emailField,
 });
 
-export function createResendSteps(deps: { emailVerification: EmailVerificationService; renderer: Renderer; csrf: Csrf }) {
-  const { emailVerification, renderer, csrf } = deps;
+export function createResendSteps(deps: { emailVerification: EmailVerificationService; renderer: Renderer; csrf: Csrf; journeys: Journeys }) {
+  const { emailVerification, renderer, csrf, journeys } = deps;
 
   async function renderForm(ctx: AccountContext, email: string, problems: FormProblems<'email'>, status: number): Promise<void> {
     await renderer.render(ctx, 'account/resend', {
@@ -37,7 +38,7 @@ export function createResendSteps(deps: { emailVerification: EmailVerificationSe
     const typed = (fields.email ?? '').slice(0, 320);
     const parsed = resendSchema.safeParse(fields);
     if (!parsed.success) return renderForm(ctx, typed, problemsFromZod(parsed.error, ['email'] as const), 400);
-    const outcome = await emailVerification.resend(parsed.data.email, requestMeta(ctx));
+    const outcome = await emailVerification.resend(parsed.data.email, requestMeta(ctx), journeys.clientIdOf(ctx));
     if (outcome.limited) {
       ctx.set('Retry-After', String(outcome.retryAfterSeconds));
       const message = `Too many requests for a confirmation email. Please try again in ${inMinutes(outcome.retryAfterSeconds)}.`;
@@ -48,7 +49,7 @@ export function createResendSteps(deps: { emailVerification: EmailVerificationSe
   };
 
   const showResendSent: AccountStep = async function showResendSent(ctx) {
-    await renderer.render(ctx, 'account/resend-sent', { title: 'Check your inbox', resendPath: ACCOUNT_PATHS.resend });
+    await renderer.render(ctx, 'account/resend-sent', { title: 'Check your inbox', resendPath: ACCOUNT_PATHS.resend, signIn: await journeys.signInLink(ctx) });
   };
 
   return { showResend, handleResend, showResendSent };

@@ -9,10 +9,11 @@ import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
 import { WeakPasswordError } from '../services/password-policy.js';
 import type { PasswordResetService } from '../services/password-reset.js';
+import type { JourneyEnd } from './journey-end.js';
 import type { AccountContext, AccountStep } from './steps.js';
 
-export function createResetPasswordSteps(deps: { passwordReset: PasswordResetService; renderer: Renderer; csrf: Csrf }) {
-  const { passwordReset, renderer, csrf } = deps;
+export function createResetPasswordSteps(deps: { passwordReset: PasswordResetService; renderer: Renderer; csrf: Csrf; journeyEnd: JourneyEnd }) {
+  const { passwordReset, renderer, csrf, journeyEnd } = deps;
 
   async function renderInvalidLink(ctx: AccountContext): Promise<void> {
     await renderer.render(ctx, 'account/reset-link-invalid', {
@@ -55,11 +56,11 @@ export function createResetPasswordSteps(deps: { passwordReset: PasswordResetSer
     }
     if (!done) return renderInvalidLink(ctx);
     ctx.status = 303;
-    ctx.redirect(ACCOUNT_PATHS.resetPasswordDone);
+    ctx.redirect(await journeyEnd.afterLink(ctx, ACCOUNT_PATHS.resetPasswordDone, 'password-reset', done));
   };
 
   const showResetPasswordDone: AccountStep = async function showResetPasswordDone(ctx) {
-    await renderer.render(ctx, 'account/reset-password-done', { title: 'Your password was changed' });
+    await renderer.render(ctx, 'account/reset-password-done', { title: 'Your password was changed', end: await journeyEnd.endOf(ctx) });
   };
 
   return { showResetPassword, handleResetPassword, showResetPasswordDone };

@@ -7,6 +7,8 @@ import { ACCOUNT_PATHS } from '../paths.js';
 import { parseForm } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import type { FederationCookies } from '../http/federation-cookie.js';
+import type { Journeys } from '../http/journey.js';
+import type { JourneyNotes } from '../http/journey-note.js';
 import type { Renderer } from '../http/render.js';
 import type { AuditLog } from '../services/audit.js';
 import type { AccountClosureService } from '../services/account-closure.js';
@@ -16,6 +18,7 @@ import type { EmailVerificationService } from '../services/email-verification.js
 import type { FederatedAccounts } from '../services/federated-accounts.js';
 import type { Upstream } from '../services/federation.js';
 import type { PasswordChangeService } from '../services/password-change.js';
+import type { PasswordPolicy } from '../services/password-policy.js';
 import type { PasswordResetService } from '../services/password-reset.js';
 import type { PersonalAccessTokens } from '../services/personal-access-tokens.js';
 import type { Reauthenticate } from '../services/reauthentication.js';
@@ -34,6 +37,7 @@ import { createForgotPasswordSteps } from './forgot-password.js';
 import type { Organisations } from '../services/organisations.js';
 import type { RolesAndGroups } from '../services/roles-and-groups.js';
 import { createHomeSteps } from './home.js';
+import { createJourneyEnd } from './journey-end.js';
 import { createRegisterSteps } from './register.js';
 import { createResendSteps } from './resend-verification.js';
 import { createResetPasswordSteps } from './reset-password.js';
@@ -83,15 +87,21 @@ export interface AccountRouterDeps {
   /** The home page shows the person's roles, groups and organisations. */
   rolesAndGroups: Pick<RolesAndGroups, 'effectiveAccessOf'>;
   organisations: Pick<Organisations, 'membershipsOf'>;
+  /** Where register, verify, reset and unlock end: the sign-in that sent the person here, or its app. */
+  journeys: Journeys;
+  journeyNotes: JourneyNotes;
+  /** The registration form states the rules before the first try. */
+  passwordPolicy: Pick<PasswordPolicy, 'minLength' | 'maxLength'>;
 }
 
 export function createAccountRouter(deps: AccountRouterDeps): Router<AccountState> {
   const { csrf } = deps;
+  const journeyEnd = createJourneyEnd(deps);
   const register = createRegisterSteps(deps);
-  const verify = createVerifyEmailSteps(deps);
+  const verify = createVerifyEmailSteps({ ...deps, journeyEnd });
   const resend = createResendSteps(deps);
   const forgot = createForgotPasswordSteps(deps);
-  const reset = createResetPasswordSteps(deps);
+  const reset = createResetPasswordSteps({ ...deps, journeyEnd });
   const session = createAccountSession(deps);
   const home = createHomeSteps(deps);
   const password = createChangePasswordSteps(deps);
@@ -99,7 +109,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router<AccountStat
   const close = createCloseAccountSteps(deps);
   const twoFactor = createTwoFactorSteps(deps);
   const sessions = createSessionsSteps(deps);
-  const unlock = createUnlockSteps(deps);
+  const unlock = createUnlockSteps({ ...deps, journeyEnd });
   const notMe = createNotMeSteps(deps);
   const undoEmail = createUndoEmailChangeSteps(deps);
   const signInMethods = createSignInMethodsSteps(deps);

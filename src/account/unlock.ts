@@ -5,16 +5,18 @@ import type { Csrf } from '../http/csrf.js';
 import type { Renderer } from '../http/render.js';
 import type { LoginGuard } from '../services/login-guard.js';
 import { confirmByButton } from './confirm-by-button.js';
+import type { JourneyEnd } from './journey-end.js';
 import type { AccountStep } from './steps.js';
 
-export function createUnlockSteps(deps: { loginGuard: LoginGuard; renderer: Renderer; csrf: Csrf }) {
-  const { loginGuard, renderer } = deps;
+export function createUnlockSteps(deps: { loginGuard: LoginGuard; renderer: Renderer; csrf: Csrf; journeyEnd: JourneyEnd }) {
+  const { loginGuard, renderer, journeyEnd } = deps;
 
   const { showButton: showUnlock, useLink: handleUnlock } = confirmByButton(deps, {
     view: 'account/unlock',
     title: 'Unlock your account',
     action: ACCOUNT_PATHS.unlock,
-    donePath: ACCOUNT_PATHS.unlocked,
+    // The lock was met on the login page, which remembered its sign-in in this browser.
+    donePath: (ctx) => journeyEnd.afterLink(ctx, ACCOUNT_PATHS.unlocked, 'unlocked', { clientId: null }),
     isUsable: (token) => loginGuard.isUnlockLinkUsable(token),
     use: (token, origin) => loginGuard.unlockWithLink(token, origin),
     async renderInvalid(ctx) {
@@ -23,7 +25,7 @@ export function createUnlockSteps(deps: { loginGuard: LoginGuard; renderer: Rend
   });
 
   const showUnlocked: AccountStep = async function showUnlocked(ctx) {
-    await renderer.render(ctx, 'account/unlocked', { title: 'Your account is unlocked', homePath: ACCOUNT_PATHS.home });
+    await renderer.render(ctx, 'account/unlocked', { title: 'Your account is unlocked', end: await journeyEnd.endOf(ctx) });
   };
 
   return { showUnlock, handleUnlock, showUnlocked };

@@ -7,6 +7,7 @@ import type Koa from 'koa';
 import { z } from 'zod';
 import { FederationError, newRoundTrip, type Upstream } from '../services/upstream.js';
 import { FEDERATION_CALLBACK_PREFIX } from '../paths.js';
+import { decodeCookieJson as decode, encodeCookieJson as encode } from './cookie-json.js';
 
 export const upstreamIdentitySchema = z.object({
   providerId: z.string().min(1).max(32),
@@ -33,20 +34,6 @@ export type FederationState = z.infer<typeof stateSchema>;
 /** What a round trip is for: a sign-in in an interaction, or linking to a signed-in account. */
 export type RoundTripPurpose = { purpose: 'login'; uid: string } | { purpose: 'link'; accountId: string };
 export type VerifiedIdentityCookie = z.infer<typeof identityCookieSchema>;
-
-function encode(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-function decode<T>(raw: string | undefined, schema: z.ZodType<T>): T | undefined {
-  if (!raw) return undefined;
-  try {
-    const parsed = schema.safeParse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export function createFederationCookies(options: { secure: boolean; stateTtlSeconds: number }) {
   const { secure, stateTtlSeconds } = options;

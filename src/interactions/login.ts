@@ -5,10 +5,13 @@ import { ACCOUNT_PATHS } from '../paths.js';
 import { formFields, formOf } from '../http/body.js';
 import { formProblem, isWithinPasswordByteLimit, wholeMinutes, noProblems, problemsFromZod, type FormProblems } from '../http/form-problems.js';
 import type { Csrf } from '../http/csrf.js';
+import type { Journeys } from '../http/journey.js';
+import type { JourneyNotes } from '../http/journey-note.js';
 import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
 import { allowFormTarget } from '../http/security-headers.js';
 import type { Upstream } from '../services/federation.js';
+import type { RegistrationService } from '../services/registration.js';
 import type { SignInService } from '../services/sign-in.js';
 import type { User } from '../services/users.js';
 import { clientIdOf, interactionOf, type InteractionStep, type StepContext } from './load-interaction.js';
@@ -69,10 +72,22 @@ export function createLoginSteps(deps: {
   /** Configured upstream identity providers: a "Continue with …" button each (federated.ts). */
   upstreams: readonly Upstream[];
   appLogo: (logoUri: unknown) => string | null;
+  journeys: Journeys;
+  journeyNotes: JourneyNotes;
+  registration: Pick<RegistrationService, 'isOpenToAll'>;
 }) {
-  const { provider, signIn, renderer, csrf, readDeviceId, afterPassword, upstreams, appLogo } = deps;
+  const { provider, signIn, renderer, csrf, readDeviceId, afterPassword, upstreams, appLogo, journeys, journeyNotes, registration } = deps;
 
-  async function renderLogin(ctx: StepContext, email: string, problems: LoginProblems, status: number): Promise<void> {
+  /** The account pages this page links to, each naming this interaction so that it ends back here. */
+  function journeyLinks(uid: string): { registerPath: string | undefined; forgotPath: string } {
+    const query = `?interaction=${encodeURIComponent(uid)}`;
+    return {
+      registerPath: registration.isOpenToAll() ? `${ACCOUNT_PATHS.register}${query}` : undefined,
+      forgotPath: `${ACCOUNT_PATHS.forgotPassword}${query}`,
+    };
+  }
+
+  async function renderLogin(ctx: StepContext, email: string, problems: LoginProblems, status: number, note?: string): Promise<void> {
     const interaction = interactionOf(ctx);
     // The form posts here and ends in a redirect to the client (see security-headers.ts).
     allowFormTarget(ctx, interaction.params.redirect_uri as string | undefined);
@@ -92,13 +107,27 @@ export function createLoginSteps(deps: {
       // "Remember me" stays as it was ticked when the form comes back with a problem.
       remember: ctx.state.form?.get('remember') === 'yes',
       resendPath: problems.summary.some((problem) => problem.message === EMAIL_NOT_CONFIRMED) ? ACCOUNT_PATHS.resend : undefined,
-      forgotPath: problems.summary.some((problem) => problem.message === PASSWORD_BLOCKED) ? ACCOUNT_PATHS.forgotPassword : undefined,
+      blockedResetPath: problems.summary.some((problem) => problem.message === PASSWORD_BLOCKED) ? ACCOUNT_PATHS.forgotPassword : undefined,
+      note,
+      ...journeyLinks(interaction.uid),
     }, status);
   }
 
+  /**
+   * A refusal whose way out is a mailed link (unlock, confirm): remember this sign-in in this
+   * browser, so that the link's page can lead back into it.
+   */
+  function rememberForMailedLink(ctx: StepContext): void {
+    const clientId = clientIdOf(ctx);
+    if (clientId) journeys.remember(ctx, interactionOf(ctx).uid, clientId);
+  }
+
   const showLogin: InteractionStep = async function showLogin(ctx) {
-    const hint = interactionOf(ctx).params.login_hint;
-    await renderLogin(ctx, typeof hint === 'string' ? hint.slice(0, 320) : '', noProblems(), 200);
+    const interaction = interactionOf(ctx);
+    // Back from registration, confirmation, reset or unlock: say so, with the address filled in.
+    const returned = journeyNotes.take(ctx, interaction.uid);
+    const hint = returned?.email ?? interaction.params.login_hint;
+    await renderLogin(ctx, typeof hint === 'string' ? hint.slice(0, 320) : '', noProblems(), 200, returned?.message);
   };
 
   const handleLogin: InteractionStep = async function handleLogin(ctx) {
@@ -112,6 +141,7 @@ export function createLoginSteps(deps: {
     switch (outcome.kind) {
       case 'limited':
         ctx.set('Retry-After', String(outcome.retryAfterSeconds));
+        if (outcome.reason === 'locked') rememberForMailedLink(ctx);
         return renderLogin(ctx, typedEmail, refusalProblem(outcome), 429);
       // Overloaded: keep the person on the form with what they typed (but the password).
       case 'busy': return renderLogin(ctx, typedEmail, formProblem(outcome.message), 503);
@@ -120,7 +150,9 @@ export function createLoginSteps(deps: {
       case 'bad-credentials': return renderLogin(ctx, typedEmail, loginFailedProblem(outcome.attemptsLeft), 400);
       case 'deactivated': return renderLogin(ctx, typedEmail, formProblem(ACCOUNT_DEACTIVATED), 403);
       case 'disabled': return renderLogin(ctx, typedEmail, formProblem(ACCOUNT_DISABLED), 403);
-      case 'unverified-email': return renderLogin(ctx, typedEmail, formProblem(EMAIL_NOT_CONFIRMED), 403);
+      case 'unverified-email':
+        rememberForMailedLink(ctx);
+        return renderLogin(ctx, typedEmail, formProblem(EMAIL_NOT_CONFIRMED), 403);
       case 'password-blocked': return renderLogin(ctx, typedEmail, formProblem(PASSWORD_BLOCKED), 403);
       // The password was right: sign in now, or go on to the second factor (second-factor.ts).
       // Without "remember me" the session cookie ends with the browser (oidc-provider `transient`).

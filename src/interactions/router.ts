@@ -8,7 +8,10 @@ import { parseForm } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import type { FederationCookies } from '../http/federation-cookie.js';
 import type { Renderer } from '../http/render.js';
+import type { Journeys } from '../http/journey.js';
+import type { JourneyNotes } from '../http/journey-note.js';
 import type { AuditLog } from '../services/audit.js';
+import type { RegistrationService } from '../services/registration.js';
 import type { FederatedAccounts } from '../services/federated-accounts.js';
 import type { Upstream } from '../services/federation.js';
 import type { TrustedDeviceService } from '../services/trusted-devices.js';
@@ -53,6 +56,11 @@ export interface InteractionRouterDeps {
   organisations: Pick<Organisations, 'find'>;
   /** An app's logo_uri when its origin is allowed by the branding settings (http/branding.ts). */
   appLogo: (logoUri: unknown) => string | null;
+  /** The login page's links to registration and reset come back here (http/journey.ts). */
+  journeys: Journeys;
+  journeyNotes: JourneyNotes;
+  /** "Create an account" shows only while anyone may register. */
+  registration: Pick<RegistrationService, 'isOpenToAll'>;
 }
 
 export function createInteractionRouter(deps: InteractionRouterDeps): Router<InteractionState> {

@@ -18,14 +18,18 @@ import { retryDelaySeconds } from './logout-deliveries.js';
 export type { AccountMailJob, AccountMailKind } from '../storage/repositories/account-mail-jobs.js';
 
 export interface AccountMailQueue {
-  /** Queues the mail of `kind` for `email`; one INSERT (in `db`, a caller's transaction, if given), whatever the address. */
-  enqueue(kind: AccountMailKind, email: string, origin: RequestOrigin | undefined, db?: Queryable): Promise<void>;
+  /**
+   * Queues the mail of `kind` for `email`; one INSERT (in `db`, a caller's transaction, if given),
+   * whatever the address. `clientId` names the app the person was signing in to, for the link's page.
+   */
+  enqueue(kind: AccountMailKind, email: string, origin: RequestOrigin | undefined, options?: { db?: Queryable; clientId?: string | undefined }): Promise<void>;
 }
 
 export function createAccountMailQueue(database: Database): AccountMailQueue {
   return {
-    async enqueue(kind, email, origin, db) {
-      await insertAccountMailJob(db ?? database, { kind, email, ip: origin?.ip ?? null, userAgent: origin?.userAgent ?? null });
+    async enqueue(kind, email, origin, options = {}) {
+      const job = { kind, email, ip: origin?.ip ?? null, userAgent: origin?.userAgent ?? null, clientId: options.clientId ?? null };
+      await insertAccountMailJob(options.db ?? database, job);
     },
   };
 }

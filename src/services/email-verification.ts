@@ -2,7 +2,7 @@
 // a resend limited per address and per IP, and the same answer for every address on resend.
 import { ACCOUNT_PATHS } from '../paths.js';
 import type { Database } from '../storage/db.js';
-import { consumeEmailVerificationToken, insertEmailVerificationToken } from '../storage/repositories/email-verification-tokens.js';
+import { consumeEmailVerificationToken, insertEmailVerificationToken, isEmailVerificationTokenLive } from '../storage/repositories/email-verification-tokens.js';
 import { findUserByEmail, findUserById, markEmailVerified } from '../storage/repositories/users.js';
 import type { AccountMailJob, AccountMailQueue } from './account-mail.js';
 import type { AuditLog, RequestOrigin } from './audit.js';
@@ -27,6 +27,12 @@ export interface VerificationRecipient {
 
 export type ResendOutcome = LimitOutcome;
 
+export interface VerifiedEmail {
+  email: string;
+  /** The app the person was signing in to when the link was asked for, if any. */
+  clientId: string | null;
+}
+
 export function createEmailVerificationService(deps: {
   database: Database;
   mailer: Mailer;
@@ -40,23 +46,32 @@ export function createEmailVerificationService(deps: {
   const expiresInHours = Math.max(1, Math.round(settings.tokenTtlSeconds / 3600));
 
   /** Stores a new token and mails its link; throws MailDeliveryError (the token row stays, unused). */
-  async function sendVerification(user: VerificationRecipient): Promise<void> {
+  async function sendVerification(user: VerificationRecipient, clientId: string | null): Promise<void> {
     const { token, tokenHash } = newLinkToken();
-    await insertEmailVerificationToken(database, { userId: user.id, email: user.email, tokenHash, ttlSeconds: settings.tokenTtlSeconds });
+    await insertEmailVerificationToken(database, { userId: user.id, email: user.email, tokenHash, ttlSeconds: settings.tokenTtlSeconds, clientId });
     const link = `${issuer}${ACCOUNT_PATHS.verifyEmail}?token=${token}`;
     await mailer.send({ to: user.email, template: 'verify-email', data: { name: user.name ?? undefined, link, expiresInHours }, locale: user.locale });
   }
 
-  /** Uses a token once and marks its account's email verified; false for unknown, used or expired. */
-  async function verify(token: string, origin: RequestOrigin): Promise<boolean> {
+  /** Whether a link could still be used, without spending it: a used or expired one shows no button. */
+  async function isUsable(token: string): Promise<boolean> {
+    return isWellFormedToken(token) && isEmailVerificationTokenLive(database, hashToken(token));
+  }
+
+  /**
+   * Uses a token once and marks its account's email verified: the confirmed address and the app
+   * the link was asked from, or false for an unknown, used or expired token.
+   */
+  async function verify(token: string, origin: RequestOrigin): Promise<VerifiedEmail | false> {
     if (!isWellFormedToken(token)) return false;
     return database.transaction(async (tx) => {
-      const userId = await consumeEmailVerificationToken(tx, hashToken(token));
-      if (!userId) return false;
+      const consumed = await consumeEmailVerificationToken(tx, hashToken(token));
+      if (!consumed) return false;
+      const { userId, clientId } = consumed;
       await markEmailVerified(tx, userId);
       const user = await findUserById(tx, userId);
       await audit.record({ type: 'email.verified', outcome: 'success', accountId: userId, email: user?.email, ...origin }, tx);
-      return true;
+      return { email: user?.email ?? '', clientId };
     });
   }
 
@@ -65,11 +80,11 @@ export function createEmailVerificationService(deps: {
    * the 429 does not reveal which addresses exist; past them every address is queued alike, and
    * sendQueuedVerification decides after the answer has left.
    */
-  async function resend(email: string, origin: RequestOrigin): Promise<ResendOutcome> {
+  async function resend(email: string, origin: RequestOrigin, clientId?: string): Promise<ResendOutcome> {
     const address = email.trim().toLowerCase();
     const limit = await hitAddressAndIp(limiter, 'verify-resend', address, origin.ip, settings.resendLimits);
     if (limit.limited) return limit;
-    await mailQueue.enqueue('verification', address, origin);
+    await mailQueue.enqueue('verification', address, origin, { clientId });
     return { limited: false };
   }
 
@@ -77,10 +92,10 @@ export function createEmailVerificationService(deps: {
   async function sendQueuedVerification(job: AccountMailJob): Promise<void> {
     const parsed = emailSchema.safeParse(job.email);
     const row = parsed.success ? await findUserByEmail(database, parsed.data) : undefined;
-    if (row && !row.email_verified && row.status === 'active') await sendVerification(row);
+    if (row && !row.email_verified && row.status === 'active') await sendVerification(row, job.clientId ?? null);
   }
 
-  return { sendQueuedVerification, verify, resend };
+  return { sendQueuedVerification, isUsable, verify, resend };
 }
 
 export type EmailVerificationService = ReturnType<typeof createEmailVerificationService>;

@@ -4,7 +4,7 @@ import { ACCOUNT_PATHS } from '../paths.js';
 import type { Logger } from '../logger.js';
 import type { Database } from '../storage/db.js';
 import {
-  consumeAllUserLinkTokens, consumeUserLinkToken, findLiveUserLinkTokenUser, insertUserLinkToken, isUserLinkTokenLive,
+  consumeAllUserLinkTokens, consumeUserLinkToken, findLiveUserLinkTokenUser, insertPasswordResetToken, isUserLinkTokenLive, passwordResetTokenClient,
 } from '../storage/repositories/user-link-tokens.js';
 import { revokeTrustedDevices } from '../storage/repositories/trusted-devices.js';
 import { findUserByEmail, findUserById, markEmailVerified, updatePasswordHash } from '../storage/repositories/users.js';
@@ -26,6 +26,12 @@ export interface PasswordResetSettings {
 }
 
 export type ResetRequestOutcome = LimitOutcome;
+
+export interface PasswordResetDone {
+  email: string;
+  /** The app the person was signing in to when they asked for the link, if any. */
+  clientId: string | null;
+}
 
 
 export function createPasswordResetService(deps: {
@@ -50,14 +56,14 @@ export function createPasswordResetService(deps: {
    * address is queued whatever it is, and sendRequestedMail decides after the answer has left,
    * so neither the answer nor its timing tells whether the address has an account.
    */
-  async function request(email: string, origin: RequestOrigin): Promise<ResetRequestOutcome> {
+  async function request(email: string, origin: RequestOrigin, clientId?: string): Promise<ResetRequestOutcome> {
     const address = email.trim().toLowerCase();
     const limit = await hitAddressAndIp(limiter, 'password-reset', address, origin.ip, settings.requestLimits);
     if (limit.limited) {
       await audit.record({ type: 'password.reset_requested', email: address, ...origin, outcome: 'failure', detail: { reason: 'rate_limited' } });
       return limit;
     }
-    await mailQueue.enqueue('password_reset', address, origin);
+    await mailQueue.enqueue('password_reset', address, origin, { clientId });
     return { limited: false };
   }
 
@@ -82,7 +88,7 @@ export function createPasswordResetService(deps: {
     // used once a new one is sent (OWASP Forgot Password Cheat Sheet: single-use, invalidated tokens).
     await database.transaction(async (tx) => {
       await consumeAllUserLinkTokens(tx, 'password_reset_tokens', row.id);
-      await insertUserLinkToken(tx, 'password_reset_tokens', { userId: row.id, tokenHash, ttlSeconds: settings.tokenTtlSeconds });
+      await insertPasswordResetToken(tx, { userId: row.id, tokenHash, ttlSeconds: settings.tokenTtlSeconds, clientId: job.clientId ?? null });
     });
     const link = `${issuer}${ACCOUNT_PATHS.resetPassword}?token=${token}`;
     await mailer.send({ to: row.email, template: 'password-reset', data: { name: row.name ?? undefined, link, expiresInMinutes }, locale: row.locale });
@@ -98,9 +104,9 @@ export function createPasswordResetService(deps: {
    * Sets a new password with a live token. False for an unknown, used or expired token; throws
    * WeakPasswordError (token kept) when the policy refuses the password. On success every
    * session and token of the account ends, every remembered device must give a code again, and
-   * the owner is told by mail.
+   * the owner is told by mail. Returns the account's address and the app the link was asked from.
    */
-  async function reset(token: string, newPassword: string, origin: RequestOrigin): Promise<boolean> {
+  async function reset(token: string, newPassword: string, origin: RequestOrigin): Promise<PasswordResetDone | false> {
     if (!isWellFormedToken(token)) return false;
     const tokenHash = hashToken(token);
     const userId = await findLiveUserLinkTokenUser(database, 'password_reset_tokens', tokenHash);
@@ -127,7 +133,7 @@ export function createPasswordResetService(deps: {
     if (!spent) return false;
     await revokeAccountTokens(user.id, { reason: 'password-reset' });
     await notifyPasswordChanged(mailer, logger, issuer, user);
-    return true;
+    return { email: user.email, clientId: await passwordResetTokenClient(database, tokenHash) };
   }
 
   return { request, sendRequestedMail, isUsable, reset };

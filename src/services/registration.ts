@@ -68,6 +68,11 @@ export function createRegistrationService(deps: {
     if (policy === 'invite-only' && !withInvitation) throw new InvitationRequiredError();
   }
 
+  /** Whether anyone may register without an invitation: the login page then links to the form. */
+  function isOpenToAll(): boolean {
+    return policy === 'open';
+  }
+
   /**
    * Registration from an invitation: the invited address (not what was typed) gets an account
    * whose email is verified, since following the link proved the mailbox. The invitation is
@@ -114,7 +119,7 @@ export function createRegistrationService(deps: {
    * link, or the notice to the owner), sent after the answer has left. No statement fails on a
    * taken address: a failed one costs a pooled connection, which showed in the answer time.
    */
-  async function register(input: RegistrationInput, origin: RequestOrigin, invitation?: string): Promise<RegistrationOutcome> {
+  async function register(input: RegistrationInput, origin: RequestOrigin, invitation?: string, clientId?: string): Promise<RegistrationOutcome> {
     ensureOpen(invitation !== undefined);
     // Counted before any work, so a flood of sign-ups costs one counter write each, not a hash.
     const limit = await limiter.hit(`registration:ip:${origin.ip}`, perIp);
@@ -128,12 +133,12 @@ export function createRegistrationService(deps: {
         ? { outcome: 'success', accountId: user?.id } as const
         : { outcome: 'failure', accountId: user?.id, detail: { reason: 'email_taken' } } as const;
       await audit.record({ type: 'registration', email: prepared.email, ...origin, ...event }, tx);
-      await mailQueue.enqueue(created ? 'verification' : 'registration_attempt', prepared.email, origin, tx);
+      await mailQueue.enqueue(created ? 'verification' : 'registration_attempt', prepared.email, origin, { db: tx, clientId });
     });
     return {};
   }
 
-  return { policy, ensureOpen, invitedEmail: invitations.invitedEmail, register, sendAttemptNotice };
+  return { policy, ensureOpen, isOpenToAll, invitedEmail: invitations.invitedEmail, register, sendAttemptNotice };
 }
 
 export type RegistrationService = ReturnType<typeof createRegistrationService>;

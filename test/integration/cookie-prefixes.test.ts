@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, parseForms, type Page } from '../helpers/browser.js';
-import { uniqueEmail } from '../helpers/accounts.js';
+import { linkFromMail, uniqueEmail } from '../helpers/accounts.js';
 import { createAdmin, ADMIN_TEST_PASSWORD } from '../helpers/admin.js';
 import { RP_REDIRECT_URI } from '../helpers/relying-party.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
@@ -75,6 +75,27 @@ describe('cookies under an https issuer', () => {
     expect(page.status, page.body).toBe(200);
     expect(page.body).toContain('Dashboard');
     expectPrefixed(browser, ['__Host-gatehouse.admin-sign-in', '__Secure-gatehouse.admin']);
+  });
+
+  it('prefixes the cookies that lead a reset back into its sign-in', async () => {
+    const email = uniqueEmail('journey');
+    await app.context.users.create({ email, password: PASSWORD, emailVerified: true });
+    const client = await app.context.clients.register({ name: 'Journal', redirectUris: [RP_REDIRECT_URI] });
+    const authorize = new URL(`${PUBLIC_ISSUER}/auth`);
+    authorize.search = new URLSearchParams({
+      client_id: client.clientId, response_type: 'code', redirect_uri: RP_REDIRECT_URI, scope: 'openid', state: 'xyz',
+      code_challenge: createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url'), code_challenge_method: 'S256',
+    }).toString();
+    const browser = new Browser();
+    const login = await visit(browser, authorize.href);
+    const forgotPath = /href="(\/account\/forgot-password\?interaction=[^"]+)"/.exec(login.body)?.[1];
+    expect(forgotPath, login.body).toBeDefined();
+    const forgot = await visit(browser, `${PUBLIC_ISSUER}${forgotPath}`);
+    await submitFirstForm(browser, forgot, { email });
+    const reset = await visit(browser, await linkFromMail({ ...app, issuer: PUBLIC_ISSUER }, email, 'Reset your password', '/account/reset-password'));
+    const done = await submitFirstForm(browser, reset, { password: 'a brand new passphrase here' });
+    expect(done.body).toContain('Continue signing in to Journal');
+    expectPrefixed(browser, ['__Secure-gatehouse.journey', '__Secure-gatehouse.journey-note']);
   });
 
   /** Every cookie set on the way is prefixed and Secure; `expected` (and their signatures) among them. */

@@ -110,7 +110,7 @@ describe.each(storageKinds)('registration and email verification on %s (open, un
     const browser = new Browser();
     const { post } = await register(app, browser, { email: 'typed@example.test', name: 'Typed Name', password: 'short' });
     expect(post.status).toBe(400);
-    expect(post.body).toContain('aria-invalid="true" aria-describedby="password-error"');
+    expect(post.body).toContain('aria-invalid="true" aria-describedby="password-error password-rules"');
     const [form] = parseForms(post);
     expect(form!.fields).toMatchObject({ email: 'typed@example.test', name: 'Typed Name', password: '' });
     expect(post.body).not.toContain('value="short"');
@@ -120,9 +120,12 @@ describe.each(storageKinds)('registration and email verification on %s (open, un
     expect(forged.status).toBe(403);
     expect(await emailVerified(app, 'csrf@example.test')).toBeUndefined();
 
-    const link = await browser.get(`${app.issuer}/account/verify-email?token=${'A'.repeat(43)}`);
+    const email = 'csrf-link@example.test';
+    await register(app, browser, { email, name: 'Csrf Link', password: PASSWORD });
+    const link = await browser.get(await linkFromMail(app, email, 'Confirm your email address', '/account/verify-email'));
     const noToken = await browser.submit(link, { omit: ['csrf'] });
     expect(noToken.status).toBe(403);
+    expect(await emailVerified(app, email)).toBe(false);
   });
 
   it('lets only one of two concurrent confirmations of the same link win', async () => {
@@ -140,8 +143,11 @@ describe.each(storageKinds)('registration and email verification on %s (open, un
     const malformed = await browser.get(`${app.issuer}/account/verify-email?token=nope`);
     expect(malformed.status).toBe(400);
     expect(malformed.body).toContain('href="/account/verify-email/resend"');
+    // A well-formed but unknown link shows no button either: there is nothing to confirm.
     const unknown = await browser.get(`${app.issuer}/account/verify-email?token=${'A'.repeat(43)}`);
-    expect((await browser.submit(unknown, { button: 'Confirm email address' })).status).toBe(400);
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).not.toContain('Confirm email address</button>');
+    expect(unknown.body).toContain('href="/account/verify-email/resend"');
   });
 
   it('lets an unverified account sign in with email_verified: false', async () => {

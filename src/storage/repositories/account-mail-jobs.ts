@@ -8,6 +8,8 @@ export interface NewAccountMailJob {
   email: string;
   ip: string | null;
   userAgent: string | null;
+  /** The app the person was signing in to, if any: the mailed link offers to continue to it. */
+  clientId?: string | null;
 }
 
 export interface AccountMailJob extends NewAccountMailJob {
@@ -18,8 +20,8 @@ export interface AccountMailJob extends NewAccountMailJob {
 
 export async function insertAccountMailJob(db: Queryable, job: NewAccountMailJob): Promise<void> {
   await db.query(
-    'INSERT INTO account_mail_jobs (kind, email, ip, user_agent) VALUES ($1, $2, $3, $4)',
-    [job.kind, job.email.slice(0, 320), job.ip, job.userAgent?.slice(0, 512) ?? null],
+    'INSERT INTO account_mail_jobs (kind, email, ip, user_agent, client_id) VALUES ($1, $2, $3, $4, $5)',
+    [job.kind, job.email.slice(0, 320), job.ip, job.userAgent?.slice(0, 512) ?? null, job.clientId ?? null],
   );
 }
 
@@ -29,15 +31,15 @@ export async function insertAccountMailJob(db: Queryable, job: NewAccountMailJob
  * before recording the outcome.
  */
 export async function claimDueAccountMailJobs(db: Queryable, limit: number, leaseSeconds: number): Promise<AccountMailJob[]> {
-  const result = await db.query<{ id: string; kind: AccountMailKind; email: string; ip: string | null; user_agent: string | null; attempts: number }>(
+  const result = await db.query<{ id: string; kind: AccountMailKind; email: string; ip: string | null; user_agent: string | null; attempts: number; client_id: string | null }>(
     `UPDATE account_mail_jobs SET next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
      WHERE id IN (
        SELECT id FROM account_mail_jobs WHERE status = 'pending' AND next_attempt_at <= now()
        ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-     RETURNING id, kind, email, ip, user_agent, attempts`,
+     RETURNING id, kind, email, ip, user_agent, attempts, client_id`,
     [limit, leaseSeconds],
   );
-  return result.rows.map((row) => ({ id: row.id, kind: row.kind, email: row.email, ip: row.ip, userAgent: row.user_agent, attempts: row.attempts }));
+  return result.rows.map((row) => ({ id: row.id, kind: row.kind, email: row.email, ip: row.ip, userAgent: row.user_agent, attempts: row.attempts, clientId: row.client_id }));
 }
 
 /** Done: the row goes, so the queue keeps no address longer than it needs. */

@@ -8,12 +8,28 @@ export interface NewEmailVerificationToken {
   ttlSeconds: number;
 }
 
-export async function insertEmailVerificationToken(db: Queryable, token: NewEmailVerificationToken): Promise<void> {
+export async function insertEmailVerificationToken(db: Queryable, token: NewEmailVerificationToken & { clientId?: string | null }): Promise<void> {
   await db.query(
-    `INSERT INTO email_verification_tokens (user_id, email, token_hash, expires_at)
-     VALUES ($1, $2, $3, now() + make_interval(secs => $4))`,
-    [token.userId, token.email, token.tokenHash, token.ttlSeconds],
+    `INSERT INTO email_verification_tokens (user_id, email, token_hash, expires_at, client_id)
+     VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5)`,
+    [token.userId, token.email, token.tokenHash, token.ttlSeconds, token.clientId ?? null],
   );
+}
+
+/** The live-token condition shared by the check and the spend: unused, unexpired, for the account's address. */
+const LIVE_VERIFICATION = `t.token_hash = $1 AND t.consumed_at IS NULL AND t.expires_at > now()
+       AND u.id = t.user_id AND lower(u.email) = lower(t.email)`;
+
+/** Whether a verification token could still be spent, without spending it (for showing the button). */
+export async function isEmailVerificationTokenLive(db: Queryable, tokenHash: string): Promise<boolean> {
+  const result = await db.query(`SELECT 1 FROM email_verification_tokens AS t JOIN users AS u ON u.id = t.user_id WHERE ${LIVE_VERIFICATION}`, [tokenHash]);
+  return result.rowCount > 0;
+}
+
+export interface ConsumedVerification {
+  userId: string;
+  /** The app the person was signing in to when the link was asked for. */
+  clientId: string | null;
 }
 
 /**
@@ -21,16 +37,16 @@ export async function insertEmailVerificationToken(db: Queryable, token: NewEmai
  * sees consumed_at IS NULL. Unknown, used, expired, or sent to an address the account no longer
  * has: undefined.
  */
-export async function consumeEmailVerificationToken(db: Queryable, tokenHash: string): Promise<string | undefined> {
-  const result = await db.query<{ user_id: string }>(
+export async function consumeEmailVerificationToken(db: Queryable, tokenHash: string): Promise<ConsumedVerification | undefined> {
+  const result = await db.query<{ user_id: string; client_id: string | null }>(
     `UPDATE email_verification_tokens AS t SET consumed_at = now()
      FROM users AS u
-     WHERE t.token_hash = $1 AND t.consumed_at IS NULL AND t.expires_at > now()
-       AND u.id = t.user_id AND lower(u.email) = lower(t.email)
-     RETURNING t.user_id`,
+     WHERE ${LIVE_VERIFICATION}
+     RETURNING t.user_id, t.client_id`,
     [tokenHash],
   );
-  return result.rows[0]?.user_id;
+  const row = result.rows[0];
+  return row ? { userId: row.user_id, clientId: row.client_id } : undefined;
 }
 
 export interface NewEmailChangeToken extends NewEmailVerificationToken {

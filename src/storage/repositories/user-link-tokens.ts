@@ -18,6 +18,20 @@ export interface NewUserLinkToken {
   ttlSeconds: number;
 }
 
+/** The app a reset link was asked for from (password_reset_tokens only: the other tables have no such column). */
+export async function insertPasswordResetToken(db: Queryable, token: NewUserLinkToken & { clientId: string | null }): Promise<void> {
+  await db.query(
+    `INSERT INTO password_reset_tokens (user_id, token_hash, expires_at, client_id) VALUES ($1, $2, now() + make_interval(secs => $3), $4)`,
+    [token.userId, token.tokenHash, token.ttlSeconds, token.clientId],
+  );
+}
+
+/** The app recorded on a reset token, spent or not. */
+export async function passwordResetTokenClient(db: Queryable, tokenHash: string): Promise<string | null> {
+  const result = await db.query<{ client_id: string | null }>('SELECT client_id FROM password_reset_tokens WHERE token_hash = $1', [tokenHash]);
+  return result.rows[0]?.client_id ?? null;
+}
+
 /** The condition, besides the token's own, for a token to count as live. */
 function liveWhere(table: UserLinkTable): string {
   const account = USER_LINK_TABLES[table].activeAccountOnly ? " AND u.status = 'active'" : '';
