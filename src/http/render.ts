@@ -7,6 +7,7 @@ import ejs from 'ejs';
 import type Koa from 'koa';
 import { LOCALE_NAMES, SOURCE_LOCALE, SUPPORTED_LOCALES, type Locale } from '../i18n/locales.js';
 import type { Translate, Translator } from '../i18n/translator.js';
+import { isWellFormedToken } from '../crypto/tokens.js';
 import type { BrandView } from './branding.js';
 import { LANGUAGE_PATH, type LocaleState } from './locale.js';
 
@@ -49,11 +50,15 @@ interface LanguagePicker {
 
 const PICKER_OPTIONS = SUPPORTED_LOCALES.map((code) => ({ code, name: LOCALE_NAMES[code] }));
 
-/** The page to come back to after picking a language: this URL for a GET, else the form's page. */
+/**
+ * The page to come back to after picking a language: this page's path, keeping only a well-formed
+ * link token of its query (a mailed link's page). Nothing else of the URL is echoed into the page.
+ */
 function returnPathOf(ctx: Koa.Context): string {
   const own = (ctx.state as { pagePath?: string }).pagePath;
-  if (ctx.method === 'GET') return ctx.originalUrl;
-  return own ?? ctx.path;
+  if (own) return own;
+  const token = ctx.method === 'GET' ? ctx.query.token : undefined;
+  return typeof token === 'string' && isWellFormedToken(token) ? `${ctx.path}?token=${token}` : ctx.path;
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
