@@ -18,6 +18,7 @@ import type { SignInService } from '../services/sign-in.js';
 import type { UserService } from '../services/users.js';
 import type { Organisations } from '../services/organisations.js';
 import { APP_ACCESS_PROMPT } from '../oidc/app-access.js';
+import type { Consents } from '../services/consents.js';
 import { createAppAccessSteps } from './app-access.js';
 import { createConsentSteps } from './consent.js';
 import { createDeviceIdReader } from './device-cookie.js';
@@ -51,6 +52,8 @@ export interface InteractionRouterDeps {
   federationCookies: FederationCookies;
   /** The organisation an app asks for, named on the consent page. */
   organisations: Pick<Organisations, 'find'>;
+  /** The person's answer on the consent page, remembered per app. */
+  consents: Pick<Consents, 'remember'>;
 }
 
 export function createInteractionRouter(deps: InteractionRouterDeps): Router<InteractionState> {
