@@ -3,7 +3,10 @@
   'use strict';
   var format;
   try {
-    format = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' });
+    // dateStyle cannot be combined with timeZoneName: the fields are named one by one.
+    format = new Intl.DateTimeFormat(undefined, {
+      day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short',
+    });
   } catch {
     return;
   }
