@@ -1,32 +1,27 @@
 // /account/apps in real Chromium: the app a person allowed, what it may do in words, times in
 // <time> elements (UTC without JavaScript, the browser's time zone with it), and "Remove access";
 // each state checked with axe-core.
-import { afterAll, beforeAll, expect, test, vi } from 'vitest';
-import type { Browser } from 'playwright-core';
 import * as oidc from 'openid-client';
+import { beforeAll, expect, test, vi } from 'vitest';
+import { appInChromium } from '../helpers/browser-app.js';
 import { Browser as HttpBrowser } from '../helpers/browser.js';
-import { expectNoAxeViolations, launchChromium } from '../helpers/chromium.js';
+import { expectNoAxeViolations } from '../helpers/chromium.js';
 import { discoverIssuer, exchangeCode, RP_REDIRECT_URI, signIn } from '../helpers/relying-party.js';
-import { startTestApp, type TestApp } from '../helpers/start-app.js';
 
 vi.setConfig({ testTimeout: 90_000 });
 
 const PASSWORD = 'a long and memorable passphrase';
-let app: TestApp;
-let chromium: Browser;
+const env = appInChromium();
 let rp: oidc.Configuration;
 
 beforeAll(async () => {
-  [app, chromium] = await Promise.all([startTestApp(), launchChromium()]);
+  const { app } = env;
   const client = await app.context.clients.register({ name: 'Expense reports', redirectUris: [RP_REDIRECT_URI], scope: 'openid offline_access profile email' });
   rp = await discoverIssuer(app.issuer, client.clientId, client.clientSecret!);
 });
-afterAll(async () => {
-  await chromium?.close();
-  await app?.close();
-});
 
 test.each([true, false])('lists an allowed app and removes its access (JavaScript %s)', async (javaScriptEnabled) => {
+  const { app, chromium } = env;
   const email = `apps-${javaScriptEnabled ? 'js' : 'nojs'}@example.com`;
   await app.context.users.create({ email, password: PASSWORD, emailVerified: true });
   await exchangeCode(rp, await signIn(new HttpBrowser(), rp, { email, password: PASSWORD, scope: 'openid profile email' }));

@@ -1,30 +1,24 @@
 // The sessions page in real Chromium when its own session is ended from another device: two
 // browser contexts of one person; the second signs the first out; the first page, left open,
 // says so with a link to sign in again and offers no buttons any more. Checked with axe-core.
-import { afterAll, beforeAll, expect, test, vi } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { expectNoAxeViolations, launchChromium } from '../helpers/chromium.js';
-import { startTestApp, type TestApp } from '../helpers/start-app.js';
+import { beforeAll, expect, test, vi } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { appInChromium } from '../helpers/browser-app.js';
+import { expectNoAxeViolations } from '../helpers/chromium.js';
 
 vi.setConfig({ testTimeout: 90_000 });
 
 const PASSWORD = 'a long and memorable passphrase';
 const EMAIL = 'stale@example.com';
-let app: TestApp;
-let chromium: Browser;
+const env = appInChromium();
 
 beforeAll(async () => {
-  [app, chromium] = await Promise.all([startTestApp(), launchChromium()]);
-  await app.context.users.create({ email: EMAIL, password: PASSWORD, emailVerified: true });
-});
-afterAll(async () => {
-  await chromium?.close();
-  await app?.close();
+  await env.app.context.users.create({ email: EMAIL, password: PASSWORD, emailVerified: true });
 });
 
 async function openSessions(context: BrowserContext): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(`${app.issuer}/account/sessions`);
+  await page.goto(`${env.app.issuer}/account/sessions`);
   await page.getByLabel('Email address').fill(EMAIL);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -33,7 +27,7 @@ async function openSessions(context: BrowserContext): Promise<Page> {
 }
 
 test('a page whose session was ended elsewhere says so and drops its buttons', async () => {
-  const [laptop, phone] = await Promise.all([chromium.newContext(), chromium.newContext()]);
+  const [laptop, phone] = await Promise.all([env.chromium.newContext(), env.chromium.newContext()]);
   const first = await openSessions(laptop);
   const second = await openSessions(phone);
   // The first page hears of the second sign-in and lists it, with a button to sign it out.
