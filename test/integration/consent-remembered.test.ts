@@ -5,9 +5,12 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkFromMail } from '../helpers/accounts.js';
+import { adminConsoleClient, adminToken, callAdminApi, createAdmin } from '../helpers/admin.js';
 import { Browser, parseForms, textOf, type Page } from '../helpers/browser.js';
+import { cliFixture } from '../helpers/cli-fixture.js';
 import { storageKinds } from '../helpers/database.js';
 import { call, registrationSettings, WEB_CLIENT } from '../helpers/dynamic-registration.js';
+import { runCli } from '../helpers/gatehouse-process.js';
 import { buildAuthorizationRequest, discoverIssuer, exchangeCode, RP_POST_LOGOUT_REDIRECT_URI, RP_REDIRECT_URI, signIn } from '../helpers/relying-party.js';
 import { openAccountPage, SESSION_TEST_PASSWORD } from '../helpers/sessions.js';
 import { startTestApp, type TestApp } from '../helpers/start-app.js';
@@ -140,16 +143,47 @@ describe.each(storageKinds)('remembered consent on %s', (kind) => {
   });
 });
 
-describe('dynamic registration and first_party', () => {
+describe('first_party, set by administrators only', () => {
   let app: TestApp;
   beforeAll(async () => { app = await startTestApp({ env: { SETTINGS_FILE: settingsFile('open') } }); });
   afterAll(async () => { await app?.close(); });
 
-  it('refuses a client that says it is first-party', async () => {
+  it('is set and cleared through the admin API', async () => {
+    await createAdmin(app, 'root@example.test');
+    const { token } = await adminToken(app, await adminConsoleClient(app), 'root@example.test');
+    const created = await callAdminApi(app, '/clients', token, { method: 'POST', json: { client_name: 'Intranet', redirect_uris: [RP_REDIRECT_URI], first_party: true } });
+    expect(created.status).toBe(201);
+    const body = await created.json() as { client_id: string; first_party: boolean };
+    expect(body.first_party).toBe(true);
+    const cleared = await callAdminApi(app, `/clients/${body.client_id}`, token, { method: 'PATCH', json: { first_party: false } });
+    expect(await cleared.json()).toMatchObject({ first_party: false });
+    const refused = await callAdminApi(app, `/clients/${body.client_id}`, token, { method: 'PATCH', json: { first_party: 'yes' } });
+    expect(refused.status).toBe(400);
+  });
+
+  it('refuses a client that says it is first-party at dynamic registration', async () => {
     const refused = await call(`${app.issuer}/reg`, { json: { ...WEB_CLIENT, first_party: true } });
     expect(refused).toMatchObject({ status: 400, body: { error: 'invalid_client_metadata', error_description: expect.stringContaining('first_party') } });
     const plain = await call(`${app.issuer}/reg`, { json: WEB_CLIENT });
     expect(plain.status).toBe(201);
     expect(plain.body.first_party).toBeUndefined();
+  });
+});
+
+describe('gatehouse clients --first-party', () => {
+  const fixture = cliFixture('pglite', 'gh-cli-first-party-');
+  const cli = (args: string[]) => runCli(args, fixture.env);
+
+  it('marks a client first-party, clears it, and refuses both flags at once', { timeout: 120_000 }, async () => {
+    const added = await cli(['clients', 'add', '--name', 'Intranet', '--redirect-uri', 'https://intranet.example.test/cb', '--first-party', '--json']);
+    expect(added.code, added.stderr).toBe(0);
+    const client = JSON.parse(added.stdout) as { client_id: string; first_party: boolean };
+    expect(client.first_party).toBe(true);
+    const cleared = await cli(['clients', 'update', '--client', client.client_id, '--no-first-party', '--json']);
+    expect(cleared.code, cleared.stderr).toBe(0);
+    expect(JSON.parse(cleared.stdout)).not.toHaveProperty('first_party');
+    const both = await cli(['clients', 'update', '--client', client.client_id, '--first-party', '--no-first-party']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/^gatehouse: [^\n]+\n$/);
   });
 });
