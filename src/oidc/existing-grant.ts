@@ -34,8 +34,10 @@ export function createLoadExistingGrant(rememberedConsent: RememberedConsent): N
     if (result?.consent?.grantId || !client || !accountId) return held;
     if (isFirstParty(client)) {
       const grant = held ?? new provider.Grant({ clientId: client.clientId, accountId });
+      const before = JSON.stringify([grant.openid, grant.resources]);
       grantRequested(grant, oidc);
-      await grant.save();
+      // Saved only when the request asked for something the grant lacked: one write per new ask.
+      if (!held || JSON.stringify([grant.openid, grant.resources]) !== before) await grant.save();
       return grant;
     }
     if (held) return held;
