@@ -31,6 +31,8 @@ import type { Logger } from './logger.js';
 import { createAccountRevoker } from './oidc/account-revocation.js';
 import { createAdapterFactory } from './oidc/adapters/index.js';
 import { createClientRevoker } from './oidc/client-revocation.js';
+import { createAppGrantRevoker } from './oidc/app-grant-revocation.js';
+import { noteConsentUse } from './oidc/consent-use.js';
 import { answerPersonalTokens } from './oidc/adapters/personal-access-tokens.js';
 import { indexSessions } from './oidc/adapters/session-index.js';
 import { withStorageFaults } from './oidc/adapters/storage-faults.js';
@@ -52,6 +54,7 @@ import { createAuditLog, type RequestOrigin } from './services/audit.js';
 import { createLogoutTokenPoster } from './services/backchannel-http.js';
 import { createBackupCodeHasher } from './services/backup-codes.js';
 import { createClientService } from './services/clients.js';
+import { createConsents } from './services/consents.js';
 import { loadCommonPasswords } from './services/common-passwords.js';
 import { createMailer, longestSendMs, mailerOptions } from './services/email.js';
 import { createEmailChangeService } from './services/email-change.js';
@@ -179,6 +182,8 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
   const revokeAccountTokens = createAccountRevoker({
     adapters: guardedAdapters, database, sessions, revokePersonalTokens: (accountId, by) => personalTokens.revokeAll(accountId, by),
   });
+  // What each person allowed each app: outlives sessions and grants; removing it ends the app's grants.
+  const consents = createConsents({ database, audit, revokeAppGrants: createAppGrantRevoker({ adapters: guardedAdapters, database }) });
   const passwordReset = createPasswordResetService({
     database, mailer, mailQueue, limiter, passwords, passwordPolicy, revokeAccountTokens, audit, logger, issuer, settings: settings.passwordReset,
   });
@@ -210,6 +215,7 @@ export async function composeServices(config: Config, stores: Stores, logger: Lo
     audit, passwords, passwordPolicy, users, mailer, mailQueue, loginGuard, signIn, reauthenticate, signingKeys, logoutDeliveryAdmin, clients, revokeClientTokens, initialAccessTokens, emailVerification, invitations,
     registration, twoFactor, trustedDevices, upstreams, federatedAccounts, sessions, revokeAccountTokens, passwordReset, passwordChange,
     emailChange, emailChangeUndo, accountClosure, signInAlerts, userDirectory, userAdmin, rolesAndGroups, organisations, organisationInvitations, personalTokens,
+    consents,
     /** Flushes the audit batch and closes the event channel (the stores are the caller's). */
     async close(): Promise<void> {
       await sessionEvents.close();
@@ -246,11 +252,13 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     idpOfSession: federatedAccounts.idpOfSession,
     accessOf: services.rolesAndGroups.effectiveAccessOf,
     organisations: services.organisations,
+    rememberedConsent: services.consents.remembered,
     acceptsClientSecret: services.clients.acceptsSecret,
   });
   auditProviderEvents(provider, audit, logger);
   auditRegistrationEvents(provider, audit, logger);
   routeProviderLogoutsThroughOutbox(provider, services.logoutOutbox);
+  noteConsentUse(provider, services.consents, logger);
   // RP-initiated logout (end_session) with logout=yes ends the whole session.
   provider.on('end_session.success', (ctx: { oidc: { session?: { accountId?: string; uid?: string; destroyed?: boolean } } }) => {
     const session = ctx.oidc.session;
@@ -286,7 +294,7 @@ export async function composeApp(services: Services, options: ComposeAppOptions 
     twoFactor: services.twoFactor, trustedDevices: services.trustedDevices, twoFactorSettings: settings.twoFactor,
     secureCookies, limiter, secondFactorPerIp: settings.rateLimits.secondFactorPerIp,
     upstreams, federatedAccounts, federationCookies, organisations: services.organisations, appLogo: branding.appLogo,
-    journeys, journeyNotes, registration: services.registration,
+    journeys, journeyNotes, registration: services.registration, consents: services.consents,
     async onSignedIn(ctx, accountId) {
       const origin = requestMeta(ctx);
       // The language of this sign-in's pages is the one the person's mails are written in from now on.

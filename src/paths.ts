@@ -52,6 +52,9 @@ export const ACCOUNT_PATHS = {
   unlinkProvider: '/account/sign-in-methods/unlink',
   personalTokens: '/account/tokens',
   revokePersonalToken: '/account/tokens/revoke',
+  /** The apps the person allowed, and "Remove access". */
+  apps: '/account/apps',
+  removeApp: '/account/apps/remove',
 } as const;
 
 /**

@@ -9,6 +9,11 @@ import type { Renderer } from '../http/render.js';
 import type { UserService } from '../services/users.js';
 import type { AccountContext, AccountStep } from './steps.js';
 
+// The pages whose forms post under their own path (/account/sessions/end -> /account/sessions).
+const PAGE_OF_FORM: readonly string[] = [
+  ACCOUNT_PATHS.sessions, ACCOUNT_PATHS.apps, ACCOUNT_PATHS.personalTokens, ACCOUNT_PATHS.twoFactor, ACCOUNT_PATHS.signInMethods,
+];
+
 export function createAccountSession(deps: { provider: Provider; users: UserService; renderer: Renderer; issuer: string }) {
   const { provider, users, renderer, issuer } = deps;
   const signIn = createFirstPartySignIn({
@@ -21,13 +26,26 @@ export function createAccountSession(deps: { provider: Provider; users: UserServ
     ctx.redirect(`${ACCOUNT_PATHS.signIn}?return=${encodeURIComponent(returnTo)}`);
   }
 
+  /**
+   * A form posted from a page whose session has ended since (signed out from another device, or
+   * expired): nothing is done, and the answer says so plainly, with a way back in that returns to
+   * the form's page, not to a replayed POST.
+   */
+  async function answerSignedOut(ctx: AccountContext): Promise<void> {
+    const page = PAGE_OF_FORM.find((path) => ctx.path === path || ctx.path.startsWith(`${path}/`)) ?? ACCOUNT_PATHS.home;
+    await renderer.render(ctx, 'account/signed-out', {
+      title: 'You have been signed out',
+      signInPath: `${ACCOUNT_PATHS.signIn}?return=${encodeURIComponent(page)}`,
+    }, 401);
+  }
+
   /** Loads the signed-in person, or sends the browser to sign in and come back here. */
   const requireSignedIn: AccountStep = async function requireSignedIn(ctx, next) {
     const session = await provider.Session.get(ctx);
     const user = session.accountId ? await users.findById(session.accountId) : undefined;
     if (!user || user.status !== 'active') {
-      // A form posted from an expired session comes back to its page, not to a replayed POST.
-      redirectToSignIn(ctx, ctx.method === 'GET' ? ctx.path : ACCOUNT_PATHS.home);
+      if (ctx.method === 'GET' || ctx.method === 'HEAD') redirectToSignIn(ctx, ctx.path);
+      else await answerSignedOut(ctx);
       return;
     }
     ctx.state.account = { user, sessionId: session.jti };

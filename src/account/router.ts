@@ -12,6 +12,7 @@ import type { JourneyNotes } from '../http/journey-note.js';
 import type { Renderer } from '../http/render.js';
 import type { AuditLog } from '../services/audit.js';
 import type { AccountClosureService } from '../services/account-closure.js';
+import type { Consents } from '../services/consents.js';
 import type { EmailChangeService } from '../services/email-change.js';
 import type { EmailChangeUndo } from '../services/email-change-undo.js';
 import type { EmailVerificationService } from '../services/email-verification.js';
@@ -30,6 +31,7 @@ import type { SessionService } from '../services/sessions.js';
 import type { SignInAlerts } from '../services/sign-in-alerts.js';
 import type { UserService } from '../services/users.js';
 import { createAccountSession } from './account-session.js';
+import { createAppsSteps } from './apps.js';
 import { createChangeEmailSteps } from './change-email.js';
 import { createChangePasswordSteps } from './change-password.js';
 import { createCloseAccountSteps } from './close-account.js';
@@ -84,6 +86,8 @@ export interface AccountRouterDeps {
   /** Invitations into organisations: the mailed link's page. */
   organisationInvitations: OrganisationInvitations;
   personalTokens: PersonalAccessTokens;
+  /** The apps the person allowed (/account/apps). */
+  consents: Consents;
   /** The home page shows the person's roles, groups and organisations. */
   rolesAndGroups: Pick<RolesAndGroups, 'effectiveAccessOf'>;
   organisations: Pick<Organisations, 'membershipsOf'>;
@@ -115,6 +119,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router<AccountStat
   const signInMethods = createSignInMethodsSteps(deps);
   const join = createJoinOrganisationSteps(deps);
   const personalTokens = createPersonalTokensSteps(deps);
+  const apps = createAppsSteps(deps);
   const readForm = parseForm();
   const signedIn = session.requireSignedIn;
 
@@ -188,5 +193,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router<AccountStat
   router.get(ACCOUNT_PATHS.personalTokens, signedIn, personalTokens.showTokens);
   router.post(ACCOUNT_PATHS.personalTokens, readForm, csrf.verify, signedIn, personalTokens.createToken);
   router.post(ACCOUNT_PATHS.revokePersonalToken, readForm, csrf.verify, signedIn, personalTokens.revokeToken);
+  router.get(ACCOUNT_PATHS.apps, signedIn, apps.showApps);
+  router.post(ACCOUNT_PATHS.removeApp, readForm, csrf.verify, signedIn, apps.removeApp);
   return router;
 }

@@ -9,10 +9,10 @@ import type { Csrf } from '../http/csrf.js';
 import { deviceLabel } from '../http/device-label.js';
 import { formProblem, noProblems, type FormProblems } from '../http/form-problems.js';
 import type { Renderer } from '../http/render.js';
+import { utcTime, type UtcTime } from '../http/utc-time.js';
 import { isSessionUid, type SessionService, type SignedInSession } from '../services/sessions.js';
 import { noticeOf, accountOf, type AccountContext, type AccountStep } from './steps.js';
 
-const WHEN = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 // oidc-provider session uids are nanoids: 21 URL-safe characters (any length up to 64 accepted).
 
 const NOTICES: Record<string, string> = {
@@ -26,10 +26,10 @@ export interface SessionView {
   uid: string;
   device: string;
   ip: string;
-  signedInAt: string;
-  lastSeenAt: string;
-  expiresAt: string;
-  expiresAtIso: string;
+  /** In UTC on the page; public/local-times.js may show them in the browser's time zone. */
+  signedInAt: UtcTime | null;
+  lastSeenAt: UtcTime;
+  expiresAt: UtcTime;
   remembered: boolean;
   apps: string[];
   current: boolean;
@@ -57,10 +57,9 @@ export function createSessionsSteps(deps: {
         uid: row.sessionUid,
         device: deviceLabel(row.userAgent),
         ip: row.ip ?? 'unknown',
-        signedInAt: row.loginAt ? WHEN.format(row.loginAt) : 'unknown',
-        lastSeenAt: WHEN.format(row.lastSeenAt),
-        expiresAt: WHEN.format(row.expiresAt),
-        expiresAtIso: row.expiresAt.toISOString(),
+        signedInAt: row.loginAt ? utcTime(row.loginAt) : null,
+        lastSeenAt: utcTime(row.lastSeenAt),
+        expiresAt: utcTime(row.expiresAt),
         remembered: row.remembered,
         apps: await appNames(row.clientIds, names),
         current: row.sessionId === currentSessionId,
@@ -83,7 +82,7 @@ export function createSessionsSteps(deps: {
       expiryWarningSeconds,
       csrfToken: csrf.issue(ctx),
       errors: problems.summary,
-      paths: { ...ACCOUNT_PATHS, signOut: '/session/end' },
+      paths: { ...ACCOUNT_PATHS, signOut: '/session/end', signInAgain: `${ACCOUNT_PATHS.signIn}?return=${encodeURIComponent(ACCOUNT_PATHS.sessions)}` },
     }, status);
   }
 

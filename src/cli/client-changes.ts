@@ -78,6 +78,8 @@ const updateOptions = {
   ...ACCESS_OPTIONS,
   'service-roles': { type: 'string' },
   'no-service-roles': { type: 'boolean' },
+  'first-party': { type: 'boolean' },
+  'no-first-party': { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
@@ -120,6 +122,7 @@ Options:
 ${accessHelp(35)}
   --service-roles R1,R2            replace the roles its client_credentials tokens carry
   --no-service-roles               make it an ordinary client again (no roles)
+  --first-party | --no-first-party never ask people to allow access to it, or ask again
   --json                           print the changed client as JSON`,
   async run(argv, io) {
     const flags = parseFlags(this, updateOptions, argv);
@@ -129,6 +132,7 @@ ${accessHelp(35)}
     only(this, [['--backchannel-logout-uri', flags['backchannel-logout-uri'] !== undefined], ['--no-backchannel-logout-uri', flags['no-backchannel-logout-uri'] === true]]);
     only(this, [['--post-logout-redirect-uri', flags['post-logout-redirect-uri'] !== undefined], ['--no-post-logout-redirect-uris', flags['no-post-logout-redirect-uris'] === true]]);
     only(this, [['--service-roles', flags['service-roles'] !== undefined], ['--no-service-roles', flags['no-service-roles'] === true]]);
+    only(this, [['--first-party', flags['first-party'] === true], ['--no-first-party', flags['no-first-party'] === true]]);
     const ttls = {
       accessTokenTtl: lifetime(this, '--access-token-ttl', flags['access-token-ttl']),
       idTokenTtl: lifetime(this, '--id-token-ttl', flags['id-token-ttl']),
@@ -143,6 +147,7 @@ ${accessHelp(35)}
       scope: flags.scope,
       backchannelLogoutUri: flags['no-backchannel-logout-uri'] ? null : flags['backchannel-logout-uri'],
       serviceRoles: flags['no-service-roles'] ? null : roleListFlag(flags['service-roles']),
+      firstParty: flags['first-party'] ? true : flags['no-first-party'] ? false : undefined,
       ...ttls,
       ...(await accessInput(this, flags)),
     };

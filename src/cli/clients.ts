@@ -47,6 +47,7 @@ const addOptions = {
   'refresh-token-ttl': { type: 'string' },
   ...ACCESS_OPTIONS,
   'service-roles': { type: 'string' },
+  'first-party': { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
@@ -102,6 +103,8 @@ ${accessHelp(33)}
   --service-roles R1,R2          make the client a service account: its client_credentials
                                  tokens carry these roles (the "roles" claim in JWT access tokens
                                  and at introspection); needs --grant client_credentials
+  --first-party                  an app run by the same organisation as Gatehouse: people
+                                 signing in to it are never asked to allow access
   --json                         print one JSON object (RFC 7591 style) instead of text`,
   async run(argv, io) {
     const flags = parseFlags(this, addOptions, argv);
@@ -121,6 +124,7 @@ ${accessHelp(33)}
       refreshTokenTtl: secondsFlag(this, '--refresh-token-ttl', flags['refresh-token-ttl']),
       ...(await accessInput(this, flags)),
       serviceRoles: roleListFlag(flags['service-roles']),
+      firstParty: flags['first-party'] ?? false,
     };
     // Everything is checked before the database is opened, so a refused client leaves no trace.
     await checkInput(this, () => parseClientInput(input));

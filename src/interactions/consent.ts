@@ -1,11 +1,13 @@
 // The consent step: show what the client asks for, and record the person's answer as a Grant,
-// as node-oidc-provider's example/routes/koa.js does.
+// as node-oidc-provider's example/routes/koa.js does, and as the person's remembered consent for
+// the app (services/consents.ts), so that a later sign-in asks only for what is new.
 import type Provider from 'oidc-provider';
 import type { Csrf } from '../http/csrf.js';
 import type { Renderer } from '../http/render.js';
 import { requestMeta } from '../http/request-meta.js';
 import { allowFormTarget } from '../http/security-headers.js';
 import type { AuditLog } from '../services/audit.js';
+import type { ConsentedAccess, Consents } from '../services/consents.js';
 import type { UserService } from '../services/users.js';
 import type { Organisations } from '../services/organisations.js';
 import { finishInteraction } from './finish.js';
@@ -21,8 +23,9 @@ function resourceScopesOf(value: unknown): Record<string, string[]> {
 
 export function createConsentSteps(deps: {
   provider: Provider; users: UserService; audit: AuditLog; renderer: Renderer; csrf: Csrf; organisations: Pick<Organisations, 'find'>;
+  consents: Pick<Consents, 'remember'>;
 }) {
-  const { provider, users, audit, renderer, csrf, organisations } = deps;
+  const { provider, users, renderer, csrf, organisations, consents } = deps;
 
   /** The organisation the app asks to sign the person in for (checked for membership before consent). */
   async function organisationName(interaction: { params: Record<string, unknown> }): Promise<string | null> {
@@ -73,16 +76,14 @@ export function createConsentSteps(deps: {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
     const grantId = await grant.save();
-    const resourceScopes = Object.values(resourceScopesOf(details.missingResourceScopes)).flat();
-    await audit.record({
-      type: 'consent.granted',
-      outcome: 'success',
-      accountId,
-      clientId: grant.clientId,
-      ...requestMeta(ctx),
-      // What this answer added; an earlier consent of the same grant has its own row.
-      detail: { grantId, scope: [...missingScope, ...resourceScopes].join(' '), claims: missingClaims.join(' '), extended: Boolean(interaction.grantId) },
-    });
+    const granted: ConsentedAccess = {
+      scopes: grant.getOIDCScope().split(' ').filter(Boolean),
+      claims: grant.getOIDCClaims(),
+      resourceScopes: Object.fromEntries(Object.keys(grant.resources ?? {}).map((indicator) => [indicator, grant.getResourceScope(indicator).split(' ').filter(Boolean)])),
+    };
+    const added: ConsentedAccess = { scopes: missingScope, claims: missingClaims, resourceScopes: resourceScopesOf(details.missingResourceScopes) };
+    // Remembered and audited (consent.granted) in one transaction.
+    await consents.remember({ accountId, clientId: grant.clientId!, grantId, granted, added, origin: requestMeta(ctx) });
     // Merged with the login result of the earlier step: with prompt=login, a consent result
     // alone would leave the login prompt unresolved and ask for the password again.
     await finishInteraction(ctx, provider, { consent: { grantId } }, { mergeWithLastSubmission: true });

@@ -21,6 +21,7 @@ import type { SignInService } from '../services/sign-in.js';
 import type { UserService } from '../services/users.js';
 import type { Organisations } from '../services/organisations.js';
 import { APP_ACCESS_PROMPT } from '../oidc/app-access.js';
+import type { Consents } from '../services/consents.js';
 import { createAppAccessSteps } from './app-access.js';
 import { createConsentSteps } from './consent.js';
 import { createDeviceIdReader } from './device-cookie.js';
@@ -61,6 +62,8 @@ export interface InteractionRouterDeps {
   journeyNotes: JourneyNotes;
   /** "Create an account" shows only while anyone may register. */
   registration: Pick<RegistrationService, 'isOpenToAll'>;
+  /** The person's answer on the consent page, remembered per app. */
+  consents: Pick<Consents, 'remember'>;
 }
 
 export function createInteractionRouter(deps: InteractionRouterDeps): Router<InteractionState> {

@@ -6,6 +6,8 @@ import type { JWK } from 'jose';
 import type { ResourceServerSettings, Settings } from '../config.js';
 import { CLIENT_TTL_BOUNDS } from '../services/client-input.js';
 import { ACCOUNT_CLIENT_ID, ADMIN_CLIENT_ID, PERSONAL_TOKENS_CLIENT_ID, accountCallbackUrl, adminCallbackUrl } from '../paths.js';
+import { createLoadExistingGrant, type RememberedConsent } from './existing-grant.js';
+import { FIRST_PARTY, validateFirstParty } from './first-party.js';
 import { APP_ACCESS_METADATA, accessOncePerRequest, appAccessPrompt, authorizationClaims, validateAppAccessMetadata, type AccessOf } from './app-access.js';
 import {
   ORGANISATION_CLAIMS, ORGANIZATION_PARAM, acceptOrganizationParam, claimsRequestOfAccessToken, noteOrganizationScope, organisationClaims, organisationPrompt,
@@ -56,6 +58,8 @@ export interface ProviderOptionsInput {
   accessOf: AccessOf;
   /** Organisation memberships: the organizations, org_id and org_roles claims, and who may ask for which organisation. */
   organisations: OrganisationMembership;
+  /** What a person allowed an app before: a new session starts from it (existing-grant.ts). */
+  rememberedConsent: RememberedConsent;
   pages: {
     renderError: NonNullable<Configuration['renderError']>;
     logoutSource: (ctx: KoaContextWithOIDC, form: string) => Promise<void>;
@@ -120,24 +124,6 @@ export function sessionTtlSeconds(
   return Math.max(1, Math.min(sessions.idleTimeoutSeconds, startedAt + absolute - nowSeconds));
 }
 
-/** Gatehouse's own pages (account, admin console): part of Gatehouse, so there is nothing to consent to. */
-const FIRST_PARTY_CLIENTS: ReadonlySet<string> = new Set([ACCOUNT_CLIENT_ID, ADMIN_CLIENT_ID]);
-
-/**
- * oidc-provider's default (the grant the session or the consent step names), plus one for the
- * first-party clients, whose consent is implied.
- */
-export const loadExistingGrant: NonNullable<Configuration['loadExistingGrant']> = async (ctx) => {
-  const { client, session, result, provider } = ctx.oidc;
-  const grantId = result?.consent?.grantId ?? session?.grantIdFor(client!.clientId);
-  if (grantId) return provider.Grant.find(grantId);
-  if (!client || !FIRST_PARTY_CLIENTS.has(client.clientId) || !session?.accountId) return undefined;
-  const grant = new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
-  grant.addOIDCScope('openid');
-  await grant.save();
-  return grant;
-};
-
 /** The app_access prompt right after login: nothing is consented to for an app the person may not use. */
 function withAppAccess(policy: ReturnType<typeof buildInteractionPolicy>, accessOf: AccessOf) {
   policy.add(appAccessPrompt(accessOf), policy.findIndex((prompt) => prompt.name === 'login') + 1);
@@ -177,7 +163,7 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
       grant_types: [],
       response_types: [],
     }],
-    loadExistingGrant,
+    loadExistingGrant: createLoadExistingGrant(input.rememberedConsent),
     findAccount: input.findAccount,
     jwks: { keys: input.signingKeys as NonNullable<Configuration['jwks']>['keys'] },
     cookies: providerCookies({ issuer: input.issuer, keys: input.cookieSecrets }),
@@ -200,11 +186,12 @@ export function buildProviderOptions(input: ProviderOptionsInput): Configuration
       require_auth_time: true,
     },
     extraClientMetadata: {
-      properties: [REQUIRE_PKCE, ...CLIENT_TTL_METADATA, ...APP_ACCESS_METADATA, SERVICE_ROLES],
+      properties: [REQUIRE_PKCE, ...CLIENT_TTL_METADATA, ...APP_ACCESS_METADATA, SERVICE_ROLES, FIRST_PARTY],
       validator(_ctx, key, value, metadata) {
         if (value === undefined) return;
         validateAppAccessMetadata(key, value);
         validateServiceRoles(key, value);
+        validateFirstParty(key, value);
         // The client service's bounds, for clients registered dynamically too (RFC 7591); a
         // refresh lifetime past ttlSeconds.refreshToken (which may be lowered later) is capped when used.
         if ((CLIENT_TTL_METADATA as readonly string[]).includes(key)) {

@@ -30,6 +30,8 @@ export interface ProviderDeps {
   accessOf: AccessOf;
   /** Organisation memberships and org roles (services/organisations.ts). */
   organisations: OrganisationMembership;
+  /** What a person allowed an app before (services/consents.ts). */
+  rememberedConsent: ProviderOptionsInput['rememberedConsent'];
   /** The upstream of a federated session, for the ID token's `idp` claim. */
   idpOfSession?: IdpOfSession;
   /** The stored secrets of a client, the previous one during its rotation overlap included. */
@@ -59,6 +61,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     findAccount: createFindAccount(deps.users, deps.accessOf, deps.organisations, deps.idpOfSession),
     accessOf: deps.accessOf,
     organisations: deps.organisations,
+    rememberedConsent: deps.rememberedConsent,
     signingKeys: deps.signingKeys,
     cookieSecrets: deps.config.cookieSecrets,
     ttlSeconds: deps.config.settings.ttlSeconds,

@@ -46,6 +46,9 @@ const clientInputSchema = z.object({
   requiredGroups: accessNames(groupNameSchema).optional(),
   // A service account: the roles its client_credentials tokens carry (oidc/service-accounts.ts).
   serviceRoles: accessNames(roleSchema).optional(),
+  // Part of the same organisation as Gatehouse: no consent page (oidc/first-party.ts). Only an
+  // administrator sets it; dynamic registration refuses it (client-registration-policy.ts).
+  firstParty: z.boolean().default(false),
 }).strict();
 
 export type ClientInput = z.input<typeof clientInputSchema>;
@@ -63,6 +66,7 @@ export const CLIENT_FIELD_NAMES = {
   backchannelLogoutUri: 'backchannel_logout_uri', backchannelLogoutSessionRequired: 'backchannel_logout_session_required', logoUri: 'logo_uri',
   accessTokenTtl: 'access_token_ttl', idTokenTtl: 'id_token_ttl', refreshTokenTtl: 'refresh_token_ttl',
   visibleRoles: 'visible_roles', requiredRoles: 'required_roles', requiredGroups: 'required_groups', serviceRoles: 'service_roles',
+  firstParty: 'first_party',
 } as const satisfies Record<keyof ClientInput, string>;
 
 /** Every metadata name parseClientInput writes: an update replaces exactly these. */
@@ -167,6 +171,7 @@ export function parseClientInput(input: ClientInput): ClientRegistration {
     ...namesMetadata('required_roles', data.requiredRoles),
     ...namesMetadata('required_groups', data.requiredGroups),
     ...namesMetadata('service_roles', data.serviceRoles),
+    ...(data.firstParty ? { first_party: true } : {}),
   };
   return { confidential: !data.public, metadata };
 }
@@ -199,5 +204,6 @@ export function inputFromMetadata(metadata: ClientMetadata): ClientInput {
     ...(Array.isArray(metadata.required_roles) ? { requiredRoles: strings(metadata.required_roles) } : {}),
     ...(Array.isArray(metadata.required_groups) ? { requiredGroups: strings(metadata.required_groups) } : {}),
     ...(Array.isArray(metadata.service_roles) ? { serviceRoles: strings(metadata.service_roles) } : {}),
+    firstParty: metadata.first_party === true,
   };
 }

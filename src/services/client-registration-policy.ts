@@ -143,6 +143,8 @@ export function registrationMetadata(body: unknown, offeredScopes: readonly stri
     const field = error.message.split(':')[0]!;
     throw new RegistrationMetadataError(REDIRECT_FIELDS.includes(field) ? 'invalid_redirect_uri' : 'invalid_client_metadata', error.message);
   }
+  // A first-party client skips the consent page: only an administrator may say so of a client.
+  if (request.first_party !== undefined && request.first_party !== false) refuse('first_party: only an administrator marks a client first-party');
   const scopes = String(metadata.scope).split(' ');
   // The admin API's scope is for clients an administrator registers, never a self-registered one.
   if (scopes.includes(ADMIN_SCOPE)) refuse(`scope: "${ADMIN_SCOPE}" is given only to clients an administrator registers`);

@@ -80,6 +80,8 @@ describe.each(storageKinds)('organisations in tokens on %s', (kind) => {
   });
 
   it('gives org_id and org_roles for organization=<id>, in the ID token, userinfo and introspection, and says so on the consent page', async () => {
+    // Consent is remembered per person and app, and the page names only what is new: start from none.
+    await app.context.database.query('DELETE FROM consents');
     const { result } = await signInFor({ organization: acme.id });
     const consent = result.pages.find((page) => page.body.includes('Allow access?'))!;
     expect(textOf(consent)).toMatch(/You are signing in for the organisation Acme Corporation ?\./);

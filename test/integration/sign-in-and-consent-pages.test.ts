@@ -6,7 +6,7 @@ import path from 'node:path';
 import Koa from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { createRenderer } from '../../src/http/render.js';
 import { createTranslator } from '../../src/i18n/translator.js';
@@ -46,6 +46,9 @@ describe('hosted sign-in, consent and logout pages', () => {
     config = await discoverIssuer(app.issuer, clientId, clientSecret);
   });
   afterAll(async () => { await app?.close(); });
+  // Consent is remembered per person and app (consent-remembered.test.ts); each test here starts
+  // from a person who has allowed the app nothing.
+  beforeEach(async () => { await app.context.database.query('DELETE FROM consents'); });
 
   const follow = () => ({ followOrigins: [new URL(app.issuer).origin] });
 
@@ -366,11 +369,12 @@ describe('hosted sign-in, consent and logout pages', () => {
     expect(done.body).toContain('Reports &lt;b&gt;&amp; Co&lt;/b&gt;');
     expect(done.body).not.toMatch(/<script|<style|\sstyle=/i);
 
-    // The Gatehouse session stays: no password asked, only consent again (the client's grant went).
+    // The Gatehouse session stays: no password asked, and no consent either. The client's grant
+    // went with its sign-out; the person's consent to the app is remembered apart from it.
     const next = await buildAuthorizationRequest(config, { scope: 'openid' });
     const page = await browser.get(next.url.href, follow());
-    expect(page.body).not.toContain('name="password"');
-    expect(page.body).toContain('Allow access?');
+    expect(page.status).toBe(303);
+    expect(page.location).toMatch(new RegExp(`^${RP_REDIRECT_URI}\\?code=`));
   });
 
   it('escapes HTML in error_description on the error page and never shows a stack', async () => {

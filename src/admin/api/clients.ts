@@ -28,6 +28,7 @@ const metadataFields = {
   visible_roles: z.array(z.string()).describe('the roles claim this client sees is limited to these role names; [] shows every role'),
   required_roles: z.array(z.string()).describe('a person needs one of these roles, or one of required_groups, to use the app; [] for no limit'),
   required_groups: z.array(z.string()).describe('a person in one of these groups (or holding one of required_roles) may use the app; [] for no limit'),
+  first_party: z.boolean().describe('an app of the same organisation as Gatehouse: people are never asked to consent to it'),
 };
 const optionalFields = {
   backchannel_logout_uri: z.string().describe('where Gatehouse POSTs logout tokens (OpenID Back-Channel Logout 1.0)'),
@@ -63,7 +64,7 @@ function inputOf(body: Partial<z.output<typeof createBody>> | UpdateBody): Clien
     logoUri: body.logo_uri,
     accessTokenTtl: body.access_token_ttl, idTokenTtl: body.id_token_ttl, refreshTokenTtl: body.refresh_token_ttl,
     visibleRoles: body.visible_roles, requiredRoles: body.required_roles, requiredGroups: body.required_groups,
-    serviceRoles: body.service_roles,
+    serviceRoles: body.service_roles, firstParty: body.first_party,
   };
   return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as ClientPatch;
 }
@@ -83,6 +84,7 @@ export function clientJson(client: ClientSummary) {
     visible_roles: namesIn(client.metadata.visible_roles),
     required_roles: namesIn(client.metadata.required_roles),
     required_groups: namesIn(client.metadata.required_groups),
+    first_party: client.metadata.first_party === true,
     client_id: client.clientId,
     has_secret: client.hasSecret,
     ...(client.previousSecretExpiresAt !== undefined ? { previous_secret_expires_at: epochIso(client.previousSecretExpiresAt) } : {}),

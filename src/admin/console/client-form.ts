@@ -7,7 +7,7 @@ import { CLIENT_GRANTS, DEFAULT_CLIENT_SCOPE, type ClientInput } from '../../ser
 
 export const CLIENT_FIELDS = [
   'name', 'kind', 'redirectUris', 'postLogoutRedirectUris', 'grants', 'scope', 'requirePkce', 'backchannelLogoutUri', 'backchannelLogoutSessionRequired',
-  'visibleRoles', 'requiredRoles', 'requiredGroups', 'serviceRoles',
+  'visibleRoles', 'requiredRoles', 'requiredGroups', 'serviceRoles', 'firstParty',
 ] as const;
 export type ClientField = (typeof CLIENT_FIELDS)[number];
 
@@ -28,6 +28,8 @@ export interface ClientFormValues {
   requiredGroups: string;
   /** A service account's roles (client_credentials only), separated like the lists above; empty for none. */
   serviceRoles: string;
+  /** An app of the same organisation: no consent page. */
+  firstParty: boolean;
 }
 
 // The service names fields as RFC 7591 does; the form's ids differ.
@@ -36,6 +38,7 @@ const FIELD_OF_SERVICE_NAME: Record<string, ClientField> = {
   scope: 'scope', public: 'kind', require_pkce: 'requirePkce', backchannel_logout_uri: 'backchannelLogoutUri',
   backchannel_logout_session_required: 'backchannelLogoutSessionRequired',
   visible_roles: 'visibleRoles', required_roles: 'requiredRoles', required_groups: 'requiredGroups', service_roles: 'serviceRoles',
+  first_party: 'firstParty',
 };
 
 const MAX_TEXT = 20_000;
@@ -43,7 +46,7 @@ const MAX_TEXT = 20_000;
 export const EMPTY_CLIENT_FORM: ClientFormValues = {
   name: '', kind: 'confidential', redirectUris: '', postLogoutRedirectUris: '', grants: ['authorization_code', 'refresh_token'],
   scope: DEFAULT_CLIENT_SCOPE, requirePkce: true, backchannelLogoutUri: '', backchannelLogoutSessionRequired: false,
-  visibleRoles: '', requiredRoles: '', requiredGroups: '', serviceRoles: '',
+  visibleRoles: '', requiredRoles: '', requiredGroups: '', serviceRoles: '', firstParty: false,
 };
 
 function lines(text: string): string[] {
@@ -71,6 +74,7 @@ export function clientFormValuesOf(form: URLSearchParams): ClientFormValues {
     requiredRoles: text('requiredRoles'),
     requiredGroups: text('requiredGroups'),
     serviceRoles: text('serviceRoles'),
+    firstParty: form.get('firstParty') === 'yes',
   };
 }
 
@@ -92,6 +96,7 @@ export function clientInputOf(values: ClientFormValues): ClientInput {
     requiredGroups: names(values.requiredGroups),
     // Empty clears them: the client is an ordinary one again.
     serviceRoles: names(values.serviceRoles),
+    firstParty: values.firstParty,
   };
 }
 
@@ -112,6 +117,7 @@ export function clientFormValuesFromMetadata(metadata: Record<string, unknown>):
     requiredRoles: list(metadata.required_roles).join(', '),
     requiredGroups: list(metadata.required_groups).join(', '),
     serviceRoles: list(metadata.service_roles).join(', '),
+    firstParty: metadata.first_party === true,
   };
 }
 

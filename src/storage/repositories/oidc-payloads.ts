@@ -185,3 +185,12 @@ export async function spendPayloadUse(db: Queryable, model: string, id: string):
 export function findPayloadIdsByClientId(db: Queryable, model: string, clientId: string): Promise<string[]> {
   return findPayloadIdsNaming(db, model, 'clientId', clientId);
 }
+
+/** Ids of the live grants one client holds for one account (an app's access removed by the person). */
+export async function findGrantIdsOfAccountAndClient(db: Queryable, accountId: string, clientId: string): Promise<string[]> {
+  const result = await db.query<{ id: string }>(
+    `SELECT id FROM oidc_payloads WHERE model = 'Grant' AND payload->>'accountId' = $1 AND payload->>'clientId' = $2 AND ${LIVE}`,
+    [accountId, clientId],
+  );
+  return result.rows.map((row) => row.id);
+}
