@@ -68,12 +68,13 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (character) => HTM
  * A translated sentence as HTML with each value in <strong> (an app's name inside a sentence, whose
  * place differs between languages). Everything is escaped; only the <strong> tags are ours.
  */
-function strongTranslator(t: Translate): (text: string, values: Record<string, string>) => string {
-  return (text, values) => {
-    const marks = Object.fromEntries(Object.keys(values).map((name, index) => [name, `\u0000${index}\u0000`]));
-    const names = Object.keys(values);
+function strongTranslator(t: Translate): (text: string, strong: Record<string, string>, plain?: Record<string, string>) => string {
+  return (text, strong, plain = {}) => {
+    const names = Object.keys(strong);
+    const marks = Object.fromEntries(names.map((name, index) => [name, `\u0000${index}\u0000`]));
+    // Plain values are escaped with the rest of the sentence; only the marked ones get <strong>.
     // eslint-disable-next-line no-control-regex -- the marks are NULs, which no translation holds
-    return escapeHtml(t(text, marks)).replace(/\u0000(\d+)\u0000/g, (_mark, index: string) => `<strong>${escapeHtml(String(values[names[Number(index)]!] ?? ''))}</strong>`);
+    return escapeHtml(t(text, { ...plain, ...marks })).replace(/\u0000(\d+)\u0000/g, (_mark, index: string) => `<strong>${escapeHtml(String(strong[names[Number(index)]!] ?? ''))}</strong>`);
   };
 }
 
